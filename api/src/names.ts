@@ -1,0 +1,117 @@
+/**
+ * Names shared by every part of Skein: ports, labels, annotations, the proxy UID, env variables.
+ * The webhook renders pods from these, the init container captures with them, the proxy listens
+ * on them. Change a value here and every part follows.
+ */
+
+/** Ports of the sidecar proxy (same numbers as Istio's, so operators' muscle memory works). */
+export const ProxyPorts = {
+  /** Admin API, loopback only: config dump, stats, drain, quit. */
+  admin: 15000,
+  /** Transparent outbound capture (iptables REDIRECT target for traffic leaving the pod). */
+  outbound: 15001,
+  /** Transparent inbound capture (iptables REDIRECT target for traffic entering the pod). */
+  inbound: 15006,
+  /** Agent / app probe rewrite port. */
+  agent: 15020,
+  /** Health: `/healthz/ready`. */
+  health: 15021,
+  /** Prometheus metrics. */
+  prometheus: 15090,
+} as const;
+
+/** Ports of the control plane. */
+export const ControlPlanePorts = {
+  /** ADS (xDS) and the CA, one gRPC server with TLS. */
+  xds: 15012,
+  /** Monitoring: /metrics, /healthz, /readyz, /debug/*. */
+  monitoring: 15014,
+  /** HTTPS admission webhook (Service port 443). */
+  webhook: 15017,
+} as const;
+
+/** Inbound ports never captured by the init rules (the proxy's own externally reachable ports). */
+export const ExcludedInboundPorts: readonly number[] = [ProxyPorts.agent, ProxyPorts.health, ProxyPorts.prometheus];
+
+/** The proxy runs as this UID and GID; traffic it originates is never captured again. */
+export const ProxyUid = 1337;
+export const ProxyGid = 1337;
+
+/** Source address the inbound proxy uses towards the app, excluded from capture. */
+export const InboundPassthroughSource = '127.0.0.6';
+
+/** Namespace the control plane runs in. */
+export const SystemNamespace = 'skein-system';
+
+/** Default SPIFFE trust domain. */
+export const DefaultTrustDomain = 'cluster.local';
+
+/** Audience of the projected service-account token presented to the CA. */
+export const CaTokenAudience = 'skein-ca';
+
+/** ConfigMap holding the trust bundle in every meshed namespace. */
+export const RootCertConfigMap = 'skein-root-cert';
+
+export const Labels = {
+  /** On a namespace: `enabled` turns injection on. On a pod: `true`/`false` opts in/out. */
+  inject: 'skein.dev/inject',
+  /** Workload version label used for subsets in examples (Istio convention). */
+  version: 'version',
+  app: 'app',
+} as const;
+
+export const Annotations = {
+  /** Pod opt-out (`"false"`) as an annotation. */
+  inject: 'skein.dev/inject',
+  /** Set by the webhook on injected pods: JSON describing what was injected. */
+  status: 'skein.dev/status',
+  excludeInboundPorts: 'traffic.skein.dev/excludeInboundPorts',
+  includeInboundPorts: 'traffic.skein.dev/includeInboundPorts',
+  excludeOutboundPorts: 'traffic.skein.dev/excludeOutboundPorts',
+  excludeOutboundIPRanges: 'traffic.skein.dev/excludeOutboundIPRanges',
+  includeOutboundIPRanges: 'traffic.skein.dev/includeOutboundIPRanges',
+  proxyCpu: 'sidecar.skein.dev/proxyCPU',
+  proxyMemory: 'sidecar.skein.dev/proxyMemory',
+  proxyCpuLimit: 'sidecar.skein.dev/proxyCPULimit',
+  proxyMemoryLimit: 'sidecar.skein.dev/proxyMemoryLimit',
+  /** Original app probes, kept when the webhook rewrites them to the proxy's health port. */
+  originalProbes: 'sidecar.skein.dev/originalProbes',
+  /** Per-workload local rate limit (tokens per second), see docs. */
+  rateLimit: 'traffic.skein.dev/rateLimit',
+} as const;
+
+/** Container names the webhook injects. */
+export const Containers = {
+  proxy: 'skein-proxy',
+  init: 'skein-init',
+} as const;
+
+/** Environment variables the proxy reads (declared once, in proxy's env module, from these names). */
+export const ProxyEnv = {
+  podName: 'POD_NAME',
+  podNamespace: 'POD_NAMESPACE',
+  instanceIp: 'INSTANCE_IP',
+  serviceAccount: 'SERVICE_ACCOUNT',
+  xdsAddress: 'SKEIN_XDS_ADDRESS',
+  caAddress: 'SKEIN_CA_ADDRESS',
+  trustDomain: 'SKEIN_TRUST_DOMAIN',
+  tokenPath: 'SKEIN_TOKEN_PATH',
+  rootCertPath: 'SKEIN_ROOT_CERT_PATH',
+  joinToken: 'SKEIN_JOIN_TOKEN',
+  clusterDomain: 'SKEIN_CLUSTER_DOMAIN',
+} as const;
+
+/** Where the webhook mounts things in the proxy container. */
+export const ProxyMounts = {
+  token: '/var/run/secrets/tokens',
+  tokenFile: '/var/run/secrets/tokens/skein-token',
+  rootCert: '/var/run/secrets/skein/root',
+  rootCertFile: '/var/run/secrets/skein/root/root-cert.pem',
+} as const;
+
+/** API groups of Skein's CRDs. */
+export const ApiGroups = {
+  networking: 'networking.skein.dev',
+  security: 'security.skein.dev',
+} as const;
+export const ApiVersion = 'v1alpha1';

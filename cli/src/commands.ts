@@ -1,0 +1,7 @@
+import { type Command } from '../../api/src/command';
+import { versionCommand } from './version';
+
+/** Every `skein` subcommand; each component contributes its own from `<component>/src/cli.ts`. */
+export const commands: readonly Command[] = [
+  versionCommand,
+];

@@ -1,0 +1,46 @@
+import { type Command, type CommandIo, UsageError } from '../../api/src/command';
+
+/** Finds the command whose path is the longest prefix of argv. */
+export function findCommand(commands: readonly Command[], argv: readonly string[]): { command: Command; rest: string[] } | undefined {
+  let best: Command | undefined;
+  for (const command of commands) {
+    const matches = command.path.every((word, i) => argv[i] === word);
+    if (matches && (!best || command.path.length > best.path.length)) best = command;
+  }
+  return best ? { command: best, rest: argv.slice(best.path.length) } : undefined;
+}
+
+export function helpText(commands: readonly Command[]): string {
+  const width = Math.max(...commands.map((c) => c.path.join(' ').length));
+  const lines = commands.map((c) => `  skein ${c.path.join(' ').padEnd(width)}  ${c.summary}`);
+  return `Skein: a service mesh for Kubernetes.\n\nUsage: skein <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'skein <command> --help' for a command's options.\n`;
+}
+
+/** Runs argv against the command table; returns the exit code. Never throws. */
+export async function dispatch(commands: readonly Command[], argv: readonly string[], io: CommandIo): Promise<number> {
+  if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
+    io.stdout.write(helpText(commands));
+    return argv.length === 0 ? 2 : 0;
+  }
+  const found = findCommand(commands, argv);
+  if (!found) {
+    io.stderr.write(`skein: unknown command "${argv.join(' ')}"\n\n${helpText(commands)}`);
+    return 2;
+  }
+  const { command, rest } = found;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(command.usage.endsWith('\n') ? command.usage : `${command.usage}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`skein ${command.path.join(' ')}: ${err.message}\n\n${command.usage}\n`);
+      return 2;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    io.stderr.write(`skein ${command.path.join(' ')}: ${message}\n`);
+    return 1;
+  }
+}
