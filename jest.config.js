@@ -4,7 +4,11 @@ const transform = { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' }
 // ESM-only packages (e.g. @kubernetes/client-node 2.x and its deps) must be transformed too.
 const transformIgnorePatterns = ['/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose|@peculiar|uuid)/)'];
 const common = { transform, transformIgnorePatterns, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
-const roots = ['<rootDir>/scripts', '<rootDir>/api', '<rootDir>/ca', '<rootDir>/cli', '<rootDir>/operator', '<rootDir>/webhook', '<rootDir>/proxy', '<rootDir>/manifests', '<rootDir>/e2e'];
+const fs = require('node:fs');
+const path = require('node:path');
+const roots = ['scripts', 'api', 'ca', 'cli', 'operator', 'webhook', 'proxy', 'manifests', 'e2e', 'bench']
+  .filter((dir) => fs.existsSync(path.join(__dirname, dir)))
+  .map((dir) => `<rootDir>/${dir}`);
 
 module.exports = {
   projects: [
