@@ -12,6 +12,7 @@ async function main(): Promise<void> {
   if (selected.length === 0) throw new Error(`no benchmark matches ${wanted.join(', ')}; have: ${files.join(', ')}`);
   for (const file of selected) {
     console.log(`\n== ${file.replace('.bench.js', '')} ==`);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- benchmarks are discovered at run time
     const mod = require(path.join(__dirname, file)) as { run(): Promise<void> };
     await mod.run();
   }
