@@ -11,6 +11,7 @@ const roots = ['scripts', 'api', 'ca', 'cli', 'operator', 'webhook', 'proxy', 'm
   .map((dir) => `<rootDir>/${dir}`);
 
 module.exports = {
+  reporters: ['default', '<rootDir>/scripts/summary-reporter.js'],
   projects: [
     { ...common, displayName: 'unit', roots, testMatch: ['**/*.test.ts'], testPathIgnorePatterns: ['\\.int\\.test\\.ts$', '\\.sys\\.test\\.ts$', '/node_modules/', '/dist/'] },
     { ...common, displayName: 'integration', roots, testMatch: ['**/*.int.test.ts'], testPathIgnorePatterns: ['/node_modules/', '/dist/'] },
