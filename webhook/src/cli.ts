@@ -1,7 +1,7 @@
 /** `skein inject`, `skein webhook`, `skein wait-ready`. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { parse as parseYaml, parseAllDocuments, YAMLError } from 'yaml';
 import { type Command, type CommandIo, UsageError } from '../../api/src/command';
 import { parseDuration } from '../../api/src/duration';
 import { ControlPlanePorts, ProxyPorts } from '../../api/src/names';
@@ -36,19 +36,30 @@ function readText(file: string, io: CommandIo): Promise<string> {
   });
 }
 
-/** Config file, then flags over it; every bad value is a usage error naming the flag or field. */
+const flagOfField: Record<string, string> = { image: '--image', nativeSidecars: '--native-sidecars', clusterVersion: '--cluster-version' };
+
+/** Config file, then flags over it; every bad value is a usage error naming the file and field, or the flag. */
 function loadConfig(values: { config?: string; image?: string; 'native-sidecars'?: string; 'cluster-version'?: string }): InjectionConfig {
   let config = defaultInjectionConfig(pkg.version);
+  if (values.config) {
+    const file = values.config;
+    try {
+      config = parseInjectionConfig(parseYaml(readFileSync(file, 'utf8')), config);
+    } catch (err) {
+      if (err instanceof ConfigError || err instanceof YAMLError) throw new UsageError(`${file}: ${err.message}`);
+      throw err;
+    }
+  }
+  const overrides: Record<string, unknown> = {};
+  if (values.image !== undefined) overrides.image = values.image;
+  if (values['native-sidecars'] !== undefined) overrides.nativeSidecars = values['native-sidecars'];
+  if (values['cluster-version'] !== undefined) overrides.clusterVersion = values['cluster-version'];
   try {
-    if (values.config) config = parseInjectionConfig(parseYaml(readFileSync(values.config, 'utf8')), config);
-    const overrides: Record<string, unknown> = {};
-    if (values.image !== undefined) overrides.image = values.image;
-    if (values['native-sidecars'] !== undefined) overrides.nativeSidecars = values['native-sidecars'];
-    if (values['cluster-version'] !== undefined) overrides.clusterVersion = values['cluster-version'];
     return parseInjectionConfig(overrides, config);
   } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(`${values.config && !err.message.startsWith('--') ? `${values.config}: ` : ''}${err.message}`);
-    throw err;
+    if (!(err instanceof ConfigError)) throw err;
+    const field = err.message.slice(0, err.message.indexOf(':'));
+    throw new UsageError(`${flagOfField[field] ?? field}${err.message.slice(field.length)}`);
   }
 }
 
