@@ -7,6 +7,7 @@ import { parseDuration } from '../../api/src/duration';
 import { ControlPlanePorts, ProxyPorts } from '../../api/src/names';
 import pkg from '../../package.json';
 import { ConfigError, defaultInjectionConfig, type InjectionConfig, parseInjectionConfig } from './core/config';
+import { isEnabling } from './core/decide';
 import { injectManifests } from './core/manifests';
 import { isObject, type Labels } from './core/types';
 import { WebhookMetrics } from './metrics';
@@ -97,7 +98,9 @@ ${configUsage}`,
     const source = await readText(values.filename, io);
     const result = injectManifests(source, { config, defaultNamespace: values.namespace ?? 'default' });
     for (const t of result.templates) {
-      if (!t.decision.inject) io.stderr.write(`not injected: ${t.kind} ${t.name || '(unnamed)'} (document ${t.document}): ${t.decision.reasons.map((r) => r.message).join('; ')}\n`);
+      if (t.decision.inject) continue;
+      const why = t.decision.reasons.filter((r) => !isEnabling(r.code)).map((r) => r.message);
+      io.stderr.write(`not injected: ${t.kind} ${t.name || '(unnamed)'} (document ${t.document}): ${why.join('; ')}\n`);
     }
     if (values.output) writeFileSync(values.output, result.output);
     else io.stdout.write(result.output);
