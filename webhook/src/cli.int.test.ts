@@ -120,6 +120,17 @@ describe('skein webhook', () => {
     expect(r.err).toMatch(/--tls-cert and --tls-key are required/);
   });
 
+  it.each([
+    ['not Namespaces', 'kind: ConfigMap\nmetadata: {name: x}\n', /expected Namespace objects with metadata.name/],
+    ['invalid YAML', 'kind: [\n', /invalid YAML/],
+  ])('rejects a --namespaces file with %s', async (_name, text, message) => {
+    const file = join(dir, 'namespaces.yaml');
+    writeFileSync(file, text);
+    const r = await run(['webhook', '--tls-cert', 'a', '--tls-key', 'b', '--namespaces', file]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+  });
+
   it('rejects a bad port', async () => {
     const r = await run(['webhook', '--tls-cert', 'a', '--tls-key', 'b', '--port', 'http']);
     expect(r.code).toBe(2);

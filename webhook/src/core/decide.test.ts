@@ -3,8 +3,10 @@ import { type Labels, type Pod } from './types';
 
 const config = { excludedNamespaces: ['kube-system', 'kube-public', 'kube-node-lease', 'skein-system'] };
 
-function pod({ labels, annotations, hostNetwork }: { labels?: Labels; annotations?: Labels; hostNetwork?: boolean } = {}): Pod {
-  return { metadata: { name: 'p', labels, annotations }, spec: { containers: [{ name: 'app' }], hostNetwork } };
+function pod({ labels, annotations, hostNetwork, proxy }: { labels?: Labels; annotations?: Labels; hostNetwork?: boolean; proxy?: 'init' | 'container' } = {}): Pod {
+  const containers = [{ name: 'app' }, ...(proxy === 'container' ? [{ name: 'skein-proxy' }] : [])];
+  const initContainers = proxy === 'init' ? [{ name: 'skein-init' }, { name: 'skein-proxy' }] : [];
+  return { metadata: { name: 'p', labels, annotations }, spec: { containers, initContainers, hostNetwork } };
 }
 
 const enabled = { 'skein.dev/inject': 'enabled' };
@@ -26,7 +28,9 @@ describe('decide', () => {
     ['opt-in annotation is not an opt-in (the webhook selector sees labels only)', pod({ annotations: optIn }), 'shop', {}, false, ['NotEnabled']],
     ['namespace disabled wins over pod opt-in (as Istio)', pod({ labels: optIn }), 'shop', disabled, false, ['NamespaceDisabled', 'PodOptIn']],
     ['hostNetwork', pod({ hostNetwork: true }), 'shop', enabled, false, ['HostNetwork', 'NamespaceEnabled']],
-    ['already injected', pod({ annotations: injected }), 'shop', enabled, false, ['AlreadyInjected', 'NamespaceEnabled']],
+    ['already injected (native)', pod({ annotations: injected, proxy: 'init' }), 'shop', enabled, false, ['AlreadyInjected', 'NamespaceEnabled']],
+    ['already injected (classic)', pod({ annotations: injected, proxy: 'container' }), 'shop', enabled, false, ['AlreadyInjected', 'NamespaceEnabled']],
+    ['a stale status annotation without the proxy is not "injected"', pod({ annotations: injected }), 'shop', enabled, true, ['NamespaceEnabled']],
     ['kube-system', pod({ labels: optIn }), 'kube-system', enabled, false, ['SystemNamespace', 'NamespaceEnabled', 'PodOptIn']],
     ['kube-public', pod(), 'kube-public', enabled, false, ['SystemNamespace', 'NamespaceEnabled']],
     ['kube-node-lease', pod(), 'kube-node-lease', enabled, false, ['SystemNamespace', 'NamespaceEnabled']],

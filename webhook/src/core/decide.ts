@@ -7,7 +7,7 @@
  * - hostNetwork pods, already injected pods and system namespaces are never injected.
  * Every rule that matched is reported as a reason (log line, metric label, Kubernetes Event).
  */
-import { Annotations, Labels as LabelNames } from '../../../api/src/names';
+import { Annotations, Containers, Labels as LabelNames } from '../../../api/src/names';
 import { type NamespaceInfo, type Pod } from './types';
 
 export type ReasonCode =
@@ -42,6 +42,14 @@ export function isEnabling(code: ReasonCode): boolean {
   return enabling.has(code);
 }
 
+/**
+ * A status annotation without the proxy (e.g. copied from `kubectl get pod -o yaml` of an injected
+ * pod and stripped of containers) does not count as injected: the pod would run unmeshed.
+ */
+function hasProxy(pod: Pod): boolean {
+  return [...(pod.spec.initContainers ?? []), ...(pod.spec.containers ?? [])].some((c) => c.name === Containers.proxy);
+}
+
 export function decide(pod: Pod, namespace: NamespaceInfo, config: DecideConfig): Decision {
   const reasons: Reason[] = [];
   const add = (code: ReasonCode, message: string) => reasons.push({ code, message });
@@ -49,7 +57,7 @@ export function decide(pod: Pod, namespace: NamespaceInfo, config: DecideConfig)
   const annotations = pod.metadata?.annotations ?? {};
   const nsValue = namespace.labels?.[LabelNames.inject];
 
-  if (annotations[Annotations.status] !== undefined) add('AlreadyInjected', `pod already carries ${Annotations.status}`);
+  if (annotations[Annotations.status] !== undefined && hasProxy(pod)) add('AlreadyInjected', `pod already has ${Containers.proxy} and ${Annotations.status}`);
   if (config.excludedNamespaces.includes(namespace.name)) add('SystemNamespace', `namespace ${namespace.name} is never injected`);
   if (pod.spec.hostNetwork === true) add('HostNetwork', 'pod uses hostNetwork: capturing traffic would capture the node');
   if (labels[LabelNames.inject] === 'false') add('PodOptOut', `pod label ${LabelNames.inject}=false`);

@@ -21,16 +21,6 @@ export interface InjectionStatus {
 /** kubectl logs/exec pick this container by default (the proxy may be first in classic mode). */
 export const defaultContainerAnnotation = 'kubectl.kubernetes.io/default-container';
 
-export function injectionStatus(pod: Pod): InjectionStatus | undefined {
-  const raw = pod.metadata?.annotations?.[Annotations.status];
-  if (raw === undefined) return undefined;
-  try {
-    return JSON.parse(raw) as InjectionStatus;
-  } catch {
-    return undefined;
-  }
-}
-
 function checkNoClash(pod: Pod): void {
   const ours = new Set<string>(Object.values(Containers));
   const names = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.name);
