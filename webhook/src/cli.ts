@@ -87,12 +87,13 @@ items). Other documents are copied unchanged; injected templates are left as the
   --namespace NS             namespace of objects that name none (default: default)
 ${configUsage}`,
   async run(args, io) {
-    const { values } = usageErrors(() => parseArgs({ args, strict: true, options: {
+    const options = {
       filename: { type: 'string', short: 'f' },
       output: { type: 'string', short: 'o' },
       namespace: { type: 'string' },
       ...configFlags,
-    } }));
+    } as const;
+    const { values } = usageErrors(() => parseArgs({ args, options, strict: true }));
     if (!values.filename) throw new UsageError('-f FILE (or - for stdin) is required');
     const config = loadConfig(values);
     const source = await readText(values.filename, io);
@@ -144,14 +145,15 @@ The certificate files are reloaded when they change.
   --namespaces FILE          YAML of Namespace objects whose labels drive injection (standalone use)
 ${configUsage}`,
   async run(args, io) {
-    const { values } = usageErrors(() => parseArgs({ args, strict: true, options: {
+    const options = {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
       namespaces: { type: 'string' },
       ...configFlags,
-    } }));
+    } as const;
+    const { values } = usageErrors(() => parseArgs({ args, options, strict: true }));
     if (!values['tls-cert'] || !values['tls-key']) throw new UsageError('--tls-cert and --tls-key are required');
     const config = loadConfig(values);
     const namespaces = new InMemoryNamespaceLookup(values.namespaces ? readNamespaces(values.namespaces) : {});
@@ -179,11 +181,12 @@ ${configUsage}`,
 export const waitReadyCommand: Command = {
   path: ['wait-ready'],
   summary: "wait until the local proxy is ready (a classic sidecar's postStart hook)",
-  usage: `Usage: skein wait-ready [--port ${ProxyPorts.health}] [--timeout 60s] [--path /healthz/ready]
+  usage: `Usage: skein wait-ready [--port ${ProxyPorts.health}] [--timeout 60s] [--path /healthz/ready] [--interval 200ms]
 
 Polls http://127.0.0.1:PORT/PATH until it answers 200; exits 1 after the timeout.`,
   async run(args, io) {
-    const { values } = usageErrors(() => parseArgs({ args, strict: true, options: { port: { type: 'string' }, timeout: { type: 'string' }, path: { type: 'string' }, interval: { type: 'string' } } }));
+    const options = { port: { type: 'string' }, timeout: { type: 'string' }, path: { type: 'string' }, interval: { type: 'string' } } as const;
+    const { values } = usageErrors(() => parseArgs({ args, options, strict: true }));
     const duration = (text: string | undefined, flag: string, fallback: number) => {
       if (text === undefined) return fallback;
       try {
