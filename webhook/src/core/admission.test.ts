@@ -33,6 +33,8 @@ describe('planReview', () => {
     ['DELETE', { ...base, operation: 'DELETE', object: undefined }, 'allow'],
     ['a pod without spec', { ...base, object: { metadata: {} } }, 'refuse'],
     ['a pod without namespace', { ...base, namespace: undefined }, 'refuse'],
+    ['a pod with a null container', { ...base, object: { spec: { containers: [null] } } }, 'refuse'],
+    ['a pod with an unnamed init container', { ...base, object: { spec: { containers: [{ name: 'a' }], initContainers: [{ image: 'x' }] } } }, 'refuse'],
     ['a pod CREATE', base, 'pod'],
   ])('%s → %s', (_name, request, action) => expect(planReview(request).action).toBe(action));
 
@@ -71,6 +73,14 @@ describe('admitPod', () => {
   it('refuses a pod that already has a container named like ours but no status', () => {
     const p: Pod = { spec: { containers: [{ name: 'app' }, { name: 'skein-proxy' }] } };
     expect(admitPod('u4', p, ns, config).response.status?.message).toMatch(/already has a container named skein-proxy/);
+  });
+
+  it('an unexpected render failure refuses the pod (500) instead of throwing', () => {
+    const p = { spec: { containers: [{ name: 'app' }], volumes: 'not-a-list' } } as unknown as Pod;
+    const result = admitPod('u6', p, ns, config);
+    expect(result.outcome).toBe('refused');
+    expect(result.response).toMatchObject({ allowed: false, status: { code: 500 } });
+    expect(result.response.status?.message).toMatch(/^skein: sidecar injection failed: /);
   });
 
   it('does not modify the pod it was given', () => {

@@ -55,6 +55,10 @@ export function planReview(request: AdmissionRequest): Plan {
   if (!isObject(pod) || !isObject(pod.spec) || !Array.isArray(pod.spec.containers)) {
     return { action: 'refuse', message: 'request.object is not a pod with spec.containers' };
   }
+  const named = (list: unknown) => list === undefined || (Array.isArray(list) && list.every((c) => isObject(c) && typeof c.name === 'string'));
+  if (!named(pod.spec.containers) || !named(pod.spec.initContainers)) {
+    return { action: 'refuse', message: 'request.object has a container without a name' };
+  }
   const metadata = isObject(pod.metadata) ? pod.metadata : {};
   const namespace = request.namespace || (typeof metadata.namespace === 'string' ? metadata.namespace : '');
   if (!namespace) return { action: 'refuse', message: 'the review names no namespace for the pod' };
@@ -93,10 +97,11 @@ export function encodePatch(patch: Operation[]): string {
 
 /** Decides and renders one pod; an invalid annotation or probe refuses the pod (never ignored). */
 export function admitPod(uid: string, pod: Pod, namespace: NamespaceInfo, config: InjectionConfig): PodAdmission {
-  const decision = decide(pod, namespace, config);
-  if (!decision.inject) return { outcome: 'skipped', decision, response: { uid, allowed: true }, patch: [] };
+  let decision: Decision = { inject: false, reasons: [] };
   let patch: Operation[];
   try {
+    decision = decide(pod, namespace, config);
+    if (!decision.inject) return { outcome: 'skipped', decision, response: { uid, allowed: true }, patch: [] };
     patch = computePatch(pod, injectPod(pod, config));
   } catch (err) {
     const message = err instanceof InjectionError ? err.message : `sidecar injection failed: ${err instanceof Error ? err.message : String(err)}`;
