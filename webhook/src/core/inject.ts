@@ -41,9 +41,10 @@ export function injectPod(original: Pod, config: InjectionConfig): Pod {
   const native = useNativeSidecar(config.nativeSidecars, config.clusterVersion);
 
   const init = initContainer(captureSettings(annotations), config);
-  const proxy = proxyContainer(proxyResources(annotations, config.resources), config, { native });
   const appContainers = pod.spec.containers;
   const originals = rewriteAppProbes(appContainers);
+  const appProbes = Object.keys(originals).length > 0;
+  const proxy = proxyContainer(proxyResources(annotations, config.resources), config, { native, appProbes });
   const userInit = pod.spec.initContainers ?? [];
 
   if (native) {
@@ -58,7 +59,7 @@ export function injectPod(original: Pod, config: InjectionConfig): Pod {
   const volumes = proxyVolumes(config);
   pod.spec.volumes = [...(pod.spec.volumes ?? []), ...volumes];
 
-  if (Object.keys(originals).length > 0) annotations[Annotations.originalProbes] = JSON.stringify(originals);
+  if (appProbes) annotations[Annotations.originalProbes] = JSON.stringify(originals);
   const firstApp = appContainers[0];
   if (firstApp && annotations[defaultContainerAnnotation] === undefined) annotations[defaultContainerAnnotation] = firstApp.name;
   const status: InjectionStatus = {

@@ -78,9 +78,17 @@ function readyProbe(periodSeconds: number, failureThreshold: number) {
   };
 }
 
+/**
+ * Env var through which the proxy's agent port reads the original app probes (downward API from
+ * the `sidecar.skein.dev/originalProbes` annotation). TODO(lead): move to api/src/names.ts ProxyEnv.
+ */
+export const appProbesEnv = 'SKEIN_APP_PROBES';
+
 export interface ProxyShape {
   /** Native sidecar: an init container with restartPolicy Always. */
   native: boolean;
+  /** App probes were rewritten: pass their originals to the proxy. */
+  appProbes: boolean;
 }
 
 export function proxyContainer(resources: ProxyResources, config: InjectionConfig, shape: ProxyShape): Container {
@@ -100,6 +108,7 @@ export function proxyContainer(resources: ProxyResources, config: InjectionConfi
       { name: ProxyEnv.trustDomain, value: config.trustDomain },
       { name: ProxyEnv.tokenPath, value: ProxyMounts.tokenFile },
       { name: ProxyEnv.rootCertPath, value: ProxyMounts.rootCertFile },
+      ...(shape.appProbes ? [fieldEnv(appProbesEnv, `metadata.annotations['${Annotations.originalProbes}']`)] : []),
     ],
     resources,
     // Startup: up to 10 minutes for the first config and certificate; then readiness every 15 s.
