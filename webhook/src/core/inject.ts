@@ -25,7 +25,7 @@ function checkNoClash(pod: Pod): void {
   const ours = new Set<string>(Object.values(Containers));
   const names = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.name);
   const clash = names.find((n) => ours.has(n));
-  if (clash) throw new InjectionError(`pod already has a container named ${clash} but no ${Annotations.status} annotation; remove it or opt the pod out`);
+  if (clash) throw new InjectionError(`pod already has a container named ${clash} that Skein did not inject (no ${Containers.proxy} with ${Annotations.status}); rename it or opt the pod out`);
   const volumes = new Set<string>(Object.values(Volumes));
   const volumeClash = (pod.spec.volumes ?? []).find((v) => volumes.has(v.name));
   if (volumeClash) throw new InjectionError(`pod already has a volume named ${volumeClash.name}, which Skein injects`);
