@@ -1,0 +1,153 @@
+/**
+ * The one template of what Skein adds to a pod: the `skein-init` init container, the `skein-proxy`
+ * sidecar (native or classic) and its volumes. Ports, UID, names, mounts and env come from
+ * api/src/names.ts so that the proxy and init-network read what is rendered here.
+ */
+import {
+  Annotations,
+  CaTokenAudience,
+  Containers,
+  ProxyEnv,
+  ProxyGid,
+  ProxyMounts,
+  ProxyPorts,
+  ProxyUid,
+  RootCertConfigMap,
+} from '../../../api/src/names';
+import { type CaptureSettings, initNetworkArgs } from './capture';
+import { type InjectionConfig, isQuantity, type ResourceList } from './config';
+import { type Container, InjectionError } from './types';
+
+export const Volumes = {
+  token: 'skein-token',
+  rootCert: 'skein-root-cert',
+} as const;
+
+/** Path of the proxy's readiness endpoint on the health port. */
+export const proxyReadyPath = '/healthz/ready';
+
+export interface ProxyResources {
+  requests: ResourceList;
+  limits: ResourceList;
+}
+
+/** Proxy resources: config defaults, overridden per pod by `sidecar.skein.dev/proxy*` annotations. */
+export function proxyResources(annotations: Record<string, string>, defaults: InjectionConfig['resources']): ProxyResources {
+  const pick = (annotation: string, fallback: string | undefined): string | undefined => {
+    const value = annotations[annotation];
+    if (value === undefined) return fallback;
+    if (!isQuantity(value.trim())) throw new InjectionError(`annotation ${annotation}: "${value}" is not a Kubernetes quantity (e.g. 100m, 128Mi)`);
+    return value.trim();
+  };
+  const compact = (list: ResourceList): ResourceList =>
+    Object.fromEntries(Object.entries(list).filter(([, v]) => v !== undefined)) as ResourceList;
+  return {
+    requests: compact({ cpu: pick(Annotations.proxyCpu, defaults.requests.cpu), memory: pick(Annotations.proxyMemory, defaults.requests.memory) }),
+    limits: compact({ cpu: pick(Annotations.proxyCpuLimit, defaults.limits.cpu), memory: pick(Annotations.proxyMemoryLimit, defaults.limits.memory) }),
+  };
+}
+
+export function initContainer(capture: CaptureSettings, config: InjectionConfig): Container {
+  return {
+    name: Containers.init,
+    image: config.image,
+    imagePullPolicy: config.imagePullPolicy,
+    args: initNetworkArgs(capture),
+    resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
+    securityContext: {
+      runAsUser: 0,
+      runAsGroup: 0,
+      runAsNonRoot: false,
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      // iptables takes its lock under /run: the root filesystem stays writable for this short-lived container.
+      readOnlyRootFilesystem: false,
+      capabilities: { add: ['NET_ADMIN', 'NET_RAW'], drop: ['ALL'] },
+    },
+  };
+}
+
+const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath } } });
+
+function readyProbe(periodSeconds: number, failureThreshold: number) {
+  return {
+    httpGet: { path: proxyReadyPath, port: ProxyPorts.health, scheme: 'HTTP' },
+    periodSeconds,
+    timeoutSeconds: 3,
+    failureThreshold,
+  };
+}
+
+/**
+ * Env var through which the proxy's agent port reads the original app probes (downward API from
+ * the `sidecar.skein.dev/originalProbes` annotation). TODO(lead): move to api/src/names.ts ProxyEnv.
+ */
+export const appProbesEnv = 'SKEIN_APP_PROBES';
+
+export interface ProxyShape {
+  /** Native sidecar: an init container with restartPolicy Always. */
+  native: boolean;
+  /** App probes were rewritten: pass their originals to the proxy. */
+  appProbes: boolean;
+}
+
+export function proxyContainer(resources: ProxyResources, config: InjectionConfig, shape: ProxyShape): Container {
+  const container: Container = {
+    name: Containers.proxy,
+    image: config.image,
+    imagePullPolicy: config.imagePullPolicy,
+    args: [...config.proxyArgs],
+    ports: [{ name: 'http-envoy-prom', containerPort: ProxyPorts.prometheus, protocol: 'TCP' }],
+    env: [
+      fieldEnv(ProxyEnv.podName, 'metadata.name'),
+      fieldEnv(ProxyEnv.podNamespace, 'metadata.namespace'),
+      fieldEnv(ProxyEnv.instanceIp, 'status.podIP'),
+      fieldEnv(ProxyEnv.serviceAccount, 'spec.serviceAccountName'),
+      { name: ProxyEnv.xdsAddress, value: config.xdsAddress },
+      { name: ProxyEnv.caAddress, value: config.caAddress },
+      { name: ProxyEnv.trustDomain, value: config.trustDomain },
+      { name: ProxyEnv.tokenPath, value: ProxyMounts.tokenFile },
+      { name: ProxyEnv.rootCertPath, value: ProxyMounts.rootCertFile },
+      ...(shape.appProbes ? [fieldEnv(appProbesEnv, `metadata.annotations['${Annotations.originalProbes}']`)] : []),
+    ],
+    resources,
+    // Startup: up to 10 minutes for the first config and certificate; then readiness every 15 s.
+    startupProbe: readyProbe(1, 600),
+    readinessProbe: readyProbe(15, 4),
+    securityContext: {
+      runAsUser: ProxyUid,
+      runAsGroup: ProxyGid,
+      runAsNonRoot: true,
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    },
+    volumeMounts: [
+      { name: Volumes.token, mountPath: ProxyMounts.token, readOnly: true },
+      { name: Volumes.rootCert, mountPath: ProxyMounts.rootCert, readOnly: true },
+    ],
+  };
+  if (shape.native) {
+    container.restartPolicy = 'Always';
+  } else {
+    // Classic sidecar: kubelet starts the next container only after postStart returns, so the app
+    // starts once the proxy is ready.
+    container.lifecycle = {
+      postStart: { exec: { command: [...config.cliCommand, 'wait-ready', '--port', String(ProxyPorts.health), '--timeout', '60s'] } },
+    };
+  }
+  return container;
+}
+
+export function proxyVolumes(config: InjectionConfig): { name: string; [key: string]: unknown }[] {
+  const tokenFile = ProxyMounts.tokenFile.slice(ProxyMounts.token.length + 1);
+  return [
+    {
+      name: Volumes.token,
+      projected: { sources: [{ serviceAccountToken: { audience: CaTokenAudience, expirationSeconds: config.tokenExpirationSeconds, path: tokenFile } }] },
+    },
+    // Every key of the bundle ConfigMap becomes a file; the proxy reads root-cert.pem (ProxyMounts.rootCertFile).
+    { name: Volumes.rootCert, configMap: { name: RootCertConfigMap } },
+  ];
+}
