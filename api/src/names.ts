@@ -99,6 +99,8 @@ export const ProxyEnv = {
   rootCertPath: 'SKEIN_ROOT_CERT_PATH',
   joinToken: 'SKEIN_JOIN_TOKEN',
   clusterDomain: 'SKEIN_CLUSTER_DOMAIN',
+  /** JSON of the app's original HTTP probes (from the originalProbes annotation, downward API). */
+  appProbes: 'SKEIN_APP_PROBES',
 } as const;
 
 /** Where the webhook mounts things in the proxy container. */

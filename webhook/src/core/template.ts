@@ -80,9 +80,9 @@ function readyProbe(periodSeconds: number, failureThreshold: number) {
 
 /**
  * Env var through which the proxy's agent port reads the original app probes (downward API from
- * the `sidecar.skein.dev/originalProbes` annotation). TODO(lead): move to api/src/names.ts ProxyEnv.
+ * the `sidecar.skein.dev/originalProbes` annotation).
  */
-export const appProbesEnv = 'SKEIN_APP_PROBES';
+export const appProbesEnv = ProxyEnv.appProbes;
 
 export interface ProxyShape {
   /** Native sidecar: an init container with restartPolicy Always. */
