@@ -1,0 +1,166 @@
+/**
+ * The io side of `skein init-network`: runs iptables-save / iptables-restore (and the ip6tables
+ * twins) with the scripts built by core/capture-rules.ts. Each change is one atomic
+ * `iptables-restore --noflush` per family: it applies completely or not at all.
+ */
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { applyScript, type CaptureConfig, cleanupScript, InboundPassthroughSourceV6, type IpFamily } from '../core/capture-rules';
+import { type Ipv6Mode } from './flags';
+
+export interface CommandResult {
+  stdout: string;
+  stderr: string;
+}
+/** Runs a binary with optional stdin; rejects with the binary's stderr when it fails. */
+export type RunCommand = (file: string, args: readonly string[], input?: string) => Promise<CommandResult>;
+
+export class MissingToolError extends Error {
+  override name = 'MissingToolError';
+  constructor(readonly tool: string) {
+    super(`${tool} not found on PATH (the init image needs iptables and iproute2)`);
+  }
+}
+
+const commandTimeoutMs = 30_000;
+
+export const runCommand: RunCommand = (file, args, input) =>
+  new Promise((resolve, reject) => {
+    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: commandTimeoutMs });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', (err: NodeJS.ErrnoException) => reject(err.code === 'ENOENT' ? new MissingToolError(file) : err));
+    child.on('close', (code, signal) => {
+      if (code === 0) resolve({ stdout, stderr });
+      else reject(new Error(`${file} ${args.join(' ')} failed (${signal ? `killed by ${signal}` : `exit ${code}`}): ${stderr.trim()}`));
+    });
+    child.stdin.on('error', () => undefined); // the close handler reports the failure
+    child.stdin.end(input ?? '');
+  });
+
+const tools: Record<IpFamily, { save: string; restore: string }> = {
+  ipv4: { save: 'iptables-save', restore: 'iptables-restore' },
+  ipv6: { save: 'ip6tables-save', restore: 'ip6tables-restore' },
+};
+
+export async function saveNat(run: RunCommand, family: IpFamily): Promise<string> {
+  return (await run(tools[family].save, ['-t', 'nat'])).stdout;
+}
+
+async function restore(run: RunCommand, family: IpFamily, script: string): Promise<void> {
+  try {
+    await run(tools[family].restore, ['--noflush'], script);
+  } catch (err) {
+    if (err instanceof MissingToolError) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    throw new Error(`${message}\nscript was:\n${script}`);
+  }
+}
+
+async function toolPresent(run: RunCommand, tool: string): Promise<boolean> {
+  try {
+    await run(tool, ['--version']);
+    return true;
+  } catch (err) {
+    if (err instanceof MissingToolError) return false;
+    throw err;
+  }
+}
+
+/** /proc/net/if_inet6 rows: address (32 hex), ifindex, prefix, scope, flags, interface. */
+interface Inet6Address {
+  hex: string;
+  scope: number;
+  device: string;
+}
+
+/** The system calls init-network makes; tests pass fakes. */
+export interface InitIo {
+  run: RunCommand;
+  /** Contents of /proc/net/if_inet6, or undefined when IPv6 is disabled. */
+  readInet6(): Promise<string | undefined>;
+}
+
+export const systemIo: InitIo = {
+  run: runCommand,
+  async readInet6() {
+    try {
+      return await readFile('/proc/net/if_inet6', 'utf8');
+    } catch {
+      return undefined; // IPv6 disabled in this kernel / network namespace
+    }
+  },
+};
+
+async function inet6Addresses(io: InitIo): Promise<Inet6Address[] | undefined> {
+  const text = await io.readInet6();
+  if (text === undefined) return undefined;
+  return text.split('\n').filter((l) => l.trim() !== '').map((line) => {
+    const [hex = '', , , scope = '0', , device = ''] = line.trim().split(/\s+/);
+    return { hex, scope: parseInt(scope, 16), device };
+  });
+}
+
+/**
+ * Whether to install ip6tables rules. `auto`: when the pod has a global IPv6 address; then a
+ * missing ip6tables is an error (IPv6 traffic would bypass the proxy), not a silent skip.
+ */
+export async function resolveIpv6(mode: Ipv6Mode, io: InitIo): Promise<boolean> {
+  if (mode === 'off') return false;
+  const addresses = await inet6Addresses(io);
+  if (mode === 'auto' && !(addresses ?? []).some((a) => a.scope === 0)) return false;
+  if (addresses === undefined) throw new Error('--ipv6 on: IPv6 is disabled in this network namespace');
+  if (!(await toolPresent(io.run, tools.ipv6.restore))) {
+    throw new Error(`${mode === 'on' ? '--ipv6 on' : 'the pod has a global IPv6 address'} but ip6tables-restore is missing; install it or pass --ipv6 off`);
+  }
+  return true;
+}
+
+const passthroughV6Hex = '00000000000000000000000000000006';
+
+async function hasPassthroughV6(io: InitIo): Promise<boolean> {
+  return (await inet6Addresses(io))?.some((a) => a.hex === passthroughV6Hex && a.device === 'lo') ?? false;
+}
+
+/** Adds ::6 to lo so that the inbound proxy can use it as its IPv6 passthrough source. */
+async function ensurePassthroughV6(io: InitIo): Promise<void> {
+  if (!(await hasPassthroughV6(io))) await io.run('ip', ['-6', 'addr', 'add', `${InboundPassthroughSourceV6}/128`, 'dev', 'lo', 'nodad']);
+}
+
+async function removePassthroughV6(io: InitIo): Promise<void> {
+  if (await hasPassthroughV6(io)) await io.run('ip', ['-6', 'addr', 'del', `${InboundPassthroughSourceV6}/128`, 'dev', 'lo']);
+}
+
+export interface AppliedFamily {
+  family: IpFamily;
+  script: string;
+}
+
+/** Installs (or re-installs, idempotently) the capture rules for each family. */
+export async function applyCapture(config: CaptureConfig, families: readonly IpFamily[], io: InitIo = systemIo): Promise<AppliedFamily[]> {
+  const applied: AppliedFamily[] = [];
+  for (const family of families) {
+    const script = applyScript(config, family, await saveNat(io.run, family));
+    await restore(io.run, family, script);
+    if (family === 'ipv6') await ensurePassthroughV6(io);
+    applied.push({ family, script });
+  }
+  return applied;
+}
+
+/** Removes Skein's jumps and chains for each family; returns the families that had any. */
+export async function cleanupCapture(families: readonly IpFamily[], io: InitIo = systemIo): Promise<AppliedFamily[]> {
+  const removed: AppliedFamily[] = [];
+  for (const family of families) {
+    if (family === 'ipv6' && ((await io.readInet6()) === undefined || !(await toolPresent(io.run, tools.ipv6.save)))) continue;
+    const script = cleanupScript(await saveNat(io.run, family));
+    if (script !== undefined) {
+      await restore(io.run, family, script);
+      removed.push({ family, script });
+    }
+    if (family === 'ipv6') await removePassthroughV6(io);
+  }
+  return removed;
+}
