@@ -1,0 +1,162 @@
+// Traffic capture end to end: the real `skein init-network` (from dist/) installs its rules in a
+// pod network namespace; connections from the app, from the proxy's UID and from outside land
+// where docs/traffic-capture.md says, and the addon reports the original destination.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ProxyGid, ProxyPorts, ProxyUid } from '../../api/src/names';
+import { describeSystem } from '../support/system';
+import { addresses, inNamespace, normalizedSave, PodNetwork, sh } from './pod-network';
+
+const root = path.resolve(__dirname, '..', '..');
+const cli = path.join(root, 'dist', 'cli', 'src', 'main.js');
+const origDstModule = path.join(root, 'dist', 'proxy', 'src', 'original-dst.js');
+
+const app = { uid: 1000, gid: 1000 };
+const proxy = { uid: ProxyUid, gid: ProxyGid };
+const appInProxyGroup = { uid: 1000, gid: ProxyGid };
+
+/** The flags the webhook renders, plus this pod's exclusions. */
+const initFlags = [
+  '--proxy-uid', String(ProxyUid), '--proxy-gid', String(ProxyGid),
+  '--inbound-capture-port', String(ProxyPorts.inbound), '--outbound-capture-port', String(ProxyPorts.outbound),
+  '--exclude-inbound-ports', '15090,15021,15020', '--include-inbound-ports', '*',
+  '--exclude-outbound-ports', '5432', '--exclude-outbound-cidrs', addresses.excludedCidr, '--include-outbound-cidrs', '*',
+  '--ipv6', 'auto',
+];
+
+describeSystem('skein init-network: traffic capture in a network namespace', () => {
+  const net = new PodNetwork(`${process.pid}`);
+  let before: { v4: string; v6: string };
+  const saves = () => ({ v4: normalizedSave(net.pod, 'iptables-save'), v6: normalizedSave(net.pod, 'ip6tables-save') });
+  const initNetwork = (...extra: string[]) => sh(inNamespace(net.pod, [process.execPath, cli, 'init-network', ...extra]));
+  const loAddresses = () => sh(inNamespace(net.pod, ['ip', '-6', 'addr', 'show', 'dev', 'lo']));
+
+  beforeAll(async () => {
+    for (const file of [cli, origDstModule]) {
+      if (!fs.existsSync(file)) throw new Error(`${path.relative(root, file)} is missing: run npm run build first`);
+    }
+    execFileSync(process.execPath, [path.join(root, 'scripts', 'build-addon.js')], { stdio: 'ignore', timeout: 120_000 });
+    net.create();
+    // Rules the pod already has: init-network must add to them and cleanup must leave them.
+    sh(inNamespace(net.pod, ['iptables', '-t', 'nat', '-N', 'APP_DNS']));
+    sh(inNamespace(net.pod, ['iptables', '-t', 'nat', '-A', 'OUTPUT', '-p', 'udp', '--dport', '53', '-j', 'APP_DNS']));
+    sh(inNamespace(net.pod, ['iptables', '-A', 'INPUT', '-p', 'tcp', '--dport', '22', '-j', 'ACCEPT']));
+    sh(inNamespace(net.pod, ['ip6tables', '-t', 'nat', '-A', 'OUTPUT', '-p', 'udp', '--dport', '53', '-j', 'RETURN']));
+    before = saves();
+
+    initNetwork(...initFlags);
+
+    // The "proxy": UID 1337, listening on both capture ports, reporting original destinations.
+    await net.startServer(net.pod, { name: 'sidecar', ports: [ProxyPorts.outbound, ProxyPorts.inbound], origDstModule }, proxy);
+    // The pod's health port (excluded from inbound capture); it also reports what the addon says.
+    await net.startServer(net.pod, { name: 'pod-health', ports: [ProxyPorts.health], origDstModule });
+    // The application itself.
+    await net.startServer(net.pod, { name: 'app', ports: [8080] }, app);
+    // The real destinations behind the VIPs.
+    await net.startServer(net.peer, { name: 'peer', ports: [80, 5432] });
+  }, 90_000);
+
+  afterAll(() => net.destroy(), 30_000);
+
+  it('an app connecting to a service VIP lands on :15001 with the VIP as original destination', () => {
+    expect(net.connect(net.pod, addresses.vip, 80, app)).toEqual({
+      server: 'sidecar', port: ProxyPorts.outbound, original: { address: addresses.vip, port: 80, family: 'IPv4' },
+    });
+  });
+
+  it('IPv6: the same for a v6 VIP (ip6tables rules, IP6T_SO_ORIGINAL_DST)', () => {
+    expect(net.connect(net.pod, addresses.vipV6, 80, app)).toEqual({
+      server: 'sidecar', port: ProxyPorts.outbound, original: { address: addresses.vipV6, port: 80, family: 'IPv6' },
+    });
+  });
+
+  it('the proxy (UID 1337) is not captured: it reaches the real destination', () => {
+    expect(net.connect(net.pod, addresses.vip, 80, proxy)).toMatchObject({ server: 'peer' });
+    expect(net.connect(net.pod, addresses.vipV6, 80, proxy)).toMatchObject({ server: 'peer' });
+  });
+
+  it('a process in the proxy group (GID 1337) is not captured either', () => {
+    expect(net.connect(net.pod, addresses.vip, 80, appInProxyGroup)).toMatchObject({ server: 'peer' });
+  });
+
+  it('excluded outbound ports and CIDRs are not captured', () => {
+    expect(net.connect(net.pod, addresses.vip, 5432, app)).toMatchObject({ server: 'peer', port: 5432 });
+    expect(net.connect(net.pod, addresses.excludedVip, 80, app)).toMatchObject({ server: 'peer', port: 80 });
+  });
+
+  it('loopback traffic of the app is not captured', () => {
+    expect(net.connect(net.pod, '127.0.0.1', ProxyPorts.health, app)).toEqual({ server: 'pod-health', port: ProxyPorts.health, original: null });
+  });
+
+  it('inbound connections to the pod address land on :15006 with the pod address as original destination', () => {
+    expect(net.connect(net.peer, addresses.pod, 8080)).toEqual({
+      server: 'sidecar', port: ProxyPorts.inbound, original: { address: addresses.pod, port: 8080, family: 'IPv4' },
+    });
+    expect(net.connect(net.peer, addresses.podV6, 8080)).toEqual({
+      server: 'sidecar', port: ProxyPorts.inbound, original: { address: addresses.podV6, port: 8080, family: 'IPv6' },
+    });
+  });
+
+  it('the proxy calling its own pod address goes through inbound (:15006), except on excluded inbound ports', () => {
+    expect(net.connect(net.pod, addresses.pod, 8080, proxy)).toEqual({
+      server: 'sidecar', port: ProxyPorts.inbound, original: { address: addresses.pod, port: 8080, family: 'IPv4' },
+    });
+    expect(net.connect(net.pod, addresses.pod, ProxyPorts.health, proxy)).toMatchObject({ server: 'pod-health' });
+  });
+
+  it('the inbound proxy reaches the app from 127.0.0.6 without being captured again', () => {
+    expect(net.connect(net.pod, addresses.pod, 8080, proxy, '127.0.0.6')).toMatchObject({ server: 'app' });
+  });
+
+  it('the app calling its own pod address is not captured', () => {
+    expect(net.connect(net.pod, addresses.pod, 8080, app)).toMatchObject({ server: 'app' });
+  });
+
+  it('excluded inbound ports reach the pod directly (and the addon says: not redirected)', () => {
+    expect(net.connect(net.peer, addresses.pod, ProxyPorts.health)).toEqual({ server: 'pod-health', port: ProxyPorts.health, original: null });
+  });
+
+  it('IPv6 capture adds ::6 to lo for the inbound passthrough', () => {
+    expect(loAddresses()).toContain('inet6 ::6/128');
+  });
+
+  it('applying twice yields the same rules', () => {
+    const once = saves();
+    expect(once.v4).toContain(':SKEIN_OUTPUT');
+    expect(once.v4).toContain('-A OUTPUT -p udp -m udp --dport 53 -j APP_DNS');
+    initNetwork(...initFlags);
+    expect(saves()).toEqual(once);
+    expect(net.connect(net.pod, addresses.vip, 80, app)).toMatchObject({ server: 'sidecar' });
+  });
+
+  it('--dry-run prints the rules without changing them', () => {
+    const installed = saves();
+    const out = initNetwork(...initFlags, '--dry-run');
+    expect(out).toMatch(/^# iptables-restore --noflush\n\*nat\n:SKEIN_INBOUND - \[0:0\]/);
+    expect(out).toContain('# ip6tables-restore --noflush');
+    expect(saves()).toEqual(installed);
+  });
+
+  it('a bad flag value is a usage error naming the flag, and changes nothing', () => {
+    const installed = saves();
+    let failure: { status?: number; stderr?: string } = {};
+    try {
+      initNetwork('--exclude-outbound-cidrs', '10.0.0.0/40');
+    } catch (err) {
+      failure = err as typeof failure;
+    }
+    expect(failure.status).toBe(2);
+    expect(failure.stderr).toMatch(/--exclude-outbound-cidrs: invalid value "10.0.0.0\/40"/);
+    expect(saves()).toEqual(installed);
+  });
+
+  it('--cleanup leaves iptables-save as it was before, and traffic flows uncaptured', () => {
+    initNetwork('--cleanup');
+    expect(saves()).toEqual(before);
+    expect(loAddresses()).not.toContain('::6');
+    expect(net.connect(net.pod, addresses.vip, 80, app)).toMatchObject({ server: 'peer' });
+    expect(net.connect(net.peer, addresses.pod, 8080)).toMatchObject({ server: 'app' });
+    expect(initNetwork('--cleanup')).toBe('no Skein capture rules found; nothing to remove\n');
+  });
+});
