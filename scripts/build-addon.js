@@ -25,18 +25,54 @@ function nodedirArgs() {
   return fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
 }
 
+// One build at a time (test files running in parallel may all ask for the addon): a lock
+// directory, created atomically; a lock older than lockStaleMs belongs to a crashed build.
+const lock = path.join(addonDir, '.build-lock');
+const lockStaleMs = 5 * 60_000;
+const lockWaitMs = 3 * 60_000;
+
+function sleep(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function acquireLock() {
+  const deadline = Date.now() + lockWaitMs;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      return;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+    }
+    try {
+      if (Date.now() - fs.statSync(lock).mtimeMs > lockStaleMs) fs.rmSync(lock, { recursive: true, force: true });
+    } catch {
+      // released meanwhile
+    }
+    if (Date.now() > deadline) throw new Error(`build-addon: ${lock} is held by another build for too long; remove it if no build runs`);
+    sleep(200);
+  }
+}
+
+function build() {
+  const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js', { paths: [root] });
+  const result = spawnSync(process.execPath, [nodeGyp, 'rebuild', '--loglevel=warn', ...nodedirArgs()], { cwd: addonDir, stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error(`build-addon: node-gyp failed (${result.error ? result.error.message : `exit ${result.status}`}); a C compiler, make and python3 are needed`);
+    process.exitCode = 1;
+    return;
+  }
+  console.log(`build-addon: built ${path.relative(root, output)}`);
+}
+
 if (process.platform !== 'linux') {
   console.log('build-addon: SO_ORIGINAL_DST exists only on Linux; skipping the native addon');
-  process.exit(0);
+} else {
+  acquireLock();
+  try {
+    if (!process.argv.includes('--force') && upToDate()) console.log(`build-addon: ${path.relative(root, output)} is up to date`);
+    else build();
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
 }
-if (!process.argv.includes('--force') && upToDate()) {
-  console.log(`build-addon: ${path.relative(root, output)} is up to date`);
-  process.exit(0);
-}
-const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js', { paths: [root] });
-const result = spawnSync(process.execPath, [nodeGyp, 'rebuild', '--loglevel=warn', ...nodedirArgs()], { cwd: addonDir, stdio: 'inherit' });
-if (result.status !== 0) {
-  console.error(`build-addon: node-gyp failed (${result.error ? result.error.message : `exit ${result.status}`}); a C compiler, make and python3 are needed`);
-  process.exit(1);
-}
-console.log(`build-addon: built ${path.relative(root, output)}`);
