@@ -25,6 +25,21 @@ const initFlags = [
   '--ipv6', 'auto',
 ];
 
+/** The test runs the built CLI: refuse a missing or stale dist/ rather than test old code. */
+function assertBuilt(): void {
+  if (!fs.existsSync(cli)) throw new Error(`${path.relative(root, cli)} is missing: run npm run build first`);
+  const sources = ['cli/src/commands.ts', 'proxy/src/init/command.ts', 'proxy/src/init/iptables.ts', 'proxy/src/init/flags.ts',
+    'proxy/src/core/capture-rules.ts', 'proxy/src/original-dst.ts'];
+  for (const source of sources) {
+    const built = path.join(root, 'dist', source.replace(/\.ts$/, '.js'));
+    if (!fs.existsSync(built) || fs.statSync(path.join(root, source)).mtimeMs > fs.statSync(built).mtimeMs) {
+      throw new Error(`${path.relative(root, built)} is missing or older than ${source}: run npm run build first`);
+    }
+  }
+}
+
+const tools = ['ip', 'setpriv', 'iptables', 'iptables-save', 'iptables-restore', 'ip6tables', 'ip6tables-save', 'ip6tables-restore'];
+
 describeSystem('skein init-network: traffic capture in a network namespace', () => {
   const net = new PodNetwork(`${process.pid}`);
   let before: { v4: string; v6: string };
@@ -33,9 +48,7 @@ describeSystem('skein init-network: traffic capture in a network namespace', () 
   const loAddresses = () => sh(inNamespace(net.pod, ['ip', '-6', 'addr', 'show', 'dev', 'lo']));
 
   beforeAll(async () => {
-    for (const file of [cli, origDstModule]) {
-      if (!fs.existsSync(file)) throw new Error(`${path.relative(root, file)} is missing: run npm run build first`);
-    }
+    assertBuilt();
     execFileSync(process.execPath, [path.join(root, 'scripts', 'build-addon.js')], { stdio: 'ignore', timeout: 120_000 });
     net.create();
     // Rules the pod already has: init-network must add to them and cleanup must leave them.
@@ -159,4 +172,16 @@ describeSystem('skein init-network: traffic capture in a network namespace', () 
     expect(net.connect(net.peer, addresses.pod, 8080)).toMatchObject({ server: 'app' });
     expect(initNetwork('--cleanup')).toBe('no Skein capture rules found; nothing to remove\n');
   });
-});
+
+  it('without root (no NET_ADMIN) it fails with iptables\' own reason', () => {
+    let failure: { status?: number; stderr?: string } = {};
+    try {
+      sh(inNamespace(net.pod, [process.execPath, cli, 'init-network'], app));
+    } catch (err) {
+      failure = err as typeof failure;
+    }
+    expect(failure.status).toBe(1);
+    expect(failure.stderr).toMatch(/skein init-network: iptables-save -t nat failed .*Permission denied/);
+    expect(saves()).toEqual(before);
+  });
+}, tools);
