@@ -10,6 +10,7 @@ import {
   ruleArgv,
   ruleLine,
   splitRuleLine,
+  verifyInstalled,
 } from './capture-rules';
 
 /** The default rule set for IPv4, exactly as init-network writes it into a fresh pod. */
@@ -219,6 +220,30 @@ COMMIT
   it('cleanup of a table without Skein rules does nothing', () => {
     expect(cleanupScript('')).toBeUndefined();
     expect(cleanupScript(savedWithSkein.replace(/^[-:]\w* ?SKEIN_\w+.*\n|^-A \w+ .*SKEIN_.*\n/gm, ''))).toBeUndefined();
+  });
+});
+
+describe('verifying what is installed', () => {
+  it('the rules as applied pass', () => {
+    expect(verifyInstalled(defaultCaptureConfig, 'ipv4', goldenDefaultIpv4)).toEqual([]);
+  });
+
+  it('reports chains with missing rules', () => {
+    expect(verifyInstalled(defaultCaptureConfig, 'ipv4', savedWithSkein)).toEqual([
+      'chain SKEIN_INBOUND has 1 rules, expected 4',
+      'chain SKEIN_OUTPUT has 2 rules, expected 9',
+    ]);
+  });
+
+  it('reports missing chains and missing or duplicated jumps', () => {
+    const jump = '-A OUTPUT -p tcp -m comment --comment "skein: outbound TCP goes through the sidecar" -j SKEIN_OUTPUT\n';
+    const broken = goldenDefaultIpv4.replace(':SKEIN_REDIRECT - [0:0]\n', '').replace(/^-A SKEIN_REDIRECT .*\n/m, '')
+      .replace(/^-A PREROUTING .*\n/m, '').replace(jump, jump + jump);
+    expect(verifyInstalled(defaultCaptureConfig, 'ipv4', broken)).toEqual([
+      'chain SKEIN_REDIRECT is missing',
+      'PREROUTING has 0 jumps to SKEIN_INBOUND, expected 1',
+      'OUTPUT has 2 jumps to SKEIN_OUTPUT, expected 1',
+    ]);
   });
 });
 

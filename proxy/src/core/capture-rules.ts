@@ -162,7 +162,8 @@ export function ruleLine(r: CaptureRule, action: '-A' | '-D' = '-A'): string {
   return restoreLine(ruleArgv(r, action));
 }
 
-function restoreLine(words: readonly string[]): string {
+/** Joins words into one iptables-restore line, quoting the way iptables-save does (inverse of splitRuleLine). */
+export function restoreLine(words: readonly string[]): string {
   return words.map((word) => (/[\s"\\]/.test(word) || word === '' ? `"${word.replace(/(["\\])/g, '\\$1')}"` : word)).join(' ');
 }
 
@@ -265,6 +266,29 @@ export function cleanupScript(currentSave: string): string | undefined {
   if (hooks.length === 0 && chains.length === 0) return undefined;
   const deletes = hooks.map((words) => restoreLine(['-D', ...words.slice(1)]));
   return restoreScript([...deletes, ...chains.map((c) => `-F ${c}`), ...chains.map((c) => `-X ${c}`)]);
+}
+
+/**
+ * Checks an `iptables-save` dump taken after applying: every Skein chain holds as many rules as
+ * the config gives and each jump exists exactly once. Returns the problems found (empty = good).
+ * Rules are counted, not compared word by word, because iptables-save normalises addresses.
+ */
+export function verifyInstalled(config: CaptureConfig, family: IpFamily, save: string): string[] {
+  const table = parseNatTable(save);
+  const problems: string[] = [];
+  const expected = chainRules(config, family);
+  for (const chain of ownChains) {
+    const want = expected.filter((r) => r.chain === chain).length;
+    const have = table.rules.filter((words) => words[1] === chain).length;
+    if (!table.chains.includes(chain)) problems.push(`chain ${chain} is missing`);
+    else if (have !== want) problems.push(`chain ${chain} has ${have} rules, expected ${want}`);
+  }
+  const hooks = hooksIntoOwnChains(table);
+  for (const jump of jumpRules()) {
+    const count = hooks.filter((words) => sameWords(words, ruleArgv(jump))).length;
+    if (count !== 1) problems.push(`${jump.chain} has ${count} jumps to ${jump.target[1]}, expected 1`);
+  }
+  return problems;
 }
 
 /** What `--dry-run` prints: the scripts for a pod without any Skein rules yet. */

@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { applyScript, defaultCaptureConfig, dryRunText } from '../core/capture-rules';
+import { applyScript, defaultCaptureConfig, dryRunText, parseNatTable, restoreLine, splitRuleLine } from '../core/capture-rules';
 import { makeInitNetworkCommand } from './command';
 import { type InitIo, MissingToolError } from './iptables';
 
@@ -10,19 +10,57 @@ const inet6 = {
   local: '00000000000000000000000000000001 01 80 10 80       lo\nfe800000000000000000000000000002 02 40 20 80     eth0\n',
 };
 
-/** A fake system: iptables-save prints `saved[tool]`, every call is recorded, missing tools throw. */
-function fakeSystem(opts: { inet6?: string; missing?: string[]; saved?: Record<string, string>; failRestore?: string } = {}) {
+/** A fake nat table: applies iptables-restore scripts (-A -D -F -X and chain lines) and prints iptables-save. */
+class FakeNat {
+  private readonly chains = new Map<string, string[][]>(['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'].map((c) => [c, []]));
+
+  constructor(save = '') {
+    const table = parseNatTable(save);
+    for (const chain of table.chains) this.chains.set(chain, []);
+    for (const words of table.rules) this.chains.get(words[1]!)!.push(words.slice(2));
+  }
+
+  restore(script: string): void {
+    for (const line of script.split('\n')) {
+      if (line.startsWith(':')) this.chains.set(line.slice(1).split(' ')[0]!, []);
+      else if (line.startsWith('-')) {
+        const [op, chain, ...spec] = splitRuleLine(line);
+        const rules = this.chains.get(chain!);
+        if (!rules) throw new Error(`no chain ${chain}`);
+        if (op === '-A') rules.push(spec);
+        if (op === '-D') rules.splice(rules.findIndex((r) => r.join(' ') === spec.join(' ')), 1);
+        if (op === '-F') rules.length = 0;
+        if (op === '-X') this.chains.delete(chain!);
+      }
+    }
+  }
+
+  save(): string {
+    const builtin = (c: string) => ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'].includes(c);
+    const lines = ['*nat', ...[...this.chains.keys()].map((c) => `:${c} ${builtin(c) ? 'ACCEPT' : '-'} [0:0]`)];
+    for (const [chain, rules] of this.chains) lines.push(...rules.map((r) => restoreLine(['-A', chain, ...r])));
+    return [...lines, 'COMMIT', ''].join('\n');
+  }
+}
+
+/** A fake system: a FakeNat per family, every call recorded, missing tools throw. */
+function fakeSystem(opts: { inet6?: string; missing?: string[]; saved?: Record<string, string>; failRestore?: string; ignoreRestore?: boolean } = {}) {
   const calls: Array<{ file: string; args: readonly string[]; input?: string }> = [];
+  const tables: Record<string, FakeNat> = { iptables: new FakeNat(opts.saved?.['iptables-save']), ip6tables: new FakeNat(opts.saved?.['ip6tables-save']) };
   const io: InitIo = {
     async run(file, args, input) {
       calls.push({ file, args, input });
       if (opts.missing?.includes(file)) throw new MissingToolError(file);
-      if (file.endsWith('-restore') && opts.failRestore) throw new Error(`${file} --noflush failed (exit 2): ${opts.failRestore}`);
-      return { stdout: file.endsWith('-save') ? (opts.saved?.[file] ?? '') : '', stderr: '' };
+      const table = tables[file.replace(/-(save|restore)$/, '')];
+      if (file.endsWith('-restore') && args[0] === '--noflush') {
+        if (opts.failRestore) throw new Error(`${file} --noflush failed (exit 2): ${opts.failRestore}`);
+        if (!opts.ignoreRestore) table!.restore(input ?? '');
+      }
+      return { stdout: file.endsWith('-save') ? table!.save() : '', stderr: '' };
     },
     readInet6: async () => opts.inet6,
   };
-  return { io, calls };
+  return { io, calls, tables };
 }
 
 async function runCommand(io: InitIo, args: string[]) {
@@ -50,6 +88,7 @@ describe('skein init-network', () => {
     expect(calls).toEqual([
       { file: 'iptables-save', args: ['-t', 'nat'], input: undefined },
       { file: 'iptables-restore', args: ['--noflush'], input: script },
+      { file: 'iptables-save', args: ['-t', 'nat'], input: undefined },
     ]);
     expect(out).toBe(`# applied with iptables-restore --noflush\n${script}`);
   });
@@ -61,11 +100,13 @@ describe('skein init-network', () => {
       'ip6tables-restore --version',
       'iptables-save -t nat',
       'iptables-restore --noflush',
+      'iptables-save -t nat',
       'ip6tables-save -t nat',
       'ip6tables-restore --noflush',
+      'ip6tables-save -t nat',
       'ip -6 addr add ::6/128 dev lo nodad',
     ]);
-    expect(calls[4]!.input).toBe(applyScript(defaultCaptureConfig, 'ipv6', ''));
+    expect(calls[5]!.input).toBe(applyScript(defaultCaptureConfig, 'ipv6', ''));
   });
 
   it('--ipv6 auto without a global IPv6 address leaves ip6tables alone', async () => {
@@ -92,6 +133,24 @@ describe('skein init-network', () => {
   it('a rejected script fails with iptables\' message and the script', async () => {
     const { io } = fakeSystem({ failRestore: 'line 7: RULE_APPEND failed (No such file or directory)' });
     await expect(runCommand(io, ['--ipv6', 'off'])).rejects.toThrow(/RULE_APPEND failed[\s\S]*script was:\n\*nat\n:SKEIN_INBOUND/);
+  });
+
+  it('apply, apply again, cleanup: the same rules twice, then the table as it was', async () => {
+    const app = '*nat\n:OUTPUT ACCEPT [0:0]\n:APP - [0:0]\n-A OUTPUT -p udp -j APP\nCOMMIT\n';
+    const { io, tables } = fakeSystem({ inet6: inet6.local, saved: { 'iptables-save': app } });
+    const initial = tables.iptables!.save();
+    await runCommand(io, ['--exclude-outbound-ports', '5432']);
+    const once = tables.iptables!.save();
+    expect(once).toContain('-A OUTPUT -p tcp -m comment --comment "skein: outbound TCP goes through the sidecar" -j SKEIN_OUTPUT');
+    await runCommand(io, ['--exclude-outbound-ports', '5432']);
+    expect(tables.iptables!.save()).toBe(once);
+    await runCommand(io, ['--cleanup']);
+    expect(tables.iptables!.save()).toBe(initial);
+  });
+
+  it('a restore that reports success without installing the rules is caught by reading them back', async () => {
+    const { io } = fakeSystem({ inet6: inet6.local, ignoreRestore: true });
+    await expect(runCommand(io, [])).rejects.toThrow(/iptables-restore succeeded but the rules are not in place: chain SKEIN_INBOUND is missing.*OUTPUT has 0 jumps to SKEIN_OUTPUT/);
   });
 
   it('--cleanup removes what it finds in both families and reports it', async () => {

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { applyScript, type CaptureConfig, cleanupScript, InboundPassthroughSourceV6, type IpFamily } from '../core/capture-rules';
+import { applyScript, type CaptureConfig, cleanupScript, InboundPassthroughSourceV6, type IpFamily, verifyInstalled } from '../core/capture-rules';
 import { type Ipv6Mode } from './flags';
 
 export interface CommandResult {
@@ -138,12 +138,14 @@ export interface AppliedFamily {
   script: string;
 }
 
-/** Installs (or re-installs, idempotently) the capture rules for each family. */
+/** Installs (or re-installs, idempotently) the capture rules for each family, then reads them back. */
 export async function applyCapture(config: CaptureConfig, families: readonly IpFamily[], io: InitIo = systemIo): Promise<AppliedFamily[]> {
   const applied: AppliedFamily[] = [];
   for (const family of families) {
     const script = applyScript(config, family, await saveNat(io.run, family));
     await restore(io.run, family, script);
+    const problems = verifyInstalled(config, family, await saveNat(io.run, family));
+    if (problems.length > 0) throw new Error(`${tools[family].restore} succeeded but the rules are not in place: ${problems.join('; ')}`);
     if (family === 'ipv6') await ensurePassthroughV6(io);
     applied.push({ family, script });
   }
