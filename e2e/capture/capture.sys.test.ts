@@ -118,8 +118,11 @@ describeSystem('skein init-network: traffic capture in a network namespace', () 
     expect(net.connect(net.pod, addresses.pod, ProxyPorts.health, proxy)).toMatchObject({ server: 'pod-health' });
   });
 
-  it('the inbound proxy reaches the app from 127.0.0.6 without being captured again', () => {
+  it('the inbound proxy reaches the app from 127.0.0.6 (IPv6: ::6) without being captured again', () => {
     expect(net.connect(net.pod, addresses.pod, 8080, proxy, '127.0.0.6')).toMatchObject({ server: 'app' });
+    expect(net.connect(net.pod, addresses.podV6, 8080, proxy, '::6')).toMatchObject({ server: 'app' });
+    // The same call from another source is the proxy calling its own pod: it goes through inbound.
+    expect(net.connect(net.pod, addresses.podV6, 8080, proxy)).toMatchObject({ server: 'sidecar', port: ProxyPorts.inbound });
   });
 
   it('the app calling its own pod address is not captured', () => {
