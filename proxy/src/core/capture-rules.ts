@@ -271,7 +271,8 @@ export function cleanupScript(currentSave: string): string | undefined {
 /**
  * Checks an `iptables-save` dump taken after applying: every Skein chain holds as many rules as
  * the config gives and each jump exists exactly once. Returns the problems found (empty = good).
- * Rules are counted, not compared word by word, because iptables-save normalises addresses.
+ * Rules are counted, not compared word by word, because iptables-save normalises addresses
+ * (and its formatting may differ between iptables versions).
  */
 export function verifyInstalled(config: CaptureConfig, family: IpFamily, save: string): string[] {
   const table = parseNatTable(save);
@@ -285,7 +286,7 @@ export function verifyInstalled(config: CaptureConfig, family: IpFamily, save: s
   }
   const hooks = hooksIntoOwnChains(table);
   for (const jump of jumpRules()) {
-    const count = hooks.filter((words) => sameWords(words, ruleArgv(jump))).length;
+    const count = hooks.filter((words) => words[1] === jump.chain && targetOf(words) === targetOf(jump.target)).length;
     if (count !== 1) problems.push(`${jump.chain} has ${count} jumps to ${jump.target[1]}, expected 1`);
   }
   return problems;

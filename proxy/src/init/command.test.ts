@@ -87,7 +87,7 @@ describe('skein init-network', () => {
     expect(code).toBe(0);
     expect(calls).toEqual([
       { file: 'iptables-save', args: ['-t', 'nat'], input: undefined },
-      { file: 'iptables-restore', args: ['--noflush'], input: script },
+      { file: 'iptables-restore', args: ['--noflush', '--wait', '10'], input: script },
       { file: 'iptables-save', args: ['-t', 'nat'], input: undefined },
     ]);
     expect(out).toBe(`# applied with iptables-restore --noflush\n${script}`);
@@ -99,10 +99,10 @@ describe('skein init-network', () => {
     expect(calls.map((c) => [c.file, ...c.args].join(' '))).toEqual([
       'ip6tables-restore --version',
       'iptables-save -t nat',
-      'iptables-restore --noflush',
+      'iptables-restore --noflush --wait 10',
       'iptables-save -t nat',
       'ip6tables-save -t nat',
-      'ip6tables-restore --noflush',
+      'ip6tables-restore --noflush --wait 10',
       'ip6tables-save -t nat',
       'ip -6 addr add ::6/128 dev lo nodad',
     ]);
@@ -159,7 +159,7 @@ describe('skein init-network', () => {
     const { code, out } = await runCommand(io, ['--cleanup']);
     expect(code).toBe(0);
     const restores = calls.filter((c) => c.args[0] === '--noflush');
-    expect(restores).toEqual([{ file: 'iptables-restore', args: ['--noflush'], input: '*nat\n-D OUTPUT -p tcp -j SKEIN_OUTPUT\n-F SKEIN_OUTPUT\n-X SKEIN_OUTPUT\nCOMMIT\n' }]);
+    expect(restores).toEqual([{ file: 'iptables-restore', args: ['--noflush', '--wait', '10'], input: '*nat\n-D OUTPUT -p tcp -j SKEIN_OUTPUT\n-F SKEIN_OUTPUT\n-X SKEIN_OUTPUT\nCOMMIT\n' }]);
     expect(out).toMatch(/^# removed with iptables-restore --noflush\n\*nat\n-D OUTPUT/);
   });
 

@@ -49,9 +49,12 @@ export async function saveNat(run: RunCommand, family: IpFamily): Promise<string
   return (await run(tools[family].save, ['-t', 'nat'])).stdout;
 }
 
+/** Wait up to this long for the xtables lock (iptables-legacy; nf_tables needs none). */
+const xtablesLockWaitSeconds = 10;
+
 async function restore(run: RunCommand, family: IpFamily, script: string): Promise<void> {
   try {
-    await run(tools[family].restore, ['--noflush'], script);
+    await run(tools[family].restore, ['--noflush', '--wait', String(xtablesLockWaitSeconds)], script);
   } catch (err) {
     if (err instanceof MissingToolError) throw err;
     const message = err instanceof Error ? err.message : String(err);
