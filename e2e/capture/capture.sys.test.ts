@@ -51,6 +51,12 @@ describeSystem('skein init-network: traffic capture in a network namespace', () 
     assertBuilt();
     execFileSync(process.execPath, [path.join(root, 'scripts', 'build-addon.js')], { stdio: 'ignore', timeout: 120_000 });
     net.create();
+    // The proxy runs as UID 1337: it must be able to run node and read the build.
+    try {
+      sh(inNamespace(net.pod, [process.execPath, '-e', 'require(process.argv[1])', origDstModule], proxy));
+    } catch (err) {
+      throw new Error(`UID ${ProxyUid} cannot run ${process.execPath} or read ${origDstModule} (the checkout and node must be readable by other users): ${String(err)}`);
+    }
     // Rules the pod already has: init-network must add to them and cleanup must leave them.
     sh(inNamespace(net.pod, ['iptables', '-t', 'nat', '-N', 'APP_DNS']));
     sh(inNamespace(net.pod, ['iptables', '-t', 'nat', '-A', 'OUTPUT', '-p', 'udp', '--dport', '53', '-j', 'APP_DNS']));
