@@ -38,7 +38,8 @@ function assertBuilt(): void {
   }
 }
 
-const tools = ['ip', 'setpriv', 'iptables', 'iptables-save', 'iptables-restore', 'ip6tables', 'ip6tables-save', 'ip6tables-restore'];
+const tools = ['ip', 'setpriv', 'iptables', 'iptables-save', 'iptables-restore', 'ip6tables', 'ip6tables-save', 'ip6tables-restore',
+  'iptables-legacy', 'iptables-legacy-save', 'iptables-nft', 'ip6tables-nft'];
 
 describeSystem('skein init-network: traffic capture in a network namespace', () => {
   const net = new PodNetwork(`${process.pid}`);
@@ -192,5 +193,23 @@ describeSystem('skein init-network: traffic capture in a network namespace', () 
     expect(failure.status).toBe(1);
     expect(failure.stderr).toMatch(/skein init-network: iptables-save -t nat failed .*Permission denied/);
     expect(saves()).toEqual(before);
+  });
+
+  it('auto backend: a pod whose rules are in iptables-legacy gets Skein rules there too, and loses them on cleanup', () => {
+    const inPod = (...argv: string[]) => sh(inNamespace(net.pod, argv));
+    for (const tool of ['iptables-nft', 'ip6tables-nft']) for (const table of ['nat', 'filter']) for (const op of ['-F', '-X']) inPod(tool, '-t', table, op);
+    inPod('iptables-legacy', '-t', 'nat', '-A', 'OUTPUT', '-p', 'udp', '--dport', '53', '-j', 'RETURN');
+    const legacyBefore = inPod('iptables-legacy-save', '-t', 'nat').replace(/^#.*\n/gm, '');
+
+    expect(initNetwork(...initFlags)).toMatch(/^# applied with iptables-legacy-restore --noflush\n/);
+    expect(inPod('iptables-legacy-save', '-t', 'nat')).toContain('-j SKEIN_OUTPUT');
+    expect(inPod('ip6tables-legacy-save', '-t', 'nat')).toContain('-j SKEIN_OUTPUT');
+    expect(inPod('iptables-nft-save')).not.toContain('SKEIN');
+    expect(net.connect(net.pod, addresses.vip, 80, app)).toMatchObject({ server: 'sidecar', original: { address: addresses.vip, port: 80 } });
+    expect(net.connect(net.pod, addresses.vipV6, 80, app)).toMatchObject({ server: 'sidecar', original: { address: addresses.vipV6, port: 80 } });
+
+    expect(initNetwork('--cleanup')).toContain('# removed with iptables-legacy-restore --noflush');
+    expect(inPod('iptables-legacy-save', '-t', 'nat').replace(/^#.*\n/gm, '').replace(/\[\d+:\d+\]/g, '[0:0]')).toBe(legacyBefore.replace(/\[\d+:\d+\]/g, '[0:0]'));
+    expect(net.connect(net.pod, addresses.vip, 80, app)).toMatchObject({ server: 'peer' });
   });
 }, tools);

@@ -2,6 +2,7 @@ import {
   applyScript,
   type CaptureConfig,
   chainRules,
+  chooseBackend,
   cleanupScript,
   defaultCaptureConfig,
   dryRunText,
@@ -244,6 +245,23 @@ describe('verifying what is installed', () => {
       'PREROUTING has 0 jumps to SKEIN_INBOUND, expected 1',
       'OUTPUT has 2 jumps to SKEIN_OUTPUT, expected 1',
     ]);
+  });
+});
+
+describe('choosing the iptables backend', () => {
+  const none = '*nat\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n';
+  const app = '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n';
+  const skein = '*nat\n:OUTPUT ACCEPT [0:0]\n:SKEIN_OUTPUT - [0:0]\nCOMMIT\n';
+  it.each([
+    ['nothing anywhere', { nft: none, legacy: none }, undefined],
+    ['only legacy available', { legacy: none }, undefined],
+    ['rules only in legacy', { nft: none, legacy: app }, 'legacy'],
+    ['rules only in nft', { nft: app, legacy: none }, 'nft'],
+    ['rules in both', { nft: app, legacy: app }, undefined],
+    ['Skein chains in nft, other rules in legacy', { nft: skein, legacy: app }, 'nft'],
+    ['Skein chains in both (a mess): no preference', { nft: skein, legacy: skein }, undefined],
+  ] as const)('%s → %s', (_name, saves, backend) => {
+    expect(chooseBackend(saves)).toBe(backend);
   });
 });
 

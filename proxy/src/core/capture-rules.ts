@@ -292,6 +292,24 @@ export function verifyInstalled(config: CaptureConfig, family: IpFamily, save: s
   return problems;
 }
 
+/** The two kernel interfaces iptables can write to (`iptables-nft`, `iptables-legacy`). */
+export type IptablesBackend = 'nft' | 'legacy';
+
+/**
+ * Which backend the pod's rules live in, from each available backend's full `iptables-save`
+ * (+ `ip6tables-save`) output: the one holding Skein's chains (re-apply and cleanup stay on the
+ * same side), else the only one with any rules (so Skein's rules are not split from the rules
+ * already there). Undefined when there is no reason to prefer one: use the image's default.
+ */
+export function chooseBackend(saves: Partial<Record<IptablesBackend, string>>): IptablesBackend | undefined {
+  const backends = (Object.keys(saves) as IptablesBackend[]).filter((b) => saves[b] !== undefined);
+  const holding = (pattern: RegExp) => backends.filter((b) => pattern.test(saves[b]!));
+  const withSkein = holding(new RegExp(`^:${OwnChainPrefix}`, 'm'));
+  if (withSkein.length === 1) return withSkein[0];
+  const withRules = holding(/^-A /m);
+  return withRules.length === 1 ? withRules[0] : undefined;
+}
+
 /** What `--dry-run` prints: the scripts for a pod without any Skein rules yet. */
 export function dryRunText(config: CaptureConfig, families: readonly IpFamily[]): string {
   return families.map((family) => `# ${family === 'ipv4' ? 'iptables' : 'ip6tables'}-restore --noflush\n${applyScript(config, family, '')}`).join('\n');

@@ -2,9 +2,7 @@
 import { type Command } from '../../../api/src/command';
 import { dryRunText, type IpFamily } from '../core/capture-rules';
 import { initNetworkUsage, parseInitNetworkArgs } from './flags';
-import { applyCapture, cleanupCapture, type InitIo, resolveIpv6, systemIo } from './iptables';
-
-const toolName = (family: IpFamily) => (family === 'ipv4' ? 'iptables' : 'ip6tables');
+import { applyCapture, cleanupCapture, type InitIo, resolveBackend, resolveIpv6, systemIo } from './iptables';
 
 /** Builds the command around its system calls (tests pass fakes; the CLI runs the real binaries). */
 export function makeInitNetworkCommand(system: InitIo = systemIo): Command {
@@ -18,16 +16,20 @@ export function makeInitNetworkCommand(system: InitIo = systemIo): Command {
         const families: IpFamily[] = options.ipv6 === 'off' ? ['ipv4'] : ['ipv4', 'ipv6'];
         const removed = await cleanupCapture(families, system);
         if (removed.length === 0) io.stdout.write('no Skein capture rules found; nothing to remove\n');
-        for (const { family, script } of removed) io.stdout.write(`# removed with ${toolName(family)}-restore --noflush\n${script}`);
+        for (const { tool, script } of removed) io.stdout.write(`# removed with ${tool} --noflush\n${script}`);
         return 0;
       }
-      const families: IpFamily[] = (await resolveIpv6(options.ipv6, system)) ? ['ipv4', 'ipv6'] : ['ipv4'];
       if (options.dryRun) {
+        // No detection (it needs root): the default tools unless a backend was named.
+        const backend = options.backend === 'auto' ? 'default' : options.backend;
+        const families: IpFamily[] = (await resolveIpv6(options.ipv6, backend, system)) ? ['ipv4', 'ipv6'] : ['ipv4'];
         io.stdout.write(dryRunText(options.config, families));
         return 0;
       }
-      for (const { family, script } of await applyCapture(options.config, families, system)) {
-        io.stdout.write(`# applied with ${toolName(family)}-restore --noflush\n${script}`);
+      const backend = await resolveBackend(options.backend, system);
+      const families: IpFamily[] = (await resolveIpv6(options.ipv6, backend, system)) ? ['ipv4', 'ipv6'] : ['ipv4'];
+      for (const { tool, script } of await applyCapture(options.config, families, backend, system)) {
+        io.stdout.write(`# applied with ${tool} --noflush\n${script}`);
       }
       return 0;
     },

@@ -12,7 +12,9 @@ const webhookFlags = [
 describe('init-network flags', () => {
   it('the webhook flags give the default capture config', () => {
     const options = parseInitNetworkArgs(webhookFlags);
-    expect(options).toEqual({ config: { ...defaultCaptureConfig, excludeInboundPorts: [15090, 15021, 15020] }, ipv6: 'auto', dryRun: false, cleanup: false });
+    expect(options).toEqual({
+      config: { ...defaultCaptureConfig, excludeInboundPorts: [15090, 15021, 15020] }, ipv6: 'auto', backend: 'auto', dryRun: false, cleanup: false,
+    });
     expect(parseInitNetworkArgs([]).config).toEqual(defaultCaptureConfig);
   });
 
@@ -20,13 +22,14 @@ describe('init-network flags', () => {
     const options = parseInitNetworkArgs([
       '--include-inbound-ports', '8080, 9090,8080', '--exclude-outbound-ports', '5432',
       '--exclude-outbound-cidrs', '169.254.169.254,fd00::/8', '--include-outbound-cidrs', '10.96.0.0/12',
-      '--ipv6', 'off', '--dry-run',
+      '--ipv6', 'off', '--iptables-backend', 'legacy', '--dry-run',
     ]);
     expect(options.config.includeInboundPorts).toEqual([8080, 9090]);
     expect(options.config.excludeOutboundPorts).toEqual([5432]);
     expect(options.config.excludeOutboundCidrs).toEqual([{ family: 'ipv4', text: '169.254.169.254/32' }, { family: 'ipv6', text: 'fd00::/8' }]);
     expect(options.config.includeOutboundCidrs).toEqual([{ family: 'ipv4', text: '10.96.0.0/12' }]);
     expect(options.ipv6).toBe('off');
+    expect(options.backend).toBe('legacy');
     expect(options.dryRun).toBe(true);
     expect(parseInitNetworkArgs(['--cleanup']).cleanup).toBe(true);
     expect(parseInitNetworkArgs(['--include-inbound-ports', '']).config.includeInboundPorts).toEqual([]);
@@ -49,6 +52,7 @@ describe('init-network flags', () => {
     [['--include-outbound-cidrs', 'example.com'], /--include-outbound-cidrs: .*not an IPv4 or IPv6/],
     [['--include-outbound-cidrs', '10.0.0.0/8/1'], /--include-outbound-cidrs: .*ADDRESS\/PREFIX/],
     [['--ipv6', 'yes'], /--ipv6: invalid value "yes": expected auto, on or off/],
+    [['--iptables-backend', 'xtables'], /--iptables-backend: invalid value "xtables": expected auto, nft or legacy/],
     [['--dry-run', '--cleanup'], /cannot be combined/],
     [['--no-such-flag'], /no-such-flag/],
     [['extra'], /extra/],

@@ -7,10 +7,12 @@ import { UsageError } from '../../../api/src/command';
 import { type CaptureConfig, type Cidr, defaultCaptureConfig } from '../core/capture-rules';
 
 export type Ipv6Mode = 'auto' | 'on' | 'off';
+export type BackendMode = 'auto' | 'nft' | 'legacy';
 
 export interface InitNetworkOptions {
   config: CaptureConfig;
   ipv6: Ipv6Mode;
+  backend: BackendMode;
   dryRun: boolean;
   cleanup: boolean;
 }
@@ -31,6 +33,8 @@ Options (lists are comma separated; an empty value means none):
   --exclude-outbound-cidrs LIST   destinations never captured
   --exclude-outbound-ports LIST   destination ports never captured
   --ipv6 auto|on|off              ip6tables rules too: auto = when the pod has a global IPv6 address
+  --iptables-backend auto|nft|legacy  auto = the backend the pod's rules are already in, else
+                                  the image's default iptables
   --dry-run                       print the iptables-restore scripts, change nothing
   --cleanup                       remove Skein's rules and chains, leave everything else as it was
 `;
@@ -120,9 +124,9 @@ function parseSelection<T>(flag: string, text: string, parseList: (flag: string,
   return text.trim() === '*' ? '*' : parseList(flag, text);
 }
 
-export function parseIpv6Mode(text: string): Ipv6Mode {
-  if (text === 'auto' || text === 'on' || text === 'off') return text;
-  throw bad('ipv6', text, 'expected auto, on or off');
+function parseChoice<T extends string>(flag: string, text: string, choices: readonly T[]): T {
+  if ((choices as readonly string[]).includes(text)) return text as T;
+  throw bad(flag, text, `expected ${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}`);
 }
 
 /** Parses and validates the command line of `skein init-network`. */
@@ -137,6 +141,7 @@ export function parseInitNetworkArgs(args: readonly string[]): InitNetworkOption
       options: {
         ...Object.fromEntries(Object.values(flagNames).map((name) => [name, string])),
         ipv6: { type: 'string', default: 'auto' },
+        'iptables-backend': { type: 'string', default: 'auto' },
         'dry-run': { type: 'boolean', default: false },
         cleanup: { type: 'boolean', default: false },
       },
@@ -170,5 +175,11 @@ export function parseInitNetworkArgs(args: readonly string[]): InitNetworkOption
   const dryRun = values['dry-run'] === true;
   const cleanup = values.cleanup === true;
   if (dryRun && cleanup) throw new UsageError('--dry-run and --cleanup cannot be combined');
-  return { config, ipv6: parseIpv6Mode(get('ipv6') ?? 'auto'), dryRun, cleanup };
+  return {
+    config,
+    ipv6: parseChoice<Ipv6Mode>('ipv6', get('ipv6') ?? 'auto', ['auto', 'on', 'off']),
+    backend: parseChoice<BackendMode>('iptables-backend', get('iptables-backend') ?? 'auto', ['auto', 'nft', 'legacy']),
+    dryRun,
+    cleanup,
+  };
 }

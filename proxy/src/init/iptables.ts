@@ -5,8 +5,10 @@
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { applyScript, type CaptureConfig, cleanupScript, InboundPassthroughSourceV6, type IpFamily, verifyInstalled } from '../core/capture-rules';
-import { type Ipv6Mode } from './flags';
+import {
+  applyScript, type CaptureConfig, chooseBackend, cleanupScript, InboundPassthroughSourceV6, type IpFamily, type IptablesBackend, verifyInstalled,
+} from '../core/capture-rules';
+import { type BackendMode, type Ipv6Mode } from './flags';
 
 export interface CommandResult {
   stdout: string;
@@ -40,21 +42,26 @@ export const runCommand: RunCommand = (file, args, input) =>
     child.stdin.end(input ?? '');
   });
 
-const tools: Record<IpFamily, { save: string; restore: string }> = {
-  ipv4: { save: 'iptables-save', restore: 'iptables-restore' },
-  ipv6: { save: 'ip6tables-save', restore: 'ip6tables-restore' },
-};
+/** The image's default iptables (whatever `iptables` points to), or an explicit backend. */
+export type Backend = 'default' | IptablesBackend;
+const variants: readonly IptablesBackend[] = ['nft', 'legacy'];
 
-export async function saveNat(run: RunCommand, family: IpFamily): Promise<string> {
-  return (await run(tools[family].save, ['-t', 'nat'])).stdout;
+/** `iptables-save`, `ip6tables-legacy-restore`, … */
+export function toolName(family: IpFamily, backend: Backend, action: 'save' | 'restore'): string {
+  const base = family === 'ipv4' ? 'iptables' : 'ip6tables';
+  return backend === 'default' ? `${base}-${action}` : `${base}-${backend}-${action}`;
+}
+
+async function saveNat(run: RunCommand, family: IpFamily, backend: Backend): Promise<string> {
+  return (await run(toolName(family, backend, 'save'), ['-t', 'nat'])).stdout;
 }
 
 /** Wait up to this long for the xtables lock (iptables-legacy; nf_tables needs none). */
 const xtablesLockWaitSeconds = 10;
 
-async function restore(run: RunCommand, family: IpFamily, script: string): Promise<void> {
+async function restore(run: RunCommand, tool: string, script: string): Promise<void> {
   try {
-    await run(tools[family].restore, ['--noflush', '--wait', String(xtablesLockWaitSeconds)], script);
+    await run(tool, ['--noflush', '--wait', String(xtablesLockWaitSeconds)], script);
   } catch (err) {
     if (err instanceof MissingToolError) throw err;
     const message = err instanceof Error ? err.message : String(err);
@@ -110,15 +117,40 @@ async function inet6Addresses(io: InitIo): Promise<Inet6Address[] | undefined> {
  * Whether to install ip6tables rules. `auto`: when the pod has a global IPv6 address; then a
  * missing ip6tables is an error (IPv6 traffic would bypass the proxy), not a silent skip.
  */
-export async function resolveIpv6(mode: Ipv6Mode, io: InitIo): Promise<boolean> {
+export async function resolveIpv6(mode: Ipv6Mode, backend: Backend, io: InitIo): Promise<boolean> {
   if (mode === 'off') return false;
   const addresses = await inet6Addresses(io);
   if (mode === 'auto' && !(addresses ?? []).some((a) => a.scope === 0)) return false;
   if (addresses === undefined) throw new Error('--ipv6 on: IPv6 is disabled in this network namespace');
-  if (!(await toolPresent(io.run, tools.ipv6.restore))) {
-    throw new Error(`${mode === 'on' ? '--ipv6 on' : 'the pod has a global IPv6 address'} but ip6tables-restore is missing; install it or pass --ipv6 off`);
+  const tool = toolName('ipv6', backend, 'restore');
+  if (!(await toolPresent(io.run, tool))) {
+    throw new Error(`${mode === 'on' ? '--ipv6 on' : 'the pod has a global IPv6 address'} but ${tool} is missing; install it or pass --ipv6 off`);
   }
   return true;
+}
+
+/** Full iptables-save (+ ip6tables-save) output of each backend whose tools work here. */
+async function backendSaves(io: InitIo): Promise<Partial<Record<IptablesBackend, string>>> {
+  const saves: Partial<Record<IptablesBackend, string>> = {};
+  for (const backend of variants) {
+    try {
+      saves[backend] = (await io.run(toolName('ipv4', backend, 'save'), [])).stdout;
+    } catch {
+      continue; // not installed, or the kernel lacks this interface
+    }
+    try {
+      saves[backend] += (await io.run(toolName('ipv6', backend, 'save'), [])).stdout;
+    } catch {
+      // no IPv6 tables: the IPv4 dump decides
+    }
+  }
+  return saves;
+}
+
+/** `auto`: the backend the pod's rules already live in (see chooseBackend), else the default. */
+export async function resolveBackend(mode: BackendMode, io: InitIo): Promise<Backend> {
+  if (mode !== 'auto') return mode;
+  return chooseBackend(await backendSaves(io)) ?? 'default';
 }
 
 const passthroughV6Hex = '00000000000000000000000000000006';
@@ -136,36 +168,47 @@ async function removePassthroughV6(io: InitIo): Promise<void> {
   if (await hasPassthroughV6(io)) await io.run('ip', ['-6', 'addr', 'del', `${InboundPassthroughSourceV6}/128`, 'dev', 'lo']);
 }
 
-export interface AppliedFamily {
+export interface AppliedScript {
   family: IpFamily;
+  /** The restore binary that took the script, e.g. `iptables-restore`. */
+  tool: string;
   script: string;
 }
 
 /** Installs (or re-installs, idempotently) the capture rules for each family, then reads them back. */
-export async function applyCapture(config: CaptureConfig, families: readonly IpFamily[], io: InitIo = systemIo): Promise<AppliedFamily[]> {
-  const applied: AppliedFamily[] = [];
+export async function applyCapture(config: CaptureConfig, families: readonly IpFamily[], backend: Backend, io: InitIo = systemIo): Promise<AppliedScript[]> {
+  const applied: AppliedScript[] = [];
   for (const family of families) {
-    const script = applyScript(config, family, await saveNat(io.run, family));
-    await restore(io.run, family, script);
-    const problems = verifyInstalled(config, family, await saveNat(io.run, family));
-    if (problems.length > 0) throw new Error(`${tools[family].restore} succeeded but the rules are not in place: ${problems.join('; ')}`);
+    const tool = toolName(family, backend, 'restore');
+    const script = applyScript(config, family, await saveNat(io.run, family, backend));
+    await restore(io.run, tool, script);
+    const problems = verifyInstalled(config, family, await saveNat(io.run, family, backend));
+    if (problems.length > 0) throw new Error(`${tool} succeeded but the rules are not in place: ${problems.join('; ')}`);
     if (family === 'ipv6') await ensurePassthroughV6(io);
-    applied.push({ family, script });
+    applied.push({ family, tool, script });
   }
   return applied;
 }
 
-/** Removes Skein's jumps and chains for each family; returns the families that had any. */
-export async function cleanupCapture(families: readonly IpFamily[], io: InitIo = systemIo): Promise<AppliedFamily[]> {
-  const removed: AppliedFamily[] = [];
-  for (const family of families) {
-    if (family === 'ipv6' && ((await io.readInet6()) === undefined || !(await toolPresent(io.run, tools.ipv6.save)))) continue;
-    const script = cleanupScript(await saveNat(io.run, family));
-    if (script !== undefined) {
-      await restore(io.run, family, script);
-      removed.push({ family, script });
+/**
+ * Removes Skein's jumps and chains for each family from every backend that holds them (or the
+ * default tools when no backend variant is installed); returns the scripts it ran.
+ */
+export async function cleanupCapture(families: readonly IpFamily[], io: InitIo = systemIo): Promise<AppliedScript[]> {
+  const available = Object.keys(await backendSaves(io)) as IptablesBackend[];
+  const backends: Backend[] = available.length > 0 ? available : ['default'];
+  const ipv6 = families.includes('ipv6') && (await io.readInet6()) !== undefined;
+  const removed: AppliedScript[] = [];
+  for (const backend of backends) {
+    for (const family of families) {
+      if (family === 'ipv6' && !(ipv6 && (await toolPresent(io.run, toolName(family, backend, 'save'))))) continue;
+      const script = cleanupScript(await saveNat(io.run, family, backend));
+      if (script === undefined) continue;
+      const tool = toolName(family, backend, 'restore');
+      await restore(io.run, tool, script);
+      removed.push({ family, tool, script });
     }
-    if (family === 'ipv6') await removePassthroughV6(io);
   }
+  if (ipv6) await removePassthroughV6(io);
   return removed;
 }
