@@ -39,6 +39,8 @@ export const ProxyGid = 1337;
 
 /** Source address the inbound proxy uses towards the app, excluded from capture. */
 export const InboundPassthroughSource = '127.0.0.6';
+/** IPv6 analogue of 127.0.0.6 (added to lo by init-network). */
+export const InboundPassthroughSourceV6 = '::6';
 
 /** Namespace the control plane runs in. */
 export const SystemNamespace = 'skein-system';

@@ -5,7 +5,7 @@
  * `iptables-save -t nat` text) goes in, rules and `iptables-restore --noflush` scripts come out.
  * The io module (proxy/src/init/iptables.ts) runs the binaries.
  */
-import { ExcludedInboundPorts, InboundPassthroughSource, ProxyGid, ProxyPorts, ProxyUid } from '../../../api/src/names';
+import { ExcludedInboundPorts, InboundPassthroughSource, InboundPassthroughSourceV6, ProxyGid, ProxyPorts, ProxyUid } from '../../../api/src/names';
 
 export type IpFamily = 'ipv4' | 'ipv6';
 
@@ -44,8 +44,7 @@ const ownChains: readonly string[] = [CaptureChains.inbound, CaptureChains.inRed
 /** Every chain with this prefix is Skein's (also chains of older versions, removed by cleanup). */
 export const OwnChainPrefix = 'SKEIN_';
 
-/** IPv6 analogue of 127.0.0.6: the inbound proxy's source towards the app (added to lo by init). */
-export const InboundPassthroughSourceV6 = '::6';
+export { InboundPassthroughSourceV6 };
 
 /**
  * The proxy's own externally reachable ports (agent, health, Prometheus). They are excluded from
