@@ -251,7 +251,10 @@ function install(genDir, outDir, stamp) {
   fs.writeFileSync(path.join(outDir, STAMP_FILE), `${JSON.stringify(stamp, null, 2)}\n`);
 }
 
-function targetPaths(opts, skein) {
+/** The --path arguments: the Envoy targets (each must exist) and every Skein proto. */
+function targetPaths(opts, sources, skein) {
+  const missing = opts.envoyTargets.filter((t) => !sources.some(({ dest }) => dest === t || dest.startsWith(`${t}/`)));
+  if (missing.length > 0) throw new Error(`proto targets not found in ${opts.depsDir}: ${missing.join(', ')}`);
   return [...opts.envoyTargets, ...skein];
 }
 
@@ -263,6 +266,7 @@ function generate(options = {}) {
   const opts = { ...defaultOptions(), ...options };
   const started = Date.now();
   const { sources, skein } = collectSources(opts);
+  const targets = targetPaths(opts, sources, skein);
   const hash = inputsHash(opts, sources);
   if (!opts.force && upToDate(opts.outDir, hash)) {
     return { generated: false, hash, files: readStamp(opts.outDir).files, ms: Date.now() - started };
@@ -275,7 +279,7 @@ function generate(options = {}) {
     const { bufYaml, genYaml } = bufConfigs(opts, genDir);
     fs.writeFileSync(path.join(workDir, 'buf.yaml'), bufYaml);
     fs.writeFileSync(path.join(workDir, 'buf.gen.yaml'), genYaml);
-    runBuf(opts, workDir, targetPaths(opts, skein));
+    runBuf(opts, workDir, targets);
     const generated = listFiles(genDir, '.ts');
     fs.writeFileSync(path.join(genDir, INDEX_FILE), indexSource(genDir, generated));
     const files = [...generated, INDEX_FILE].sort();
