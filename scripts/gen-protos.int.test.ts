@@ -7,6 +7,8 @@ import path from 'node:path';
 import { applyValidatePatch, generate, staleness, type GenerateOptions } from './gen-protos';
 
 const SCRIPT = path.join(__dirname, 'gen-protos.js');
+// Each generation spawns buf and a node plugin: ~2 s idle, much more on a loaded 2-core CI box.
+const GEN_TIMEOUT_MS = 180_000;
 const TARGETS = ['envoy/extensions/filters/listener/tls_inspector/v3'];
 const CA_PROTO = `syntax = "proto3";
 package skein.ca.v1;
@@ -61,13 +63,13 @@ describe('gen-protos', () => {
     const second = generate(options());
     expect(second).toMatchObject({ generated: false, hash: first.hash, files: first.files });
     expect(staleness(options())).toBeUndefined();
-  }, 60_000);
+  }, GEN_TIMEOUT_MS);
 
   it('is deterministic: two generations are byte-identical', () => {
     generate(options());
     generate(options({ outDir: path.join(tmp, 'gen2'), force: true }));
     expect(treeHashes(path.join(tmp, 'gen2'))).toEqual(treeHashes(path.join(tmp, 'gen')));
-  }, 60_000);
+  }, GEN_TIMEOUT_MS);
 
   it('regenerates when a Skein proto changes or an output file is missing', () => {
     const ca = path.join(tmp, 'proto/skein/ca/v1/ca.proto');
@@ -83,13 +85,13 @@ describe('gen-protos', () => {
     fs.rmSync(path.join(tmp, 'gen/skein/ca/v1/ca_pb.ts'));
     expect(generate(options()).generated).toBe(true);
     expect(fs.existsSync(path.join(tmp, 'gen/skein/ca/v1/ca_pb.ts'))).toBe(true);
-  }, 60_000);
+  }, GEN_TIMEOUT_MS);
 
   it('works without a Skein proto folder', () => {
     const result = generate(options({ skeinProtoDir: path.join(tmp, 'absent') }));
     expect(result.generated).toBe(true);
     expect(result.files.some((f) => f.startsWith('skein/'))).toBe(false);
-  }, 60_000);
+  }, GEN_TIMEOUT_MS);
 
   it('reports a broken proto with buf\'s message and keeps the previous output', () => {
     const ca = path.join(tmp, 'proto/skein/ca/v1/ca.proto');
@@ -99,7 +101,7 @@ describe('gen-protos', () => {
     writeFile(ca, CA_PROTO.replace('message SignResponse {', 'message SignResponse { oops'));
     expect(() => generate(options())).toThrow(/buf generate failed:[\s\S]*skein\/ca\/v1\/ca\.proto/);
     expect(treeHashes(path.join(tmp, 'gen'))).toEqual(before);
-  }, 60_000);
+  }, GEN_TIMEOUT_MS);
 
   it.each([
     ['a Skein proto inside a third-party package folder', () => {
@@ -112,7 +114,7 @@ describe('gen-protos', () => {
     const extra = setup();
     expect(() => generate(options(extra))).toThrow(message);
     expect(fs.existsSync(path.join(tmp, 'gen'))).toBe(false);
-  }, 60_000);
+  }, GEN_TIMEOUT_MS);
 
   it('refuses unknown flags on the command line', () => {
     let failure: { status: number; stderr: string } | undefined;
