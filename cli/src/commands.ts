@@ -1,7 +1,9 @@
 import { type Command } from '../../api/src/command';
+import { caCommands } from '../../ca/src/cli';
 import { versionCommand } from './version';
 
 /** Every `skein` subcommand; each component contributes its own from `<component>/src/cli.ts`. */
 export const commands: readonly Command[] = [
   versionCommand,
+  ...caCommands,
 ];
