@@ -101,6 +101,7 @@ export async function run(): Promise<void> {
     rows.push(await measure('@peculiar/x509 RSA-2048 CA (sign only)', inFlight, () => rsaIssuer.issue(ecPublic, names, 0)));
     rows.push(await measure('node-forge RSA-2048 CA (sign only)', inFlight, forgeSign));
     rows.push(await measure('client: P-256 key + CSR', inFlight, async () => createCsr(await generateWorkloadKey('ec'), aliceId)));
+    rows.push(await measure('client: RSA-2048 key + CSR', inFlight, async () => createCsr(await generateWorkloadKey('rsa'), aliceId)));
   }
   console.table(rows);
 }
