@@ -17,7 +17,7 @@ async function skein(...argv: string[]): Promise<{ code: number; out: string; er
   out.on('data', (d: Buffer) => (text.out += d.toString()));
   err.on('data', (d: Buffer) => (text.err += d.toString()));
   // The CLI's dispatcher lives in cli/ (which ca/ may not import): exit 2 for usage errors, 1 otherwise.
-  const command = caCommands.find((c) => c.path.every((word, i) => argv[i] === word))!;
+  const command = [...caCommands].sort((a, b) => b.path.length - a.path.length).find((c) => c.path.every((word, i) => argv[i] === word))!;
   let code: number;
   try {
     code = await command.run(argv.slice(command.path.length), { stdout: out, stderr: err, stdin: new PassThrough() });
@@ -112,6 +112,8 @@ describe('skein ca CLI', () => {
   });
 
   it.each([
+    [['ca'], /a ca command is required/],
+    [['ca', 'bogus'], /unknown ca command "bogus"/],
     [['ca', 'init'], /--dir is required/],
     [['ca', 'init', '--dir', 'x', '--key-type', 'dsa'], /--key-type: invalid key type "dsa"/],
     [['ca', 'init', '--dir', 'x', '--ca-cert', 'a.pem'], /needs all of .*missing: --ca-key, --cert-chain, --root-cert/],

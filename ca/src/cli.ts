@@ -214,4 +214,24 @@ const serveCommand: Command = {
   },
 };
 
-export const caCommands: Command[] = [initCommand, issueCommand, tokenCommand, serveCommand];
+const subcommands = [initCommand, issueCommand, tokenCommand, serveCommand];
+
+const groupUsage = `Usage: skein ca <command> [options]
+
+The built-in certificate authority (SPIFFE identities spiffe://<trust-domain>/ns/<ns>/sa/<sa>).
+
+Commands:
+${subcommands.map((c) => `  skein ${c.path.join(' ').padEnd(13)} ${c.summary}`).join('\n')}
+
+Run 'skein ca <command> --help' for a command's options.`;
+
+const groupCommand: Command = {
+  path: ['ca'],
+  summary: 'the built-in certificate authority (init, issue, token, serve)',
+  usage: groupUsage,
+  run(args) {
+    return Promise.reject(new UsageError(args.length === 0 ? 'a ca command is required' : `unknown ca command "${args[0]}"`));
+  },
+};
+
+export const caCommands: Command[] = [groupCommand, ...subcommands];

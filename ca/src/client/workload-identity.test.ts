@@ -108,6 +108,29 @@ describe('WorkloadIdentity (fake time)', () => {
     expect(calls).toBe(1);
   });
 
+  it('root rotation: a certificate from the new root is refused until the bundle has it, then adopted', async () => {
+    const newRoot = await makeRootCa('ec', 'cluster.local', new Date('2026-01-01T00:00:00Z'));
+    const newIssuer = issuerFor(newRoot, () => new Date());
+    let useNew = false;
+    const oldRequester = requester;
+    const errors: string[] = [];
+    const seen: WorkloadCertificate[] = [];
+    const id = make({
+      requester: { createCertificate: async (csr, s) => (useNew ? (await newIssuer.issueForIdentity(csr, s * 1000, alice)).chainPem : oldRequester.createCertificate(csr, s)) },
+      onError: (e) => errors.push(e.message),
+    });
+    id.onChange((c) => seen.push(c));
+    await id.start();
+    useNew = true;
+    id.renewNow();
+    await until(() => errors.length === 1);
+    expect(errors[0]).toMatch(/does not end at a root of the trust bundle/);
+    id.updateTrustBundle(ca.rootPem + newRoot.rootPem);
+    await until(() => seen.length === 2);
+    expect(seen[1]!.trustBundlePem).toBe(ca.rootPem + newRoot.rootPem);
+    expect(() => id.updateTrustBundle('not pem')).toThrow(/trust bundle: no PEM certificate/);
+  });
+
   it.each([
     ['from another root', 'other-root', /does not end at a root of the trust bundle/],
     ['for another identity', 'bob', /instead of spiffe:\/\/cluster.local\/ns\/shop\/sa\/alice/],

@@ -56,10 +56,12 @@ export class WorkloadIdentity implements IdentityProvider {
   private readonly now: () => Date;
   private readonly random: () => number;
   private readonly timers: Timers;
+  private trustBundlePem: string;
 
   constructor(private readonly options: WorkloadIdentityOptions) {
     parseSpiffeId(options.spiffeId);
     parseCertificates(options.trustBundlePem, 'trust bundle');
+    this.trustBundlePem = options.trustBundlePem;
     this.now = options.now ?? (() => new Date());
     this.random = options.random ?? Math.random;
     this.timers = options.timers ?? realTimers;
@@ -87,6 +89,16 @@ export class WorkloadIdentity implements IdentityProvider {
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
     for (const w of this.firstWaiters.splice(0)) w.reject(new Error('workload identity stopped before the first certificate'));
+  }
+
+  /**
+   * Adopts a new trust bundle (e.g. the skein-root-cert ConfigMap gained a root during a root
+   * rotation) and renews at once, so listeners get a certificate and bundle that agree.
+   */
+  updateTrustBundle(trustBundlePem: string): void {
+    parseCertificates(trustBundlePem, 'trust bundle');
+    this.trustBundlePem = trustBundlePem;
+    this.renewNow();
   }
 
   /** Renews now (e.g. after the trust bundle changed). */
@@ -128,12 +140,13 @@ export class WorkloadIdentity implements IdentityProvider {
     const chainPem = await this.options.requester.createCertificate(csr, this.options.validitySeconds ?? 0);
     const chain = parseCertificates(chainPem.join('\n'), 'CA response');
     const leaf = chain[0]!;
-    await checkIssued(leaf, chain, this.options.spiffeId, key.keys.publicKey, this.options.trustBundlePem);
+    const trustBundlePem = this.trustBundlePem;
+    await checkIssued(leaf, chain, this.options.spiffeId, key.keys.publicKey, trustBundlePem);
     return {
       spiffeId: this.options.spiffeId,
       certChainPem: joinPem(chain.slice(0, -1)),
       privateKeyPem: key.privateKeyPem,
-      trustBundlePem: this.options.trustBundlePem,
+      trustBundlePem,
       notBefore: leaf.notBefore,
       notAfter: leaf.notAfter,
     };
