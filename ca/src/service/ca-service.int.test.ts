@@ -77,6 +77,7 @@ describe('CA gRPC service on loopback', () => {
     ['unknown Kubernetes token', 'UNAUTHENTICATED', async () => client('k8s-token-of-nobody').createCertificate(await csrFor(alice), 0)],
     ['no credential', 'UNAUTHENTICATED', async () => client('').createCertificate(await csrFor(alice), 0)],
     ['malformed CSR', 'INVALID_ARGUMENT', async () => client(await token(ca)).createCertificate('-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----', 0)],
+    ['oversized CSR', 'INVALID_ARGUMENT', async () => client(await token(ca)).createCertificate('A'.repeat(100_000), 0)],
     ['empty CSR', 'INVALID_ARGUMENT', async () => client(await token(ca)).createCertificate('', 0)],
     ['wrong key type (P-384)', 'INVALID_ARGUMENT', async () => client(await token(ca)).createCertificate(await csrWithKey({ name: 'ECDSA', namedCurve: 'P-384' }, { name: 'ECDSA', hash: 'SHA-384' }), 0)],
     ['wrong key type (RSA-1024)', 'INVALID_ARGUMENT', async () => client(await token(ca)).createCertificate(await csrWithKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }), 0)],
