@@ -9,8 +9,8 @@ import { type WorkloadCertificate } from '../../../api/src/identity';
 import { mintJoinToken } from '../auth/join-token';
 import { type RunningCaServer, startCaServer } from '../service/ca-server';
 import { initCaDir, type LoadedCa } from '../store/ca-dir';
-import { CaClient } from './ca-client';
-import { WorkloadIdentity } from './workload-identity';
+import { connectWorkloadIdentity } from './connect';
+import { type WorkloadIdentity } from './workload-identity';
 
 const td = 'cluster.local';
 const idOf = (sa: string) => `spiffe://${td}/ns/shop/sa/${sa}`;
@@ -32,10 +32,19 @@ describe('mTLS with CA-issued workload identities', () => {
   async function identity(sa: string, caDir: LoadedCa = ca, caServer: RunningCaServer = server): Promise<WorkloadIdentity> {
     const bundle = caDir.authority.roots.map((r) => r.toString('pem')).join('\n');
     const token = await mintJoinToken(caDir.joinTokenKey!, { namespace: 'shop', serviceAccount: sa, ttlMs: 3_600_000, now: new Date() });
-    const client = new CaClient({ address: `127.0.0.1:${caServer.port}`, serverName: 'localhost', trustBundlePem: bundle, credential: () => token });
-    const id = new WorkloadIdentity({ spiffeId: idOf(sa), requester: client, trustBundlePem: bundle, validitySeconds: 3600 });
-    stops.push(() => id.stop(), () => client.close());
+    const { identity: id, close } = connectWorkloadIdentity({
+      caAddress: `127.0.0.1:${caServer.port}`,
+      caServerName: 'localhost',
+      trustDomain: td,
+      namespace: 'shop',
+      serviceAccount: sa,
+      trustBundlePem: bundle,
+      credential: () => token,
+      validitySeconds: 3600,
+    });
+    stops.push(close);
     await id.start();
+    expect(id.current()!.spiffeId).toBe(idOf(sa));
     return id;
   }
 

@@ -7,3 +7,4 @@ export { defaultValidityPolicy, type ValidityPolicy } from '../core/validity';
 export { CaFiles, initCaDir, loadCaDir, type LoadedCa } from '../store/ca-dir';
 export { addCaService, type CaServiceDeps, type CaServiceEvent } from './ca-service';
 export { createIssuer, defaultAuthenticators, type RunningCaServer, startCaServer } from './ca-server';
+export { caMetrics } from './metrics';
