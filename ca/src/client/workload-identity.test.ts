@@ -108,6 +108,21 @@ describe('WorkloadIdentity (fake time)', () => {
     expect(calls).toBe(1);
   });
 
+  it('renewNow during a request: only the newest answer is published', async () => {
+    const seen: WorkloadCertificate[] = [];
+    let answered = 0;
+    const counting: CertificateRequester = { createCertificate: async (csr, s) => requester.createCertificate(csr, s).finally(() => answered++) };
+    const id = make({ requester: counting });
+    id.onChange((c) => seen.push(c));
+    await id.start();
+    id.renewNow();
+    id.renewNow();
+    await until(() => answered === 3);
+    for (let i = 0; i < 100; i++) await new Promise((r) => setImmediate(r)); // let the last answer be checked
+    expect(seen).toHaveLength(2);
+    expect(id.current()).toBe(seen[1]);
+  });
+
   it('root rotation: a certificate from the new root is refused until the bundle has it, then adopted', async () => {
     const newRoot = await makeRootCa('ec', 'cluster.local', new Date('2026-01-01T00:00:00Z'));
     const newIssuer = issuerFor(newRoot, () => new Date());
@@ -135,13 +150,15 @@ describe('WorkloadIdentity (fake time)', () => {
     ['from another root', 'other-root', /does not end at a root of the trust bundle/],
     ['for another identity', 'bob', /instead of spiffe:\/\/cluster.local\/ns\/shop\/sa\/alice/],
     ['for another key', 'other-key', /for another key/],
+    ['with a broken chain', 'broken', /broken chain: certificate #1 is not signed by #2/],
   ])('refuses an answer %s', async (_n, kind, message) => {
     const other = await makeRootCa();
-    const issuer = issuerFor(kind === 'other-root' ? other : ca, () => new Date());
+    const issuer = issuerFor(kind === 'other-root' || kind === 'broken' ? other : ca, () => new Date());
     const bad: CertificateRequester = {
       createCertificate: async (csr) => {
         if (kind === 'bob') return (await issuer.issueForIdentity(await csrFor('spiffe://cluster.local/ns/shop/sa/bob'), 0, { namespace: 'shop', serviceAccount: 'bob' })).chainPem;
         if (kind === 'other-key') return (await issuer.issueForIdentity(await csrFor(aliceId), 0, alice)).chainPem;
+        if (kind === 'broken') return [(await issuer.issueForIdentity(csr, 0, alice)).chainPem[0]!, ca.rootPem];
         return (await issuer.issueForIdentity(csr, 0, alice)).chainPem;
       },
     };

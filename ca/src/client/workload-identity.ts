@@ -52,6 +52,8 @@ export class WorkloadIdentity implements IdentityProvider {
   private readonly listeners = new Set<(cert: WorkloadCertificate) => void>();
   private timer: unknown;
   private stopped = false;
+  /** Bumped by every attempt; an answer to an older attempt is ignored (renewNow during a request). */
+  private generation = 0;
   private firstWaiters: { resolve: (c: WorkloadCertificate) => void; reject: (e: Error) => void }[] = [];
   private readonly now: () => Date;
   private readonly random: () => number;
@@ -117,16 +119,18 @@ export class WorkloadIdentity implements IdentityProvider {
 
   private attempt(failures: number): void {
     if (this.stopped) return;
+    const generation = ++this.generation;
+    const stale = () => this.stopped || generation !== this.generation;
     this.obtain().then(
       (cert) => {
-        if (this.stopped) return;
+        if (stale()) return;
         this.cert = cert;
         for (const w of this.firstWaiters.splice(0)) w.resolve(cert);
         for (const listener of [...this.listeners]) listener(cert);
         this.schedule(renewalDelayMs(cert, this.now(), this.random(), this.options.rotation ?? defaultRotation), () => this.attempt(0));
       },
       (err: unknown) => {
-        if (this.stopped) return;
+        if (stale()) return;
         const delay = backoffDelayMs(failures, this.random(), this.options.backoff ?? defaultBackoff);
         this.options.onError?.(err instanceof Error ? err : new Error(String(err)), delay);
         this.schedule(delay, () => this.attempt(failures + 1));
@@ -141,7 +145,7 @@ export class WorkloadIdentity implements IdentityProvider {
     const chain = parseCertificates(chainPem.join('\n'), 'CA response');
     const leaf = chain[0]!;
     const trustBundlePem = this.trustBundlePem;
-    await checkIssued(leaf, chain, this.options.spiffeId, key.keys.publicKey, trustBundlePem);
+    await checkIssued(leaf, chain, this.options.spiffeId, key.keys.publicKey, trustBundlePem, this.now());
     return {
       spiffeId: this.options.spiffeId,
       certChainPem: joinPem(chain.slice(0, -1)),
@@ -153,8 +157,8 @@ export class WorkloadIdentity implements IdentityProvider {
   }
 }
 
-/** Refuses a CA answer that is not for us, not for our key, or not anchored in our bundle. */
-async function checkIssued(leaf: x509.X509Certificate, chain: x509.X509Certificate[], spiffeId: string, publicKey: CryptoKey, bundlePem: string): Promise<void> {
+/** Refuses a CA answer that is not for us, not for our key, not current, or not a chain to our bundle. */
+async function checkIssued(leaf: x509.X509Certificate, chain: x509.X509Certificate[], spiffeId: string, publicKey: CryptoKey, bundlePem: string, now: Date): Promise<void> {
   const names = leaf.getExtension(x509.SubjectAlternativeNameExtension)?.names.toJSON() ?? [];
   if (names.length !== 1 || names[0]!.type !== 'url' || formatSpiffeId(parseSpiffeId(names[0]!.value)) !== spiffeId) {
     throw new Error(`CA returned a certificate for ${JSON.stringify(names)} instead of ${spiffeId}`);
@@ -164,4 +168,8 @@ async function checkIssued(leaf: x509.X509Certificate, chain: x509.X509Certifica
   const root = chain[chain.length - 1]!;
   const bundle = parseCertificates(bundlePem, 'trust bundle');
   if (chain.length < 2 || !bundle.some((r) => r.equal(root))) throw new Error('CA returned a chain that does not end at a root of the trust bundle');
+  for (let i = 0; i + 1 < chain.length; i++) {
+    if (!(await chain[i]!.verify({ publicKey: chain[i + 1]!.publicKey, signatureOnly: true }))) throw new Error(`CA returned a broken chain: certificate #${i + 1} is not signed by #${i + 2}`);
+  }
+  if (leaf.notAfter.getTime() <= now.getTime()) throw new Error(`CA returned a certificate that expired at ${leaf.notAfter.toISOString()}`);
 }
