@@ -7,7 +7,9 @@ import { PassThrough } from 'node:stream';
 import { UsageError } from '../../api/src/command';
 import { verifyJoinToken } from './core/join-token';
 import { makeIntermediate, makeRootCa } from './testing/fixtures';
-import { caCommands } from './cli';
+import { CaClient } from './client/ca-client';
+import { createCsr, generateWorkloadKey } from './client/csr';
+import { caCommands, serveCa } from './cli';
 import { loadCaDir } from './store/ca-dir';
 
 async function skein(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -161,5 +163,39 @@ describe('skein ca CLI', () => {
     const r = await skein('ca', 'token', '--dir', a, '--namespace', 'x', '--service-account', 'y');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/invalid CA in .*ca-key does not match ca-cert/);
+  });
+
+  it('local mode end to end: init, token, serve; a workload gets its certificate; stops on request', async () => {
+    const dir = path.join(tmp, 'ca-serve');
+    await skein('ca', 'init', '--dir', dir, '--trust-domain', 'local.test');
+    const token = (await skein('ca', 'token', '--dir', dir, '--namespace', 'web', '--service-account', 'frontend')).out.trim();
+    const out = new PassThrough();
+    const err = new PassThrough();
+    let stdout = '';
+    let stderr = '';
+    out.on('data', (d: Buffer) => (stdout += d.toString()));
+    err.on('data', (d: Buffer) => (stderr += d.toString()));
+    let stop!: (reason: string) => void;
+    const stopped = new Promise<string>((resolve) => (stop = resolve));
+    const serving = serveCa(['--dir', dir, '--port', '0', '--max-ttl', '48h'], { stdout: out, stderr: err, stdin: new PassThrough() }, () => stopped);
+    try {
+      for (let i = 0; i < 200 && !/listening on/.test(stdout); i++) await new Promise((r) => setTimeout(r, 25));
+      const port = /listening on 127\.0\.0\.1:(\d+)/.exec(stdout)![1]!;
+      const client = new CaClient({ address: `127.0.0.1:${port}`, serverName: 'localhost', trustBundlePem: fs.readFileSync(path.join(dir, 'root-cert.pem'), 'utf8'), credential: () => token });
+      try {
+        const chain = await client.createCertificate(await createCsr(await generateWorkloadKey(), 'spiffe://local.test/ns/web/sa/frontend'), 24 * 3600);
+        expect(chain).toHaveLength(2);
+        await expect(client.createCertificate(await createCsr(await generateWorkloadKey(), 'spiffe://local.test/ns/web/sa/frontend'), 72 * 3600)).rejects.toThrow(/INVALID_ARGUMENT.*exceeds the maximum 2d/);
+      } finally {
+        client.close();
+      }
+    } finally {
+      stop('test');
+      expect(await serving).toBe(0);
+    }
+    expect(stderr).toMatch(/issued spiffe:\/\/local.test\/ns\/web\/sa\/frontend serial [0-9a-f]+ until/);
+    expect(stderr).toMatch(/refused \(code 3\)/);
+    expect(stderr).not.toContain(token);
+    expect(stderr).toMatch(/test: shutting down/);
   });
 });

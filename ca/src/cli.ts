@@ -186,32 +186,36 @@ function waitForSignal(): Promise<string> {
   });
 }
 
+/** `skein ca serve` until `untilStopped()` resolves (the command waits for SIGINT/SIGTERM; tests pass their own). */
+export async function serveCa(args: string[], io: CommandIo, untilStopped: () => Promise<string>): Promise<number> {
+  const f = flags(args, { dir: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'dns-name': { type: 'string', multiple: true }, 'max-ttl': { type: 'string' }, 'default-ttl': { type: 'string' } });
+  const dir = required(f.dir, '--dir');
+  const port = Number(f.port ?? ControlPlanePorts.xds);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: "${f.port}" is not a port number`);
+  const policy = { ...defaultValidityPolicy, maxTtlMs: duration(f['max-ttl'], '--max-ttl', defaultValidityPolicy.maxTtlMs), defaultTtlMs: duration(f['default-ttl'], '--default-ttl', defaultValidityPolicy.defaultTtlMs) };
+  if (policy.defaultTtlMs > policy.maxTtlMs) throw new UsageError('--default-ttl must not exceed --max-ttl');
+  const ca = await loadCaDir(dir);
+  const host = f.host ?? '127.0.0.1';
+  const server = await startCaServer({
+    ca,
+    host,
+    port,
+    policy,
+    ...(f['dns-name'] ? { dnsNames: f['dns-name'] } : {}),
+    onEvent: (e) => io.stderr.write(e.type === 'issued' ? `issued ${e.spiffeId} serial ${e.serialNumber} until ${e.notAfter} (${e.authenticator})\n` : `refused (code ${e.code}): ${e.reason}\n`),
+  });
+  io.stdout.write(`skein CA (trust domain ${ca.authority.trustDomain}) listening on ${host}:${server.port}\n`);
+  const reason = await untilStopped();
+  io.stderr.write(`${reason}: shutting down\n`);
+  await server.close();
+  return 0;
+}
+
 const serveCommand: Command = {
   path: ['ca', 'serve'],
   summary: 'run a standalone CA gRPC server (local mode)',
   usage: serveUsage,
-  async run(args, io: CommandIo) {
-    const f = flags(args, { dir: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'dns-name': { type: 'string', multiple: true }, 'max-ttl': { type: 'string' }, 'default-ttl': { type: 'string' } });
-    const dir = required(f.dir, '--dir');
-    const port = Number(f.port ?? ControlPlanePorts.xds);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: "${f.port}" is not a port number`);
-    const policy = { ...defaultValidityPolicy, maxTtlMs: duration(f['max-ttl'], '--max-ttl', defaultValidityPolicy.maxTtlMs), defaultTtlMs: duration(f['default-ttl'], '--default-ttl', defaultValidityPolicy.defaultTtlMs) };
-    if (policy.defaultTtlMs > policy.maxTtlMs) throw new UsageError('--default-ttl must not exceed --max-ttl');
-    const ca = await loadCaDir(dir);
-    const server = await startCaServer({
-      ca,
-      host: f.host ?? '127.0.0.1',
-      port,
-      policy,
-      ...(f['dns-name'] ? { dnsNames: f['dns-name'] } : {}),
-      onEvent: (e) => io.stderr.write(e.type === 'issued' ? `issued ${e.spiffeId} serial ${e.serialNumber} until ${e.notAfter} (${e.authenticator})\n` : `refused (code ${e.code}): ${e.reason}\n`),
-    });
-    io.stdout.write(`skein CA (trust domain ${ca.authority.trustDomain}) listening on ${f.host ?? '127.0.0.1'}:${server.port}\n`);
-    const signal = await waitForSignal();
-    io.stderr.write(`${signal}: shutting down\n`);
-    await server.close();
-    return 0;
-  },
+  run: (args, io) => serveCa(args, io, waitForSignal),
 };
 
 const subcommands = [initCommand, issueCommand, tokenCommand, serveCommand];
