@@ -29,8 +29,9 @@ export function checkPolicy(policy: FlakyPolicy): FlakyPolicy {
 export function verdict(policy: FlakyPolicy, n: number): Verdict {
   if (n <= policy.hangFirst) return 'hang';
   if (n <= policy.failFirst) return 'fail';
-  const p = policy.failPercent / 100;
-  return Math.floor(n * p) > Math.floor((n - 1) * p) ? 'fail' : 'answer';
+  // Multiply before dividing: 0.29 * 100 is 28.999…, 29 * 100 / 100 is 29.
+  const failedBy = (k: number) => Math.floor((k * policy.failPercent) / 100);
+  return failedBy(n) > failedBy(n - 1) ? 'fail' : 'answer';
 }
 
 /** Counts requests and hands out verdicts; one per server so each protocol counts its own. */
