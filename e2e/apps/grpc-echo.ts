@@ -4,6 +4,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { FlakyCounter, type FlakyPolicy } from './flaky';
+import { type EchoListener } from './http-echo';
 import { callerSpiffeId, plainAddress, type EchoReply, type ServerIdentity } from './identity';
 
 export interface EchoRequest {
@@ -46,7 +47,7 @@ function metadataObject(md: grpc.Metadata): Record<string, string | string[]> {
   return Object.fromEntries(Object.entries(md.getMap()).map(([k, v]) => [k, typeof v === 'string' ? v : v.toString('base64')]));
 }
 
-export async function startGrpcEcho(options: GrpcEchoOptions): Promise<{ close(): Promise<void> }> {
+export async function startGrpcEcho(options: GrpcEchoOptions): Promise<EchoListener> {
   const flaky = new FlakyCounter(options.policy);
   const replyFor = (call: grpc.ServerUnaryCall<EchoRequest, EchoReply> | grpc.ServerWritableStream<EchoRequest, EchoReply>): EchoReply => {
     const headers = metadataObject(call.metadata);
@@ -81,13 +82,11 @@ export async function startGrpcEcho(options: GrpcEchoOptions): Promise<{ close()
       call.end();
     },
   });
-  await new Promise<void>((resolve, reject) => {
-    server.bindAsync(`${options.host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${options.host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
   });
   return {
-    close: () => new Promise<void>((resolve) => {
-      server.forceShutdown();
-      resolve();
-    }),
+    port,
+    close: async () => server.forceShutdown(),
   };
 }

@@ -59,9 +59,15 @@ export interface HttpEchoOptions {
   policy: FlakyPolicy;
 }
 
-export async function startHttpEcho(options: HttpEchoOptions): Promise<{ close(): Promise<void> }> {
+/** A running echo listener: the port it bound (useful with port 0) and how to stop it. */
+export interface EchoListener {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startHttpEcho(options: HttpEchoOptions): Promise<EchoListener> {
   const flaky = new FlakyCounter(options.policy);
-  const hanging = new Set<() => void>();
+  const delayed = new Set<NodeJS.Timeout>();
 
   function reply(
     protocol: 'http/1.1' | 'h2',
@@ -70,12 +76,7 @@ export async function startHttpEcho(options: HttpEchoOptions): Promise<{ close()
     res: { writeHead(status: number, headers: Record<string, string>): unknown; end(body: string): unknown; on(e: 'close', l: () => void): unknown },
   ): void {
     const v = flaky.next();
-    if (v === 'hang') {
-      const release = () => hanging.delete(release);
-      hanging.add(release);
-      res.on('close', release);
-      return;
-    }
+    if (v === 'hang') return; // the connection stays open until the client or close() ends it
     const body: EchoReply = {
       ...options.identity,
       protocol,
@@ -93,8 +94,16 @@ export async function startHttpEcho(options: HttpEchoOptions): Promise<{ close()
       res.writeHead(status, { 'content-type': 'application/json', 'x-echo-version': options.identity.version });
       res.end(JSON.stringify(body));
     };
-    if (delay > 0) setTimeout(send, delay);
-    else send();
+    if (delay === 0) return send();
+    const timer = setTimeout(() => {
+      delayed.delete(timer);
+      send();
+    }, delay);
+    delayed.add(timer);
+    res.on('close', () => {
+      clearTimeout(timer);
+      delayed.delete(timer);
+    });
   }
 
   const h1 = http.createServer((req, res) => reply('http/1.1', req, req.socket.remoteAddress, res));
@@ -136,10 +145,17 @@ export async function startHttpEcho(options: HttpEchoOptions): Promise<{ close()
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
   });
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   return {
+    port: (server.address() as net.AddressInfo).port,
     close: async () => {
+      for (const timer of delayed) clearTimeout(timer);
       for (const client of wss.clients) client.terminate();
-      h1.closeAllConnections();
+      for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -5,6 +5,7 @@
  */
 import net from 'node:net';
 import { FlakyCounter, type FlakyPolicy } from './flaky';
+import { type EchoListener } from './http-echo';
 import { plainAddress, type EchoReply, type ServerIdentity } from './identity';
 
 export interface TcpEchoOptions {
@@ -14,7 +15,7 @@ export interface TcpEchoOptions {
   policy: FlakyPolicy;
 }
 
-export async function startTcpEcho(options: TcpEchoOptions): Promise<{ close(): Promise<void> }> {
+export async function startTcpEcho(options: TcpEchoOptions): Promise<EchoListener> {
   const flaky = new FlakyCounter(options.policy);
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
@@ -36,6 +37,7 @@ export async function startTcpEcho(options: TcpEchoOptions): Promise<{ close(): 
     server.listen(options.port, options.host, () => resolve());
   });
   return {
+    port: (server.address() as net.AddressInfo).port,
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

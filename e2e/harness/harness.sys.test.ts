@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProxyUid } from '../../api/src/names';
 import { describeSystem } from '../support/system';
-import { AppUid, containsPlaintext, containsTlsRecords, Mesh, run, sweepLeftovers, tlsSummary, useMesh, waitUntil, type Pod } from './index';
+import { AppUid, appPath, containsPlaintext, containsTlsRecords, Mesh, run, sweepLeftovers, tlsSummary, useMesh, waitUntil, type Pod } from './index';
 import { runId } from './names';
 import { listNetns } from './sweeper';
 
@@ -95,6 +95,21 @@ describeSystem('harness: pods in network namespaces', () => {
     const { stdout } = await client.exec(['getent', 'hosts', 'web'], { uid: AppUid });
     expect(stdout).toContain(svc.vip);
     expect(stdout).toContain('web.default.svc.cluster.local');
+  });
+
+  it('pods reach a process in the node namespace at the gateway address (where a control plane can run)', async () => {
+    const node = mesh().node;
+    const proc = node.spawn([process.execPath, appPath('echo'), '--tcp', '7071'], { uid: AppUid, env: { NAME: 'controlplane' } });
+    await proc.waitForPort(7071, { host: node.ip });
+    const r = await client.client({ protocol: 'tcp', target: `${node.ip}:7071` });
+    expect(r).toMatchObject({ ok: 1, byName: { controlplane: 1 } });
+  });
+
+  it('a VIP is only a destination: without capture, nothing answers on it', async () => {
+    const svc = mesh().addService({ name: 'nobody', ports: [{ name: 'tcp-x', port: 7070 }], pods: [web] });
+    const r = await client.client({ protocol: 'tcp', target: `${svc.vip}:7070`, timeoutMs: 1_000 });
+    expect(r).toMatchObject({ ok: 0, failed: 1 });
+    expect(await client.iptablesSave('nat')).not.toContain('-A ');
   });
 
   it('runs processes as the UID and GID asked for, with no supplementary groups', async () => {
