@@ -24,7 +24,7 @@ function processGone(pid: number): boolean {
   }
 }
 
-const tools = ['ip', 'iptables', 'tcpdump', 'setpriv', 'curl', 'openssl'];
+const tools = ['ip', 'iptables', 'tcpdump', 'setpriv', 'bash', 'openssl'];
 
 describeSystem('harness: pods in network namespaces', () => {
   let client: Pod;
@@ -121,6 +121,14 @@ describeSystem('harness: pods in network namespaces', () => {
     expect(status()).toMatch(/^Gid:\t1001\t1001\t1001\t1001$/m);
     expect(status()).toMatch(/^Groups:\s*$/m);
     expect(await sleeper.stop()).toEqual({ code: null, signal: 'SIGTERM' });
+  });
+
+  it('waits for HTTP readiness by status', async () => {
+    const proc = web.spawn([process.execPath, appPath('echo'), '--http', '8083'], { uid: AppUid });
+    await proc.waitForHttp(`http://${web.ip}:8083/healthz`);
+    await proc.waitForHttp(`http://${web.ip}:8083/`, { status: 200, timeoutMs: 2_000 });
+    expect(await client.httpStatus(`http://${web.ip}:8083/x`)).toBe(200);
+    expect(await client.httpStatus(`http://${web.ip}:1/`)).toBeUndefined();
   });
 
   it('a process that dies before it is ready fails the wait at once, with its log', async () => {

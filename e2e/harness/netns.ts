@@ -94,11 +94,18 @@ export class Netns implements ReadinessProbe {
     return r.code === 0;
   }
 
-  /** HTTP status of a GET from inside this namespace, or undefined when there is no answer in 2 s. */
+  /**
+   * HTTP status of a GET (HTTP/1.0, plain http:// only) from inside this namespace, or undefined
+   * when there is no answer within 2 s. Uses bash's /dev/tcp, so it needs no curl.
+   */
   async httpStatus(url: string): Promise<number | undefined> {
-    const r = await run(this.command(['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '2', url]), { allowFailure: true, timeoutMs: 5_000 });
-    const status = Number(r.stdout.trim());
-    return status > 0 ? status : undefined;
+    const u = new URL(url);
+    if (u.protocol !== 'http:') throw new Error(`httpStatus probes plain http:// URLs only, got ${url}`);
+    const script = 'exec 3<>"/dev/tcp/$1/$2" && printf "GET %s HTTP/1.0\\r\\nHost: %s\\r\\n\\r\\n" "$3" "$1" >&3 && head -n 1 <&3';
+    const argv = ['timeout', '2', 'bash', '-c', script, 'probe', u.hostname, u.port || '80', `${u.pathname}${u.search}`];
+    const r = await run(this.command(argv), { allowFailure: true, timeoutMs: 5_000 });
+    const m = /^HTTP\/\d(?:\.\d)? (\d{3})/.exec(r.stdout);
+    return m ? Number(m[1]) : undefined;
   }
 
   /**
