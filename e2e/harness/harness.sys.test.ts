@@ -112,6 +112,31 @@ describeSystem('harness: pods in network namespaces', () => {
     expect(await client.iptablesSave('nat')).not.toContain('-A ');
   });
 
+  it('iptables owner matching tells the proxy UID from the app UID, as the capture rules need', async () => {
+    const svc = mesh().addService({ name: 'captured', ports: [{ name: 'http-web', port: 80, targetPort: 8080 }], pods: [web] });
+    await client.startEcho({ http: 15001, uid: ProxyUid, name: 'fake-proxy' });
+    await client.exec(['iptables', '-t', 'nat', '-A', 'OUTPUT', '-p', 'tcp', '-d', svc.vip, '-m', 'owner', '!', '--uid-owner', String(ProxyUid), '-j', 'REDIRECT', '--to-ports', '15001']);
+    try {
+      const app = await client.client({ protocol: 'http', target: 'http://captured/' });
+      expect(app.first).toMatchObject({ name: 'fake-proxy', path: '/' });
+      const proxy = await client.client({ protocol: 'http', target: 'http://captured/', uid: ProxyUid, timeoutMs: 1_000 });
+      expect(proxy).toMatchObject({ ok: 0, failed: 1 });
+      expect(await client.iptablesSave('nat')).toContain(`-d ${svc.vip}/32 -p tcp -m owner ! --uid-owner 1337 -j REDIRECT --to-ports 15001`);
+    } finally {
+      await client.exec(['iptables', '-t', 'nat', '-F', 'OUTPUT']);
+    }
+  });
+
+  it('replaces the endpoints of a service', async () => {
+    const other = await mesh().addPod({ name: 'web-v2', labels: { app: 'web', version: 'v2' }, serviceAccount: 'web' });
+    const svc = mesh().addService({ name: 'scaled', ports: [{ name: 'http', port: 80 }], pods: [web] });
+    expect(mesh().setServicePods('default', 'scaled', [web, other]).pods).toEqual([web, other]);
+    expect(mesh().service('default', 'scaled').vip).toBe(svc.vip);
+    const yaml = readFileSync(await mesh().writeConfig(join(mesh().dir, 'scaled')), 'utf8');
+    expect(yaml).toContain(`- ${other.ip}`);
+    expect(() => mesh().setServicePods('default', 'missing', [])).toThrow(/no service default\/missing/);
+  });
+
   it('runs processes as the UID and GID asked for, with no supplementary groups', async () => {
     expect((await client.exec(['id'], { uid: ProxyUid })).stdout.trim()).toBe('uid=1337 gid=1337 groups=1337');
     const sleeper = client.spawn(['sleep', '30'], { uid: AppUid, gid: 1001 });

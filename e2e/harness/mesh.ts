@@ -141,10 +141,7 @@ export class Mesh implements NetnsOwner {
     const namespace = checkDnsLabel('namespace', spec.namespace ?? 'default');
     if (this.services.has(`${namespace}/${name}`)) throw new Error(`service ${namespace}/${name} already exists in this mesh`);
     checkServicePorts(`${namespace}/${name}`, spec.ports);
-    for (const pod of spec.pods) {
-      if (this.pods.get(`${pod.namespace}/${pod.name}`) !== pod) throw new Error(`service ${namespace}/${name}: pod ${pod.namespace}/${pod.name} is not part of this mesh`);
-      if (pod.namespace !== namespace) throw new Error(`service ${namespace}/${name}: pod ${pod.name} is in namespace ${pod.namespace}`);
-    }
+    this.checkServicePods(namespace, name, spec.pods);
     const service: Service = {
       name,
       namespace,
@@ -158,6 +155,18 @@ export class Mesh implements NetnsOwner {
     this.namespaceLabels.set(namespace, this.namespaceLabels.get(namespace) ?? {});
     this.writeHostsFiles();
     return service;
+  }
+
+  /**
+   * Replaces a service's endpoints (e.g. to scale a version up or down); call writeConfig again
+   * for the control plane to see it.
+   */
+  setServicePods(namespace: string, name: string, pods: Pod[]): Service {
+    const current = this.service(namespace, name);
+    this.checkServicePods(current.namespace, current.name, pods);
+    const updated: Service = { ...current, pods: [...pods] };
+    this.services.set(`${namespace}/${name}`, updated);
+    return updated;
   }
 
   /** Adds labels to a namespace's object (e.g. `{ 'skein.dev/inject': 'enabled' }`). */
@@ -255,6 +264,13 @@ export class Mesh implements NetnsOwner {
     const n = this.fileNames.get(`${stem}.${ext}`) ?? 0;
     this.fileNames.set(`${stem}.${ext}`, n + 1);
     return join(this.logDir, n === 0 ? `${stem}.${ext}` : `${stem}.${n}.${ext}`);
+  }
+
+  private checkServicePods(namespace: string, name: string, pods: readonly Pod[]): void {
+    for (const pod of pods) {
+      if (this.pods.get(`${pod.namespace}/${pod.name}`) !== pod) throw new Error(`service ${namespace}/${name}: pod ${pod.namespace}/${pod.name} is not part of this mesh`);
+      if (pod.namespace !== namespace) throw new Error(`service ${namespace}/${name}: pod ${pod.name} is in namespace ${pod.namespace}`);
+    }
   }
 
   private checkOpen(): void {
