@@ -13,8 +13,6 @@ import { AppUid, appPath, containsPlaintext, containsTlsRecords, Mesh, run, swee
 import { runId } from './names';
 import { listNetns } from './sweeper';
 
-jest.setTimeout(30_000);
-
 /** True when the pid no longer runs (gone, or a zombie nobody has reaped yet). */
 function processGone(pid: number): boolean {
   try {

@@ -19,6 +19,8 @@ export interface UseMeshOptions extends MeshOptions {
   setup?: (mesh: Mesh) => Promise<void>;
   /** beforeAll timeout (default 60 s). */
   setupTimeoutMs?: number;
+  /** Timeout of each test in the file (default 30 s; jest's own default of 5 s is short for a mesh). */
+  testTimeoutMs?: number;
 }
 
 /**
@@ -31,6 +33,7 @@ export function useMesh(options: UseMeshOptions = {}): () => Mesh {
   let mesh: Mesh | undefined;
   let failed = false;
   const keep = process.env.SKEIN_HARNESS_KEEP === '1';
+  jest.setTimeout(options.testTimeoutMs ?? 30_000);
 
   const report = async (why: string) => {
     if (!mesh) return;
@@ -59,6 +62,7 @@ export function useMesh(options: UseMeshOptions = {}): () => Mesh {
     if (!mesh) return;
     if (failed && keep) {
       console.error(`SKEIN_HARNESS_KEEP=1: keeping ${mesh.run} (namespaces: ip netns list | grep ${mesh.run}; files: ${mesh.dir})`);
+      for (const p of mesh.processes) p.release();
       return;
     }
     await mesh.teardown({ keepFiles: failed });

@@ -4,7 +4,6 @@
  * its packets. Commands run as `ip netns exec NS setpriv --reuid U --regid G --clear-groups -- …`,
  * so `/etc/netns/NS/hosts` (service names → VIPs) is bind-mounted over /etc/hosts for them.
  */
-import { join } from 'node:path';
 import { run, type RunOptions, type RunResult } from './command';
 import { Capture } from './capture';
 import { ManagedProcess, type ReadinessProbe } from './process';
@@ -119,10 +118,6 @@ export class Netns implements ReadinessProbe {
   /** `iptables-save` of this namespace (for assertions and failure diagnostics). */
   async iptablesSave(table?: string): Promise<string> {
     return (await this.exec(table ? ['iptables-save', '-t', table] : ['iptables-save'])).stdout;
-  }
-
-  logPath(name: string): string {
-    return join(this.owner.logDir, name);
   }
 }
 

@@ -3,7 +3,7 @@
  * output appended to a log file, stopped with SIGTERM then SIGKILL, readiness waits that give up
  * as soon as the process dies and report the tail of its log.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { killGroup } from './command';
@@ -40,6 +40,7 @@ export class ManagedProcess {
   readonly exited: Promise<ExitStatus>;
   private status: ExitStatus | undefined;
   private readonly probe: ReadinessProbe;
+  private readonly child: ChildProcess;
 
   constructor(spec: ManagedProcessSpec) {
     this.name = spec.name;
@@ -50,6 +51,7 @@ export class ManagedProcess {
       const [file, ...args] = spec.argv;
       const child = spawn(file!, args, { env: spec.env, cwd: spec.cwd, stdio: ['ignore', fd, fd], detached: true });
       if (child.pid === undefined) throw new Error(`cannot start ${spec.name}: ${spec.argv.join(' ')}`);
+      this.child = child;
       this.pid = child.pid;
       this.exited = new Promise((resolve) => {
         child.on('exit', (code, signal) => {
@@ -110,6 +112,11 @@ export class ManagedProcess {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Lets the test runner exit while this process keeps running (SKEIN_HARNESS_KEEP=1). */
+  release(): void {
+    this.child.unref();
   }
 
   /** Sends a signal to the whole process group (e.g. SIGHUP for a reload). */
