@@ -234,8 +234,9 @@ describeSystem('harness: teardown and the leftover sweeper', () => {
       const staleDir = join(tmpdir(), `${runId(dead, 0)}-abc`);
       mkdirSync(staleDir);
       const swept = await sweepLeftovers();
-      expect(swept.netns).toContain(stale);
-      expect(swept.paths).toContain(staleDir);
+      // A harness run in another jest worker may sweep them first, so check the end state.
+      expect(swept.netns).not.toContain(live.node.netns);
+      expect(existsSync(staleDir)).toBe(false);
       expect(await listNetns()).not.toContain(stale);
       expect(await listNetns()).toContain(live.node.netns);
       expect(processGone(Number(orphan))).toBe(true);
