@@ -206,9 +206,11 @@ describeSystem('harness: teardown and the leftover sweeper', () => {
     const linksBefore = hostLinks();
     const mesh = await Mesh.create();
     let sleeper: number | undefined;
+    let bNetns = '';
     try {
       const a = await mesh.addPod({ name: 'a' });
       const b = await mesh.addPod({ name: 'b' });
+      bNetns = b.netns;
       await a.startEcho({ http: 8080 });
       sleeper = b.spawn(['sleep', '300'], { uid: AppUid }).pid;
       expect((await listNetns()).filter((n) => n.startsWith(mesh.run))).toHaveLength(3);
@@ -220,7 +222,7 @@ describeSystem('harness: teardown and the leftover sweeper', () => {
     expect(hostLinks()).toBe(linksBefore);
     expect(processGone(sleeper!)).toBe(true);
     expect(existsSync(mesh.dir)).toBe(false);
-    expect(existsSync(join('/etc/netns', `${mesh.run}-default-b`))).toBe(false);
+    expect(existsSync(join('/etc/netns', bNetns))).toBe(false);
   });
 
   it('the sweeper removes leftovers of a dead run (and its processes) but not those of live runs', async () => {

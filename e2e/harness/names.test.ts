@@ -6,6 +6,8 @@ describe('harness names', () => {
     const run = runId(4242, 3);
     expect(run).toBe('skh4242x3');
     expect(ownerPid(nodeNetnsName(run))).toBe(4242);
+    expect(podNetnsName(run, 'default', 'web-v1')).toBe('skh4242x3-default.web-v1');
+    expect(podNetnsName(run, 'a-b', 'c')).not.toBe(podNetnsName(run, 'a', 'b-c'));
     expect(ownerPid(podNetnsName(run, 'default', 'web-v1'))).toBe(4242);
     expect(ownerPid(`${run}-AbC123`)).toBe(4242); // mkdtemp suffix
   });

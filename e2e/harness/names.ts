@@ -28,9 +28,9 @@ export function nodeNetnsName(run: string): string {
   return `${run}-node`;
 }
 
-/** Network namespace of one pod: `<run>-<namespace>-<pod>`. */
+/** Network namespace of one pod: `<run>-<namespace>.<pod>` (a DNS label has no dot: unambiguous). */
 export function podNetnsName(run: string, namespace: string, pod: string): string {
-  return `${run}-${namespace}-${pod}`;
+  return `${run}-${namespace}.${pod}`;
 }
 
 /** Throws a readable error unless `value` is a DNS label (pod, namespace and service names). */
