@@ -1,20 +1,20 @@
 /** AuthorizationPolicy (security.skein.dev/v1alpha1): who may call a workload, and how. */
-import { type Infer, array, enumOf, object, required, string, unsupported } from './schema/dsl';
+import { type Check, type Infer, array, enumOf, object, required, rule, string, titled, unsupported } from './schema/dsl';
 import { WorkloadSelector } from './common';
 import { authzPath, httpMethod, ipBlock, portString, principal, wildcardValue } from './formats';
 
 const values = (format: Parameters<typeof string>[0]) => array(string(format));
 
-/** A check for Source and Operation: Istio refuses an empty one (it would match everything by accident). */
-function notEmpty(what: string) {
-  return (value: Record<string, unknown>, report: (path: [], message: string) => void): void => {
+/** For Source and Operation: Istio refuses an empty one (it would match everything by accident). */
+function notEmpty(what: string): Check<Record<string, unknown>> {
+  return rule(`a ${what} sets at least one non-empty field`, (value, report) => {
     const set = Object.values(value).some((v) => Array.isArray(v) && v.length > 0);
     if (!set) report([], `${what} must set at least one field`);
-  };
+  });
 }
 
 const noJwt = 'Skein does not authenticate end users (no RequestAuthentication)';
-export const Source = object(
+export const Source = titled('Source', object(
   {
     principals: values({ format: principal, description: 'Peer identities: <trust-domain>/ns/<ns>/sa/<sa>, with prefix*/ *suffix.' }),
     notPrincipals: values({ format: principal }),
@@ -30,9 +30,9 @@ export const Source = object(
     notServiceAccounts: unsupported('array', 'use notPrincipals'),
   },
   { checks: [notEmpty('source')] },
-);
+));
 
-export const Operation = object(
+export const Operation = titled('Operation', object(
   {
     hosts: values({ format: wildcardValue, description: 'Host header values (HTTP only).' }),
     notHosts: values({ format: wildcardValue }),
@@ -44,13 +44,13 @@ export const Operation = object(
     notPaths: values({ format: authzPath }),
   },
   { checks: [notEmpty('operation')] },
-);
+));
 
-export const Rule = object({
+export const Rule = titled('Rule', object({
   from: array(object({ source: required(Source) }), { minItems: 1, description: 'Any source matches (OR); absent means any source.' }),
   to: array(object({ operation: required(Operation) }), { minItems: 1, description: 'Any operation matches (OR); absent means any operation.' }),
   when: unsupported('array', 'conditions'),
-});
+}));
 
 export const AuthorizationPolicySpec = object({
   selector: WorkloadSelector,

@@ -1,9 +1,9 @@
 /** DestinationRule (networking.skein.dev/v1alpha1): what happens to traffic after routing. */
-import { type Infer, array, bool, enumOf, int, object, required, string, unsupported } from './schema/dsl';
+import { type Infer, array, bool, enumOf, int, object, required, string, unsupported, rule, titled } from './schema/dsl';
 import { ExportTo, Labels, PortSelector, noDuplicates } from './common';
 import { dnsLabel, duration, headerName, hostOrWildcard, nonEmpty } from './formats';
 
-export const LoadBalancerSettings = object(
+export const LoadBalancerSettings = titled('LoadBalancerSettings', object(
   {
     simple: enumOf(['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM', 'LEAST_CONN', 'UNSPECIFIED'], {
       rejected: { PASSTHROUGH: 'Skein always balances over the endpoints it knows' },
@@ -26,9 +26,9 @@ export const LoadBalancerSettings = object(
       {
         exactlyOneOf: [['httpHeaderName', 'httpCookie', 'useSourceIp']],
         checks: [
-          (hash, report) => {
+          rule('useSourceIp, when set, is true', (hash, report) => {
             if (hash.useSourceIp === false) report('useSourceIp', 'must be true when set (it selects hashing on the source IP)');
-          },
+          }),
         ],
       },
     ),
@@ -36,11 +36,11 @@ export const LoadBalancerSettings = object(
     warmupDurationSecs: unsupported('string'),
   },
   { exactlyOneOf: [['simple', 'consistentHash']] },
-);
+));
 
 const count = (description: string) => int({ description: `${description} 0 means the default (unlimited).` });
 
-export const ConnectionPoolSettings = object({
+export const ConnectionPoolSettings = titled('ConnectionPoolSettings', object({
   tcp: object({
     maxConnections: count('Maximum connections to a destination host.'),
     connectTimeout: string({ format: duration() }),
@@ -62,9 +62,9 @@ export const ConnectionPoolSettings = object({
     useClientProtocol: unsupported('boolean'),
     maxConcurrentStreams: unsupported('integer'),
   }),
-});
+}));
 
-export const OutlierDetection = object({
+export const OutlierDetection = titled('OutlierDetection', object({
   consecutive5xxErrors: int({ max: 4_294_967_295 }),
   consecutiveGatewayErrors: int({ max: 4_294_967_295 }),
   interval: string({ format: duration() }),
@@ -74,10 +74,10 @@ export const OutlierDetection = object({
   consecutiveErrors: unsupported('integer', 'deprecated by Istio; use consecutive5xxErrors'),
   consecutiveLocalOriginFailures: unsupported('integer'),
   splitExternalLocalOriginErrors: unsupported('boolean'),
-});
+}));
 
 const tlsSettingsNotSupported = 'Skein originates only mesh mTLS (ISTIO_MUTUAL) with its own certificates';
-export const ClientTlsSettings = object({
+export const ClientTlsSettings = titled('ClientTLSSettings', object({
   mode: required(
     enumOf(['DISABLE', 'ISTIO_MUTUAL'], {
       rejected: { SIMPLE: tlsSettingsNotSupported, MUTUAL: tlsSettingsNotSupported },
@@ -92,7 +92,7 @@ export const ClientTlsSettings = object({
   subjectAltNames: unsupported('array', tlsSettingsNotSupported),
   sni: unsupported('string', tlsSettingsNotSupported),
   insecureSkipVerify: unsupported('boolean', tlsSettingsNotSupported),
-});
+}));
 
 const policyFields = {
   loadBalancer: LoadBalancerSettings,
@@ -101,9 +101,9 @@ const policyFields = {
   tls: ClientTlsSettings,
 };
 
-export const PortTrafficPolicy = object({ port: required(PortSelector), ...policyFields });
+export const PortTrafficPolicy = titled('PortTrafficPolicy', object({ port: required(PortSelector), ...policyFields }));
 
-export const TrafficPolicy = object({
+export const TrafficPolicy = titled('TrafficPolicy', object({
   ...policyFields,
   portLevelSettings: array(PortTrafficPolicy, {
     checks: [noDuplicates((p: { port: { number: number } }) => p.port.number, 'port')],
@@ -112,13 +112,13 @@ export const TrafficPolicy = object({
   tunnel: unsupported('object'),
   proxyProtocol: unsupported('object'),
   retryBudget: unsupported('object'),
-});
+}));
 
-export const Subset = object({
+export const Subset = titled('Subset', object({
   name: required(string({ format: dnsLabel })),
   labels: Labels,
   trafficPolicy: TrafficPolicy,
-});
+}));
 
 export const DestinationRuleSpec = object({
   host: required(string({ format: hostOrWildcard, description: 'Service host; short names resolve in the namespace of the rule.' })),

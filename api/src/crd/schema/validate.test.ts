@@ -1,5 +1,5 @@
 /** The DSL's validator interpreter on small schemas: paths, nulls, groups, checks, inference. */
-import { type Infer, array, bool, enumOf, int, map, mapKey, number, object, required, string, unsupported } from './dsl';
+import { type Infer, array, bool, enumOf, int, map, mapKey, number, object, required, rule, string, unsupported } from './dsl';
 import { formatPath, parseWithSchema } from './validate';
 
 const Item = object(
@@ -16,10 +16,10 @@ const Item = object(
   },
   {
     atMostOneOf: [['a', 'b']],
-    checks: [(item, report) => item.count === 7 && report('count', 'seven is unlucky')],
+    checks: [rule('seven is unlucky', (item, report) => item.count === 7 && report('count', 'seven is unlucky'))],
   },
 );
-const Root = object({ items: required(array(Item, { maxItems: 3, checks: [(items, report) => items.length === 2 && report([], 'two is a crowd')] })) });
+const Root = object({ items: required(array(Item, { maxItems: 3, checks: [rule('no pairs', (items, report) => items.length === 2 && report([], 'two is a crowd'))] })) });
 
 type Root = Infer<typeof Root>;
 // Inference: required fields are required, others optional, enums are literal unions, unsupported absent.

@@ -138,5 +138,5 @@ function runChecks(checks: readonly Check<never>[], value: unknown, path: PathSe
     const rel: readonly PathSegment[] = Array.isArray(relative) ? relative : [relative as PathSegment];
     errors.push({ path: formatPath([...path, ...rel]), message });
   };
-  for (const check of checks) (check as Check<unknown>)(value, report);
+  for (const check of checks) (check as Check<unknown>).run(value, report);
 }
