@@ -19,6 +19,7 @@ export {
   NetworkingApiVersion,
   SecurityApiVersion,
   SkeinKinds,
+  isSkeinApiVersion,
   kindsByApiVersion,
   validateResource,
 } from './resources';
@@ -51,3 +52,4 @@ export {
   type AuthorizationRule,
   type AuthorizationSource,
 } from './authorization-policy';
+export { type LocalRateLimit, RateLimitAnnotation, parseRateLimit } from './rate-limit';
