@@ -33,6 +33,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * Walks value and schema together. `path` is one mutable stack (pushed and popped around each
+ * child) and is formatted only when an error is reported.
+ */
 function parseNode(schema: Schema, value: unknown, path: PathSegment[], errors: FieldError[]): unknown {
   const fail = (message: string): undefined => {
     errors.push({ path: formatPath(path), message });
@@ -68,18 +72,24 @@ function parseNode(schema: Schema, value: unknown, path: PathSegment[], errors: 
       const before = errors.length;
       if (schema.minItems !== undefined && value.length < schema.minItems) fail(`must have at least ${schema.minItems} item(s)`);
       if (schema.maxItems !== undefined && value.length > schema.maxItems) fail(`must have at most ${schema.maxItems} items`);
-      const out = value.map((item, i) => parseNode(schema.items, item, [...path, i], errors));
+      const out = new Array<unknown>(value.length);
+      for (let i = 0; i < value.length; i++) {
+        path.push(i);
+        out[i] = parseNode(schema.items, value[i], path, errors);
+        path.pop();
+      }
       if (errors.length === before) runChecks(schema.checks, out, path, errors);
       return out;
     }
     case 'map': {
       if (!isPlainObject(value)) return fail('must be a mapping of names to values');
       const out: Record<string, unknown> = {};
-      for (const [key, item] of Object.entries(value)) {
-        const keyPath = [...path, { mapKey: key }];
+      for (const key of Object.keys(value)) {
+        path.push({ mapKey: key });
         const keyProblem = schema.keys?.check(key);
-        if (keyProblem !== undefined) errors.push({ path: formatPath(keyPath), message: `invalid key: ${keyProblem}` });
-        out[key] = parseNode(schema.values, item, keyPath, errors);
+        if (keyProblem !== undefined) errors.push({ path: formatPath(path), message: `invalid key: ${keyProblem}` });
+        out[key] = parseNode(schema.values, value[key], path, errors);
+        path.pop();
       }
       return out;
     }
@@ -89,33 +99,34 @@ function parseNode(schema: Schema, value: unknown, path: PathSegment[], errors: 
 }
 
 function parseObject(schema: ObjectSchema, value: unknown, path: PathSegment[], errors: FieldError[]): unknown {
-  const at = (seg: string): string => formatPath([...path, seg]);
   if (!isPlainObject(value)) {
     errors.push({ path: formatPath(path), message: 'must be an object (a mapping of field names to values)' });
     return undefined;
   }
+  const errorAt = (key: string, message: string): void => {
+    errors.push({ path: formatPath([...path, key]), message });
+  };
   const before = errors.length;
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
+  for (const key of Object.keys(value)) {
+    const item = value[key];
     if (item === null || item === undefined) continue; // the API server prunes nulls; so do we
     const field = Object.hasOwn(schema.fields, key) ? schema.fields[key] : undefined;
     if (field === undefined) {
-      if (schema.unknownFields === 'reject') {
-        errors.push({ path: at(key), message: `unknown field (supported: ${supportedFields(schema).join(', ')})` });
-      }
+      if (schema.unknownFields === 'reject') errorAt(key, `unknown field (supported: ${supportedFields(schema).join(', ')})`);
       continue;
     }
     if (field.kind === 'unsupported') {
-      errors.push({ path: at(key), message: field.reason ? `not supported by Skein: ${field.reason}` : 'not supported by Skein' });
+      errorAt(key, field.reason ? `not supported by Skein: ${field.reason}` : 'not supported by Skein');
       continue;
     }
-    out[key] = parseNode(fieldSchema(field)!, item, [...path, key], errors);
+    path.push(key);
+    out[key] = parseNode(fieldSchema(field)!, item, path, errors);
+    path.pop();
   }
-  for (const [key, field] of Object.entries(schema.fields)) {
-    if (field.kind === 'required' && !(key in out)) errors.push({ path: at(key), message: 'required' });
-  }
+  for (const key of requiredFields(schema)) if (!Object.hasOwn(out, key)) errorAt(key, 'required');
   for (const group of schema.oneOf) {
-    const set = group.fields.filter((f) => f in out);
+    const set = group.fields.filter((f) => Object.hasOwn(out, f));
     if (set.length > 1) {
       errors.push({ path: formatPath(path), message: `set only one of ${group.fields.join(', ')} (found ${set.join(' and ')})` });
     } else if (set.length === 0 && group.required) {
@@ -124,6 +135,16 @@ function parseObject(schema: ObjectSchema, value: unknown, path: PathSegment[], 
   }
   if (errors.length === before) runChecks(schema.checks, out, path, errors);
   return out;
+}
+
+const requiredCache = new WeakMap<ObjectSchema, readonly string[]>();
+function requiredFields(schema: ObjectSchema): readonly string[] {
+  let names = requiredCache.get(schema);
+  if (names === undefined) {
+    names = Object.keys(schema.fields).filter((name) => schema.fields[name]!.kind === 'required');
+    requiredCache.set(schema, names);
+  }
+  return names;
 }
 
 function supportedFields(schema: ObjectSchema): string[] {
