@@ -113,7 +113,7 @@ function parseObject(schema: ObjectSchema, value: unknown, path: PathSegment[], 
     if (item === null || item === undefined) continue; // the API server prunes nulls; so do we
     const field = Object.hasOwn(schema.fields, key) ? schema.fields[key] : undefined;
     if (field === undefined) {
-      if (schema.unknownFields === 'reject') errorAt(key, `unknown field (supported: ${supportedFields(schema).join(', ')})`);
+      if (schema.unknownFields === 'reject') errorAt(key, unknownFieldMessage(key, supportedFields(schema)));
       continue;
     }
     if (field.kind === 'unsupported') {
@@ -145,6 +145,26 @@ function requiredFields(schema: ObjectSchema): readonly string[] {
     requiredCache.set(schema, names);
   }
   return names;
+}
+
+/** `unknown field, did you mean "route"? (supported: …)` — the hint only for a near miss. */
+export function unknownFieldMessage(key: string, supported: readonly string[]): string {
+  const near = supported.find((name) => name.toLowerCase() === key.toLowerCase()) ?? supported.find((name) => editDistance(name, key) <= 2);
+  const hint = near === undefined ? '' : `, did you mean "${near}"?`;
+  return `unknown field${hint} (supported: ${supported.join(', ')})`;
+}
+
+/** Levenshtein distance (field names are short). */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
 }
 
 function supportedFields(schema: ObjectSchema): string[] {

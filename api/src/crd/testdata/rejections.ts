@@ -46,7 +46,8 @@ export const envelope: Row[] = [
   ['a bad name', { ...pa({}), metadata: { name: 'Reviews_1' } }, 'metadata.name', 'must be a DNS subdomain: lowercase letters, digits, "-" and ".", at most 253 characters'],
   ['a bad namespace', { ...pa({}), metadata: { name: 'a', namespace: 'a.b' } }, 'metadata.namespace', dnsLabelMessage],
   ['a bad label key', { ...pa({}), metadata: { name: 'a', labels: { 'a b': 'x' } } }, 'metadata.labels[a b]', /^invalid key: label key name must be/],
-  ['a top-level typo', { ...pa({}), specs: {} }, 'specs', 'unknown field (supported: apiVersion, kind, metadata, spec, status)'],
+  ['a top-level typo', { ...pa({}), specs: {} }, 'specs', 'unknown field, did you mean "spec"? (supported: apiVersion, kind, metadata, spec, status)'],
+  ['an unknown top-level field', { ...pa({}), data: {} }, 'data', 'unknown field (supported: apiVersion, kind, metadata, spec, status)'],
 ];
 
 export const virtualService: Row[] = [
@@ -70,7 +71,7 @@ export const virtualService: Row[] = [
     'a typo in a rule',
     http({ routes: [] }),
     'spec.http[0].routes',
-    'unknown field (supported: name, match, route, redirect, rewrite, timeout, retries, fault, mirror, mirrorPercentage, headers)',
+    'unknown field, did you mean "route"? (supported: name, match, route, redirect, rewrite, timeout, retries, fault, mirror, mirrorPercentage, headers)',
   ],
   ['an empty route list', http({ route: [] }), 'spec.http[0].route', 'must have at least 1 item(s)'],
   ['route and redirect', http({ redirect: { uri: '/x' } }), 'spec.http[0]', 'set only one of route, redirect (found route and redirect)'],
@@ -185,7 +186,7 @@ export const peerAuthentication: Row[] = [
   ],
   ['a port key that is not a number', pa({ selector: { matchLabels: { app: 'a' } }, portLevelMtls: { http: { mode: 'DISABLE' } } }), 'spec.portLevelMtls[http]', 'invalid key: must be a port number 1..65535'],
   ['a port key out of range', pa({ selector: { matchLabels: { app: 'a' } }, portLevelMtls: { '70000': { mode: 'DISABLE' } } }), 'spec.portLevelMtls[70000]', 'invalid key: must be a port number 1..65535'],
-  ['a selector typo', pa({ selector: { matchLabel: { app: 'a' } } }), 'spec.selector.matchLabel', 'unknown field (supported: matchLabels)'],
+  ['a selector typo', pa({ selector: { matchLabel: { app: 'a' } } }), 'spec.selector.matchLabel', 'unknown field, did you mean "matchLabels"? (supported: matchLabels)'],
 ];
 
 export const authorizationPolicy: Row[] = [
