@@ -1,9 +1,10 @@
 /** AuthorizationPolicy (security.skein.dev/v1alpha1): who may call a workload, and how. */
-import { type Check, type Infer, array, enumOf, object, required, rule, string, titled, unsupported } from './schema/dsl';
+import { type Check, type Infer, type StringFormat, array, enumOf, object, required, rule, string, titled, unsupported } from './schema/dsl';
 import { WorkloadSelector } from './common';
 import { authzPath, httpMethod, ipBlock, portString, principal, wildcardValue } from './formats';
 
-const values = (format: Parameters<typeof string>[0]) => array(string(format));
+/** A list of strings in `format`, ORed when matching. */
+const values = (format: StringFormat, description?: string) => array(string({ format }), { description });
 
 /** For Source and Operation: Istio refuses an empty one (it would match everything by accident). */
 function notEmpty(what: string): Check<Record<string, unknown>> {
@@ -16,12 +17,12 @@ function notEmpty(what: string): Check<Record<string, unknown>> {
 const noJwt = 'Skein does not authenticate end users (no RequestAuthentication)';
 export const Source = titled('Source', object(
   {
-    principals: values({ format: principal, description: 'Peer identities: <trust-domain>/ns/<ns>/sa/<sa>, with prefix*/ *suffix.' }),
-    notPrincipals: values({ format: principal }),
-    namespaces: values({ format: wildcardValue, description: 'Namespaces of the peer identity.' }),
-    notNamespaces: values({ format: wildcardValue }),
-    ipBlocks: values({ format: ipBlock, description: 'Source IP of the connection (IP or CIDR).' }),
-    notIpBlocks: values({ format: ipBlock }),
+    principals: values(principal, 'Peer identities <trust-domain>/ns/<ns>/sa/<sa> (exact, prefix* or *suffix); need mTLS.'),
+    notPrincipals: values(principal),
+    namespaces: values(wildcardValue, 'Namespaces of the peer identity.'),
+    notNamespaces: values(wildcardValue),
+    ipBlocks: values(ipBlock, 'Source IP of the connection (IP or CIDR).'),
+    notIpBlocks: values(ipBlock),
     requestPrincipals: unsupported('array', noJwt),
     notRequestPrincipals: unsupported('array', noJwt),
     remoteIpBlocks: unsupported('array', 'Skein has no gateways that forward the client address; use ipBlocks'),
@@ -34,14 +35,14 @@ export const Source = titled('Source', object(
 
 export const Operation = titled('Operation', object(
   {
-    hosts: values({ format: wildcardValue, description: 'Host header values (HTTP only).' }),
-    notHosts: values({ format: wildcardValue }),
-    ports: values({ format: portString, description: 'Destination ports, as strings ("8080").' }),
-    notPorts: values({ format: portString }),
-    methods: values({ format: httpMethod, description: 'HTTP methods (HTTP only).' }),
-    notMethods: values({ format: httpMethod }),
-    paths: values({ format: authzPath, description: 'Request paths, exact, prefix* or *suffix (HTTP only).' }),
-    notPaths: values({ format: authzPath }),
+    hosts: values(wildcardValue, 'Host header values (HTTP only).'),
+    notHosts: values(wildcardValue),
+    ports: values(portString, 'Destination ports, as strings ("8080").'),
+    notPorts: values(portString),
+    methods: values(httpMethod, 'HTTP methods (HTTP only).'),
+    notMethods: values(httpMethod),
+    paths: values(authzPath, 'Request paths, exact, prefix* or *suffix (HTTP only).'),
+    notPaths: values(authzPath),
   },
   { checks: [notEmpty('operation')] },
 ));
