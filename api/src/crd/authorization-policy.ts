@@ -1,5 +1,5 @@
 /** AuthorizationPolicy (security.skein.dev/v1alpha1): who may call a workload, and how. */
-import { type Check, type Infer, type StringFormat, array, enumOf, object, required, rule, string, titled, unsupported } from './schema/dsl';
+import { type Check, type Infer, type StringFormat, array, doc, enumOf, object, required, rule, string, titled, unsupported } from './schema/dsl';
 import { WorkloadSelector } from './common';
 import { authzPath, httpMethod, ipBlock, portString, principal, wildcardValue } from './formats';
 
@@ -48,13 +48,13 @@ export const Operation = titled('Operation', object(
 ));
 
 export const Rule = titled('Rule', object({
-  from: array(object({ source: required(Source) }), { minItems: 1, description: 'Any source matches (OR); absent means any source.' }),
-  to: array(object({ operation: required(Operation) }), { minItems: 1, description: 'Any operation matches (OR); absent means any operation.' }),
+  from: array(object({ source: required(doc(Source, 'Who is calling.')) }), { minItems: 1, description: 'Any source matches (OR); absent means any source.' }),
+  to: array(object({ operation: required(doc(Operation, 'What is called.')) }), { minItems: 1, description: 'Any operation matches (OR); absent means any operation.' }),
   when: unsupported('array', 'conditions'),
 }));
 
 export const AuthorizationPolicySpec = object({
-  selector: WorkloadSelector,
+  selector: doc(WorkloadSelector, 'Workloads this policy applies to; absent: the whole namespace (or mesh, in skein-system).'),
   action: enumOf(['ALLOW', 'DENY'], {
     rejected: { AUDIT: 'there is no audit sink', CUSTOM: 'there is no external authorization' },
     description: 'ALLOW (default) or DENY. DENY policies are evaluated first.',

@@ -1,5 +1,5 @@
 /** Schema pieces shared by several kinds (Istio's common messages). */
-import { type Check, type Infer, array, int, map, number, object, required, string, unsupported, rule, titled } from './schema/dsl';
+import { type Check, type Infer, array, doc, int, map, number, object, required, string, unsupported, rule, titled } from './schema/dsl';
 import { dnsLabel, exportTarget, labelKey, labelValue, regex, serviceHost } from './formats';
 
 /** Kubernetes labels: `key: value`, both checked as Kubernetes checks them. */
@@ -37,14 +37,17 @@ export const Percent = titled('Percent', object({ value: required(number({ min: 
 export const PortSelector = titled('PortSelector', object({ number: required(Port) }));
 
 /** Where traffic goes: a service host, optionally a subset of it and a port. */
-export const Destination = titled('Destination', object({
-  host: required(string({ format: serviceHost, description: 'Service host; short names resolve in the namespace of the rule.' })),
-  subset: string({ format: dnsLabel, description: 'A subset defined in the DestinationRule for the host.' }),
-  port: PortSelector,
-}));
+export const Destination = titled(
+  'Destination',
+  object({
+    host: required(string({ format: serviceHost, description: 'Service host; short names resolve in the namespace of the rule.' })),
+    subset: string({ format: dnsLabel, description: 'A subset defined in the DestinationRule for the host.' }),
+    port: doc(PortSelector, 'Port of the service; may be omitted when it has one port.'),
+  }),
+);
 export type Destination = Infer<typeof Destination>;
 
-export const WorkloadSelector = titled('WorkloadSelector', object({ matchLabels: Labels }));
+export const WorkloadSelector = titled('WorkloadSelector', object({ matchLabels: doc(Labels, 'Workloads (pods) with all these labels.') }));
 
 export const ExportTo = array(string({ format: exportTarget }), {
   description: 'Namespaces this resource is visible to: "." (own), "*" (all) or namespace names. Default: all.',

@@ -1,5 +1,5 @@
 /** DestinationRule (networking.skein.dev/v1alpha1): what happens to traffic after routing. */
-import { type Infer, array, bool, enumOf, int, object, required, string, unsupported, rule, titled } from './schema/dsl';
+import { type Infer, array, doc, bool, enumOf, int, object, required, string, unsupported, rule, titled } from './schema/dsl';
 import { ExportTo, Labels, PortSelector, noDuplicates } from './common';
 import { dnsLabel, duration, headerName, hostOrWildcard, nonEmpty } from './formats';
 
@@ -11,13 +11,13 @@ export const LoadBalancerSettings = titled('LoadBalancerSettings', object(
     }),
     consistentHash: object(
       {
-        httpHeaderName: string({ format: headerName }),
+        httpHeaderName: string({ format: headerName, description: 'Hash on this request header.' }),
         httpCookie: object({
-          name: required(string({ format: nonEmpty })),
-          path: string(),
+          name: required(string({ format: nonEmpty, description: 'Cookie name.' })),
+          path: string({ description: 'Cookie path.' }),
           ttl: string({ format: duration({ min: 0 }), description: 'Cookie lifetime; Envoy generates the cookie when absent.' }),
         }),
-        useSourceIp: bool(),
+        useSourceIp: bool({ description: 'Hash on the source IP address.' }),
         httpQueryParameterName: unsupported('string'),
         ringHash: unsupported('object', 'Skein picks the hashing algorithm'),
         maglev: unsupported('object', 'Skein picks the hashing algorithm'),
@@ -43,11 +43,11 @@ const count = (description: string) => int({ description: `${description} 0 mean
 export const ConnectionPoolSettings = titled('ConnectionPoolSettings', object({
   tcp: object({
     maxConnections: count('Maximum connections to a destination host.'),
-    connectTimeout: string({ format: duration() }),
+    connectTimeout: string({ format: duration(), description: 'TCP connect timeout.' }),
     tcpKeepalive: object({
-      probes: int({ max: 2_147_483_647 }),
-      time: string({ format: duration({ min: 1000, wholeSeconds: true }) }),
-      interval: string({ format: duration({ min: 1000, wholeSeconds: true }) }),
+      probes: int({ description: 'Unanswered probes before the connection is dropped.' }),
+      time: string({ format: duration({ min: 1000, wholeSeconds: true }), description: 'Idle time before probes start (whole seconds).' }),
+      interval: string({ format: duration({ min: 1000, wholeSeconds: true }), description: 'Time between probes (whole seconds).' }),
     }),
     maxConnectionDuration: unsupported('string'),
     idleTimeout: unsupported('string', 'use http.idleTimeout'),
@@ -57,20 +57,20 @@ export const ConnectionPoolSettings = titled('ConnectionPoolSettings', object({
     http2MaxRequests: count('Maximum active requests to a destination.'),
     maxRequestsPerConnection: count('Requests per connection before it is closed; 1 disables keep-alive.'),
     maxRetries: count('Maximum concurrent retries to a destination.'),
-    idleTimeout: string({ format: duration() }),
-    h2UpgradePolicy: enumOf(['DEFAULT', 'DO_NOT_UPGRADE', 'UPGRADE']),
+    idleTimeout: string({ format: duration(), description: 'Close upstream connections idle this long.' }),
+    h2UpgradePolicy: enumOf(['DEFAULT', 'DO_NOT_UPGRADE', 'UPGRADE'], { description: 'Whether HTTP/1.1 requests are sent upstream as HTTP/2.' }),
     useClientProtocol: unsupported('boolean'),
     maxConcurrentStreams: unsupported('integer'),
   }),
 }));
 
 export const OutlierDetection = titled('OutlierDetection', object({
-  consecutive5xxErrors: int({ max: 4_294_967_295 }),
-  consecutiveGatewayErrors: int({ max: 4_294_967_295 }),
-  interval: string({ format: duration() }),
-  baseEjectionTime: string({ format: duration() }),
-  maxEjectionPercent: int({ min: 0, max: 100 }),
-  minHealthPercent: int({ min: 0, max: 100 }),
+  consecutive5xxErrors: int({ max: 4_294_967_295, description: '5xx responses (or connection failures) in a row that eject an endpoint; 0 disables.' }),
+  consecutiveGatewayErrors: int({ max: 4_294_967_295, description: '502/503/504 (or connection failures) in a row that eject an endpoint; 0 disables.' }),
+  interval: string({ format: duration(), description: 'Time between ejection sweeps.' }),
+  baseEjectionTime: string({ format: duration(), description: 'Ejection time; multiplied by the number of times the endpoint was ejected.' }),
+  maxEjectionPercent: int({ min: 0, max: 100, description: 'At most this share of endpoints is ejected.' }),
+  minHealthPercent: int({ min: 0, max: 100, description: 'Outlier detection pauses below this share of healthy endpoints.' }),
   consecutiveErrors: unsupported('integer', 'deprecated by Istio; use consecutive5xxErrors'),
   consecutiveLocalOriginFailures: unsupported('integer'),
   splitExternalLocalOriginErrors: unsupported('boolean'),
@@ -95,13 +95,13 @@ export const ClientTlsSettings = titled('ClientTLSSettings', object({
 }));
 
 const policyFields = {
-  loadBalancer: LoadBalancerSettings,
-  connectionPool: ConnectionPoolSettings,
-  outlierDetection: OutlierDetection,
-  tls: ClientTlsSettings,
+  loadBalancer: doc(LoadBalancerSettings, 'How endpoints are picked.'),
+  connectionPool: doc(ConnectionPoolSettings, 'Connection and request limits (circuit breaking).'),
+  outlierDetection: doc(OutlierDetection, 'Ejects endpoints that keep failing.'),
+  tls: doc(ClientTlsSettings, 'Mesh mTLS towards the destination.'),
 };
 
-export const PortTrafficPolicy = titled('PortTrafficPolicy', object({ port: required(PortSelector), ...policyFields }));
+export const PortTrafficPolicy = titled('PortTrafficPolicy', object({ port: required(doc(PortSelector, 'The destination port this policy applies to.')), ...policyFields }));
 
 export const TrafficPolicy = titled('TrafficPolicy', object({
   ...policyFields,
@@ -116,14 +116,14 @@ export const TrafficPolicy = titled('TrafficPolicy', object({
 
 export const Subset = titled('Subset', object({
   name: required(string({ format: dnsLabel })),
-  labels: Labels,
-  trafficPolicy: TrafficPolicy,
+  labels: doc(Labels, 'Endpoints with all these labels belong to the subset.'),
+  trafficPolicy: doc(TrafficPolicy, 'Overrides the rule-level policy for this subset.'),
 }));
 
 export const DestinationRuleSpec = object({
   host: required(string({ format: hostOrWildcard, description: 'Service host; short names resolve in the namespace of the rule.' })),
-  trafficPolicy: TrafficPolicy,
-  subsets: array(Subset, { checks: [noDuplicates((s: { name: string }) => s.name, 'subset name')] }),
+  trafficPolicy: doc(TrafficPolicy, 'Policy for all traffic to the host; subsets and ports may override it.'),
+  subsets: array(Subset, { description: 'Named groups of endpoints (by labels) that routes can target.', checks: [noDuplicates((s: { name: string }) => s.name, 'subset name')] }),
   exportTo: ExportTo,
   workloadSelector: unsupported('object'),
 });

@@ -1,5 +1,5 @@
 /** PeerAuthentication (security.skein.dev/v1alpha1): which mTLS mode a workload accepts inbound. */
-import { type Infer, enumOf, map, object, rule, titled } from './schema/dsl';
+import { type Infer, enumOf, map, object, rule, titled, doc } from './schema/dsl';
 import { WorkloadSelector } from './common';
 import { portString } from './formats';
 
@@ -11,8 +11,8 @@ export const MutualTls = titled('MutualTLS', object({ mode: MtlsMode }));
 
 export const PeerAuthenticationSpec = object(
   {
-    selector: WorkloadSelector,
-    mtls: MutualTls,
+    selector: doc(WorkloadSelector, 'Workloads this policy applies to; absent: the whole namespace (or mesh, in skein-system).'),
+    mtls: doc(MutualTls, 'The mTLS mode for all ports.'),
     portLevelMtls: map(MutualTls, { keys: portString, description: 'Per container port (the key) overrides of mtls.' }),
   },
   {

@@ -1,5 +1,5 @@
 /** VirtualService (networking.skein.dev/v1alpha1): Istio's routing rules, the subset Skein honours. */
-import { type Infer, type StringFormat, array, bool, enumOf, int, map, object, required, string, unsupported, rule, titled } from './schema/dsl';
+import { type Infer, type StringFormat, array, doc, bool, enumOf, int, map, object, required, string, unsupported, rule, titled } from './schema/dsl';
 import { Destination, ExportTo, Labels, Percent, Port, PresenceOrStringMatch, QueryParamMatch, StringMatch, weightsAddUpTo100 } from './common';
 import { duration, headerName, headerValue, hostOrWildcard, ipBlock, matchHeaderName, nonEmpty } from './formats';
 
@@ -74,14 +74,14 @@ const uriPath: StringFormat = {
 
 export const HttpMatchRequest = titled('HTTPMatchRequest', object({
   name: string({ description: 'Name of the match, appended to the route name in logs.' }),
-  uri: StringMatch,
-  method: StringMatch,
-  authority: StringMatch,
+  uri: doc(StringMatch, 'Request path (without query).'),
+  method: doc(StringMatch, 'HTTP method.'),
+  authority: doc(StringMatch, 'Host / :authority header.'),
   headers: map(PresenceOrStringMatch, { keys: matchHeaderName, description: 'Lowercase header names; {} matches presence.' }),
   withoutHeaders: map(PresenceOrStringMatch, { keys: matchHeaderName, description: 'Matches when these headers do NOT match.' }),
-  queryParams: map(QueryParamMatch, { keys: nonEmpty }),
-  port: Port,
-  sourceLabels: Labels,
+  queryParams: map(QueryParamMatch, { keys: nonEmpty, description: 'Query parameters by name; {} matches presence.' }),
+  port: doc(Port, 'Destination port of the request.'),
+  sourceLabels: doc(Labels, 'Labels of the calling workload.'),
   gateways: Gateways,
   ignoreUriCase: bool({ description: 'Match uri case-insensitively (exact and prefix).' }),
   scheme: unsupported('object', 'matching on the scheme'),
@@ -90,21 +90,24 @@ export const HttpMatchRequest = titled('HTTPMatchRequest', object({
 }));
 
 export const HttpRouteDestination = titled('HTTPRouteDestination', object({
-  destination: required(Destination),
+  destination: required(doc(Destination, 'Where the requests go.')),
   weight: int({ min: 0, max: 100, description: 'Share of traffic; with several destinations the weights add up to 100.' }),
   headers: unsupported('object', 'per-destination header changes; set headers on the route'),
 }));
 
 const HeaderOperations = titled('HeaderOperations', object({
-  set: map(string({ format: headerValue }), { keys: headerName }),
-  add: map(string({ format: headerValue }), { keys: headerName }),
-  remove: array(string({ format: headerName })),
+  set: map(string({ format: headerValue }), { keys: headerName, description: 'Set (overwrite) these headers.' }),
+  add: map(string({ format: headerValue }), { keys: headerName, description: 'Append these header values.' }),
+  remove: array(string({ format: headerName }), { description: 'Remove these headers.' }),
 }));
-export const Headers = titled('Headers', object({ request: HeaderOperations, response: HeaderOperations }));
+export const Headers = titled(
+  'Headers',
+  object({ request: doc(HeaderOperations, 'Changes to the request sent upstream.'), response: doc(HeaderOperations, 'Changes to the response sent back.') }),
+);
 
 export const HttpRetry = titled('HTTPRetry', object({
   attempts: int({ description: 'Number of retries (0 disables retries).' }),
-  perTryTimeout: string({ format: duration() }),
+  perTryTimeout: string({ format: duration(), description: 'Timeout of each attempt.' }),
   retryOn: string({ format: retryOn, description: `Comma-separated: ${RetryOnConditions.join(', ')} or HTTP status codes.` }),
   retryRemoteLocalities: unsupported('boolean', 'Skein has no locality-aware load balancing'),
 }));
@@ -114,16 +117,16 @@ export const HttpFaultInjection = titled(
   object(
     {
       delay: object({
-        fixedDelay: required(string({ format: duration() })),
-        percentage: Percent,
+        fixedDelay: required(string({ format: duration(), description: 'Delay before forwarding.' })),
+        percentage: doc(Percent, 'Share of requests delayed; absent: all.'),
         percent: unsupported('integer', 'deprecated by Istio; use percentage.value'),
         exponentialDelay: unsupported('string'),
       }),
       abort: object(
         {
-          httpStatus: int({ min: 200, max: 599 }),
-          grpcStatus: enumOf(GrpcStatusNames),
-          percentage: Percent,
+          httpStatus: int({ min: 200, max: 599, description: 'HTTP status to answer with.' }),
+          grpcStatus: enumOf(GrpcStatusNames, { description: 'gRPC status to answer with.' }),
+          percentage: doc(Percent, 'Share of requests aborted; absent: all.'),
           http2Error: unsupported('string'),
         },
         { exactlyOneOf: [['httpStatus', 'grpcStatus']] },
@@ -144,10 +147,10 @@ export const HttpRedirect = titled(
   'HTTPRedirect',
   object(
     {
-      uri: string({ format: uriPath }),
-      authority: string({ format: authority }),
-      port: Port,
-      scheme: enumOf(['http', 'https']),
+      uri: string({ format: uriPath, description: 'Path of the redirect location.' }),
+      authority: string({ format: authority, description: 'Host of the redirect location.' }),
+      port: doc(Port, 'Port of the redirect location.'),
+      scheme: enumOf(['http', 'https'], { description: 'Scheme of the redirect location.' }),
       redirectCode: int({ min: 300, max: 399, description: 'One of 301, 302, 303, 307, 308 (default 301).' }),
       derivePort: unsupported('string', 'set port explicitly'),
     },
@@ -171,7 +174,7 @@ export const HttpRewrite = titled(
   object(
     {
       uri: string({ format: uriPath, description: 'Replaces the matched prefix (prefix match) or the whole path.' }),
-      authority: string({ format: authority }),
+      authority: string({ format: authority, description: 'Replaces the Host / :authority header.' }),
       uriRegexRewrite: unsupported('object', 'use uri'),
     },
     {
@@ -193,15 +196,15 @@ export const HttpRoute = titled(
     {
       name: string({ description: 'Name of the rule, shown in logs and config dumps.' }),
       match: array(HttpMatchRequest, { description: 'Any match selects the rule (OR); fields within a match are ANDed. Absent: all requests.' }),
-      route: array(HttpRouteDestination, { minItems: 1, checks: [weightsAddUpTo100] }),
-      redirect: HttpRedirect,
-      rewrite: HttpRewrite,
+      route: array(HttpRouteDestination, { minItems: 1, checks: [weightsAddUpTo100], description: 'Weighted destinations of the requests.' }),
+      redirect: doc(HttpRedirect, 'Answer with an HTTP redirect instead of routing.'),
+      rewrite: doc(HttpRewrite, 'Rewrite path and/or authority before forwarding.'),
       timeout: string({ format: duration(), description: 'Whole-request timeout, e.g. 0.5s. Absent: no timeout.' }),
-      retries: HttpRetry,
-      fault: HttpFaultInjection,
-      mirror: Destination,
-      mirrorPercentage: Percent,
-      headers: Headers,
+      retries: doc(HttpRetry, 'Retry policy.'),
+      fault: doc(HttpFaultInjection, 'Inject delays and/or aborts (testing resilience).'),
+      mirror: doc(Destination, 'Also send a copy of each request here (responses are ignored).'),
+      mirrorPercentage: doc(Percent, 'Share of requests mirrored; absent: all.'),
+      headers: doc(Headers, 'Header changes.'),
       directResponse: unsupported('object'),
       delegate: unsupported('object', 'VirtualService delegation'),
       corsPolicy: unsupported('object'),
@@ -226,8 +229,8 @@ export const L4MatchAttributes = titled(
   'L4MatchAttributes',
   object({
     destinationSubnets: array(string({ format: ipBlock }), { description: 'Original destination IP in one of these (IP or CIDR).' }),
-    port: Port,
-    sourceLabels: Labels,
+    port: doc(Port, 'Destination port of the connection.'),
+    sourceLabels: doc(Labels, 'Labels of the calling workload.'),
     gateways: Gateways,
     sourceNamespace: unsupported('string', 'use sourceLabels'),
     sourceSubnet: unsupported('string'),
@@ -237,7 +240,7 @@ export const L4MatchAttributes = titled(
 export const RouteDestination = titled(
   'RouteDestination',
   object({
-    destination: required(Destination),
+    destination: required(doc(Destination, 'Where the connections go.')),
     weight: int({ min: 0, max: 100, description: 'Share of connections; with several destinations the weights add up to 100.' }),
   }),
 );

@@ -232,3 +232,8 @@ export function fieldSchema(field: Field): Schema | undefined {
 export function titled<S extends ObjectSchema>(title: string, schema: S): S {
   return { ...schema, title };
 }
+
+/** The same schema with a description for this use of it (shown by `kubectl explain` and the reference). */
+export function doc<S extends Schema>(schema: S, description: string): S {
+  return { ...schema, description };
+}

@@ -27,7 +27,7 @@ function typeText(schema: Schema, queue: ObjectSchema[]): string {
       return `map of ${schema.keys?.name ?? 'name'} → ${typeText(schema.values, queue)}`;
     case 'object':
       if (schema.title === undefined) return 'object';
-      if (!queue.includes(schema)) queue.push(schema);
+      if (!queue.some((q) => q.title === schema.title)) queue.push(schema);
       return `[${schema.title}](#${anchor(schema.title)})`;
   }
 }
