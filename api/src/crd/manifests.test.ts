@@ -2,6 +2,7 @@
  * The CRD schemas: structural (as Kubernetes requires), and in agreement with the validator — the
  * API server never refuses what the validator accepts, and refuses every structural mistake.
  */
+import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition';
 import { crdManifests, crdOpenApiSchemas, type SkeinKind, SkeinKinds, validateResource } from './index';
 import { fromIstio, istioSamples } from './testdata/istio-samples';
 import { type Row, authorizationPolicy, destinationRule, peerAuthentication, virtualService } from './testdata/rejections';
@@ -43,6 +44,10 @@ describe('crdOpenApiSchemas', () => {
 });
 
 describe('crdManifests', () => {
+  it('are valid apiextensions.k8s.io/v1 CustomResourceDefinitions (Kubernetes OpenAPI, via kubernetes-models)', () => {
+    for (const crd of crdManifests()) expect(() => new CustomResourceDefinition(crd as never).validate()).not.toThrow();
+  });
+
   it('renders apiextensions.k8s.io/v1 CRDs with the status subresource and printer columns', () => {
     const crds = crdManifests({ 'app.kubernetes.io/part-of': 'skein' });
     expect(crds.map((c) => (c.metadata as { name: string }).name)).toEqual([
