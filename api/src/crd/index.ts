@@ -53,3 +53,4 @@ export {
   type AuthorizationSource,
 } from './authorization-policy';
 export { type LocalRateLimit, RateLimitAnnotation, parseRateLimit } from './rate-limit';
+export { type YamlDocument, parseYamlDocuments } from './yaml';
