@@ -79,3 +79,9 @@ export function noDuplicates<T>(key: (item: T) => string | number, what: string)
     });
   });
 }
+
+export type StringMatch = Infer<typeof StringMatch>;
+export type HeaderMatch = Infer<typeof PresenceOrStringMatch>;
+export type QueryParamMatch = Infer<typeof QueryParamMatch>;
+export type Percent = Infer<typeof Percent>;
+export type WorkloadSelector = Infer<typeof WorkloadSelector>;

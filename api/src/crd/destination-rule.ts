@@ -135,3 +135,4 @@ export type LoadBalancerSettings = Infer<typeof LoadBalancerSettings>;
 export type ConnectionPoolSettings = Infer<typeof ConnectionPoolSettings>;
 export type OutlierDetection = Infer<typeof OutlierDetection>;
 export type Subset = Infer<typeof Subset>;
+export type ClientTlsSettings = Infer<typeof ClientTlsSettings>;

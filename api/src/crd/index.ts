@@ -27,16 +27,25 @@ export { type CrdSchema, crdManifests, crdOpenApiSchemas } from './manifests';
 export { type Condition, type ObjectMeta, type ResourceStatus } from './metadata';
 export { AcceptedCondition, AcceptedReasons, acceptedStatus, formatFieldError, formatFieldErrors } from './status';
 export { DefaultClusterDomain, hostMatches, resolveHost } from './hosts';
-export { type Destination } from './common';
+export { type Destination, type HeaderMatch, type Percent, type QueryParamMatch, type StringMatch, type WorkloadSelector } from './common';
 export {
+  type Headers,
+  type HttpFaultInjection,
   type HttpMatchRequest,
+  type HttpRedirect,
+  type HttpRetry,
+  type HttpRewrite,
   type HttpRoute,
+  type HttpRouteDestination,
+  type L4MatchAttributes,
+  type RouteDestination,
   type TcpRoute,
   type VirtualServiceSpec,
   GrpcStatusNames,
   RetryOnConditions,
 } from './virtual-service';
 export {
+  type ClientTlsSettings,
   type ConnectionPoolSettings,
   type DestinationRuleSpec,
   type LoadBalancerSettings,
@@ -45,7 +54,7 @@ export {
   type Subset,
   type TrafficPolicy,
 } from './destination-rule';
-export { type MtlsMode, type PeerAuthenticationSpec } from './peer-authentication';
+export { type MtlsMode, type MutualTls, type PeerAuthenticationSpec } from './peer-authentication';
 export {
   type AuthorizationOperation,
   type AuthorizationPolicySpec,

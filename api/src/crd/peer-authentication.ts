@@ -29,3 +29,4 @@ export const PeerAuthenticationSpec = object(
 
 export type MtlsMode = Infer<typeof MtlsMode>;
 export type PeerAuthenticationSpec = Infer<typeof PeerAuthenticationSpec>;
+export type MutualTls = Infer<typeof MutualTls>;
