@@ -88,7 +88,9 @@ function parseNode(schema: Schema, value: unknown, path: PathSegment[], errors: 
         path.push({ mapKey: key });
         const keyProblem = schema.keys?.check(key);
         if (keyProblem !== undefined) errors.push({ path: formatPath(path), message: `invalid key: ${keyProblem}` });
-        out[key] = parseNode(schema.values, value[key], path, errors);
+        // defineProperty: a key named "__proto__" stays an entry instead of replacing the prototype.
+        const item = parseNode(schema.values, value[key], path, errors);
+        Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
         path.pop();
       }
       return out;
