@@ -1,7 +1,7 @@
 /** DestinationRule (networking.skein.dev/v1alpha1): what happens to traffic after routing. */
 import { type Infer, array, doc, bool, enumOf, int, object, required, string, unsupported, rule, titled } from './schema/dsl';
 import { ExportTo, Labels, PortSelector, noDuplicates } from './common';
-import { dnsLabel, duration, headerName, hostOrWildcard, nonEmpty } from './formats';
+import { dnsLabel, duration, headerToken, hostOrWildcard, nonEmpty } from './formats';
 
 export const LoadBalancerSettings = titled('LoadBalancerSettings', object(
   {
@@ -11,7 +11,7 @@ export const LoadBalancerSettings = titled('LoadBalancerSettings', object(
     }),
     consistentHash: object(
       {
-        httpHeaderName: string({ format: headerName, description: 'Hash on this request header.' }),
+        httpHeaderName: string({ format: headerToken, description: 'Hash on this request header.' }),
         httpCookie: object({
           name: required(string({ format: nonEmpty, description: 'Cookie name.' })),
           path: string({ description: 'Cookie path.' }),
