@@ -106,6 +106,8 @@ describe('the API server and the validator agree', () => {
     'exportTo mixing * and names',
     'a bad destination subnet',
     'useSourceIp false',
+    'an empty traffic policy',
+    'an empty connection pool',
     'a keepalive in milliseconds',
     'duplicate subsets',
     'a duplicate port-level setting',
