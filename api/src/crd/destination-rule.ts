@@ -1,5 +1,5 @@
 /** DestinationRule (networking.skein.dev/v1alpha1): what happens to traffic after routing. */
-import { type Check, type Infer, array, doc, bool, enumOf, int, object, required, string, unsupported, rule, titled } from './schema/dsl';
+import { type Check, type Infer, Uint32Max, array, doc, bool, enumOf, int, object, required, string, unsupported, rule, titled } from './schema/dsl';
 import { ExportTo, Labels, PortSelector, noDuplicates } from './common';
 import { dnsLabel, duration, headerToken, hostOrWildcard, nonEmpty } from './formats';
 
@@ -75,8 +75,8 @@ export const ConnectionPoolSettings = titled('ConnectionPoolSettings', object(
 ));
 
 export const OutlierDetection = titled('OutlierDetection', object({
-  consecutive5xxErrors: int({ max: 4_294_967_295, description: '5xx responses (or connection failures) in a row that eject an endpoint; 0 disables.' }),
-  consecutiveGatewayErrors: int({ max: 4_294_967_295, description: '502/503/504 (or connection failures) in a row that eject an endpoint; 0 disables.' }),
+  consecutive5xxErrors: int({ max: Uint32Max, description: '5xx responses (or connection failures) in a row that eject an endpoint; 0 disables.' }),
+  consecutiveGatewayErrors: int({ max: Uint32Max, description: '502/503/504 (or connection failures) in a row that eject an endpoint; 0 disables.' }),
   interval: string({ format: duration(), description: 'Time between ejection sweeps.' }),
   baseEjectionTime: string({ format: duration(), description: 'Ejection time; multiplied by the number of times the endpoint was ejected.' }),
   maxEjectionPercent: int({ min: 0, max: 100, description: 'At most this share of endpoints is ejected.' }),
