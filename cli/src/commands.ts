@@ -1,13 +1,34 @@
 import { type Command } from '../../api/src/command';
-import { caCommands } from '../../ca/src/cli';
-import { initNetworkCommand } from '../../proxy/src/init/command';
-import { webhookCommands } from '../../webhook/src/cli';
 import { versionCommand } from './version';
 
-/** Every `skein` subcommand; each component contributes its own from `<component>/src/cli.ts`. */
-export const commands: readonly Command[] = [
-  versionCommand,
-  ...caCommands,
-  ...webhookCommands,
-  initNetworkCommand,
+/**
+ * The `skein` subcommands, by the first word that selects them. Each component contributes its own
+ * from `<component>/src/cli.ts`; modules load only when one of their words is used, so that a
+ * short-lived command (`wait-ready`, `init-network`) does not pay for loading the control plane.
+ */
+export interface CommandModule {
+  /** First words of the commands this module serves. */
+  words: readonly string[];
+  load(): readonly Command[];
+}
+
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy loading is the point of this table */
+export const commandModules: readonly CommandModule[] = [
+  { words: ['version'], load: () => [versionCommand] },
+  { words: ['ca'], load: () => (require('../../ca/src/cli') as typeof import('../../ca/src/cli')).caCommands },
+  {
+    words: ['inject', 'webhook', 'wait-ready'],
+    load: () => (require('../../webhook/src/cli') as typeof import('../../webhook/src/cli')).webhookCommands,
+  },
+  {
+    words: ['init-network'],
+    load: () => [(require('../../proxy/src/init/command') as typeof import('../../proxy/src/init/command')).initNetworkCommand],
+  },
 ];
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/** The commands that can answer argv: one module's when its word is used, all of them otherwise. */
+export function commandsFor(argv: readonly string[], modules: readonly CommandModule[] = commandModules): Command[] {
+  const selected = modules.find((m) => argv[0] !== undefined && m.words.includes(argv[0]));
+  return (selected ? [selected] : modules).flatMap((m) => m.load());
+}

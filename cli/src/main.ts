@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-import { commands } from './commands';
+import { commandsFor } from './commands';
 import { dispatch } from './dispatch';
 
-dispatch(commands, process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }).then(
+const argv = process.argv.slice(2);
+dispatch(commandsFor(argv), argv, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }).then(
   (code) => {
     process.exitCode = code;
   },
