@@ -1,4 +1,7 @@
 import { type Command } from '../../api/src/command';
+import type * as CaCli from '../../ca/src/cli';
+import type * as InitNetworkCli from '../../proxy/src/init/command';
+import type * as WebhookCli from '../../webhook/src/cli';
 import { versionCommand } from './version';
 
 /**
@@ -15,14 +18,14 @@ export interface CommandModule {
 /* eslint-disable @typescript-eslint/no-require-imports -- lazy loading is the point of this table */
 export const commandModules: readonly CommandModule[] = [
   { words: ['version'], load: () => [versionCommand] },
-  { words: ['ca'], load: () => (require('../../ca/src/cli') as typeof import('../../ca/src/cli')).caCommands },
+  { words: ['ca'], load: () => (require('../../ca/src/cli') as typeof CaCli).caCommands },
   {
     words: ['inject', 'webhook', 'wait-ready'],
-    load: () => (require('../../webhook/src/cli') as typeof import('../../webhook/src/cli')).webhookCommands,
+    load: () => (require('../../webhook/src/cli') as typeof WebhookCli).webhookCommands,
   },
   {
     words: ['init-network'],
-    load: () => [(require('../../proxy/src/init/command') as typeof import('../../proxy/src/init/command')).initNetworkCommand],
+    load: () => [(require('../../proxy/src/init/command') as typeof InitNetworkCli).initNetworkCommand],
   },
 ];
 /* eslint-enable @typescript-eslint/no-require-imports */
