@@ -1,9 +1,10 @@
 /**
  * The one entry point to @peculiar/x509 (X.509 over WebCrypto, see docs/adr/0002-x509-library.md).
- * Loads the Reflect shim it needs and binds it to Node's WebCrypto. Import x509 and the WebCrypto
+ * Loads the Reflect metadata polyfill it needs and binds it to Node's WebCrypto. Import x509 and the WebCrypto
  * types from here only (the project compiles without the DOM lib).
  */
-import './reflect-metadata-shim';
+// tsyringe (a dependency of @peculiar/x509) needs the Reflect metadata API at load time.
+import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
