@@ -7,14 +7,9 @@
  */
 import { ExcludedInboundPorts, InboundPassthroughSource, InboundPassthroughSourceV6, ProxyGid, ProxyPorts, ProxyUid } from '../../../api/src/names';
 
-export type IpFamily = 'ipv4' | 'ipv6';
+import { type Cidr, type IpFamily } from '../../../api/src/net';
 
-/** A destination range as given on the command line, with its family and an explicit prefix. */
-export interface Cidr {
-  family: IpFamily;
-  /** `10.0.0.0/8`, `fd00::/64`; a bare address gets /32 or /128. */
-  text: string;
-}
+export type { Cidr, IpFamily };
 
 export interface CaptureConfig {
   proxyUid: number;

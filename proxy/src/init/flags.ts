@@ -4,7 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 import { UsageError } from '../../../api/src/command';
-import { type CaptureConfig, type Cidr, defaultCaptureConfig } from '../core/capture-rules';
+import { type Cidr, parseCidr as parseAddressRange } from '../../../api/src/net';
+import { type CaptureConfig, defaultCaptureConfig } from '../core/capture-rules';
 
 export type Ipv6Mode = 'auto' | 'on' | 'off';
 export type BackendMode = 'auto' | 'nft' | 'legacy';
@@ -77,38 +78,11 @@ function parseId(flag: string, text: string): number {
   return Number(value);
 }
 
-function parseIpv4(text: string): boolean {
-  const parts = text.split('.');
-  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255 && (p === '0' || !p.startsWith('0')));
-}
-
-function parseIpv6(text: string): boolean {
-  if (!/^[0-9a-fA-F:.]+$/.test(text)) return false;
-  const halves = text.split('::');
-  if (halves.length > 2) return false;
-  const groups = (half: string) => (half === '' ? [] : half.split(':'));
-  const all = halves.flatMap(groups);
-  let count = all.length;
-  const last = all[all.length - 1];
-  if (last !== undefined && last.includes('.')) {
-    if (!parseIpv4(last)) return false;
-    all.pop();
-    count += 1; // an embedded IPv4 address fills two groups
-  }
-  if (!all.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return false;
-  return halves.length === 2 ? count <= 7 : count === 8;
-}
-
 /** `10.0.0.0/8`, `10.1.2.3` (→ /32), `fd00::/8`, `::1` (→ /128). */
 export function parseCidr(flag: string, text: string): Cidr {
-  const value = text.trim();
-  const [address = '', prefix, extra] = value.split('/');
-  if (extra !== undefined) throw bad(flag, text, 'expected ADDRESS or ADDRESS/PREFIX');
-  const family = parseIpv4(address) ? 'ipv4' : parseIpv6(address) ? 'ipv6' : undefined;
-  if (!family) throw bad(flag, text, `"${address}" is not an IPv4 or IPv6 address`);
-  const max = family === 'ipv4' ? 32 : 128;
-  if (prefix !== undefined && (!/^\d{1,3}$/.test(prefix) || Number(prefix) > max)) throw bad(flag, text, `prefix length must be 0-${max}`);
-  return { family, text: `${address}/${prefix ?? max}` };
+  const cidr = parseAddressRange(text, { bareAddress: true });
+  if ('error' in cidr) throw bad(flag, text, cidr.error);
+  return cidr;
 }
 
 export function parseCidrList(flag: string, text: string): Cidr[] {

@@ -4,7 +4,7 @@
  * message naming the annotation: a capture setting silently ignored is a security hole.
  */
 import { Annotations, ExcludedInboundPorts, ProxyGid, ProxyPorts, ProxyUid } from '../../../api/src/names';
-import { isCidr } from './cidr';
+import { parseCidr } from '../../../api/src/net';
 import { InjectionError } from './types';
 
 export interface CaptureSettings {
@@ -35,7 +35,7 @@ function parsePorts(annotation: string, value: string): number[] {
 function parseCidrs(annotation: string, value: string): string[] {
   if (value.trim() === '') return [];
   return listItems(annotation, value).map((item) => {
-    if (!isCidr(item)) throw new InjectionError(`annotation ${annotation}: "${item}" is not a CIDR (e.g. 10.0.0.0/8 or fd00::/8)`);
+    if ('error' in parseCidr(item, { bareAddress: false })) throw new InjectionError(`annotation ${annotation}: "${item}" is not a CIDR (e.g. 10.0.0.0/8 or fd00::/8)`);
     return item;
   });
 }
