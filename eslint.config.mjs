@@ -33,7 +33,7 @@ function importRule(component, { core = false, kubeAllowed = false } = {}) {
 
 const layering = Object.keys(allowed).flatMap((c) => [
   { files: [`${c}/src/**/*.ts`], rules: { 'no-restricted-imports': importRule(c) } },
-  { files: [`${c}/src/core/**/*.ts`], rules: { 'no-restricted-imports': importRule(c, { core: true }) } },
+  { files: [`${c}/src/**/core/**/*.ts`], rules: { 'no-restricted-imports': importRule(c, { core: true }) } },
 ]);
 
 export default tseslint.config(
@@ -58,9 +58,9 @@ export default tseslint.config(
   ...layering,
   { files: ['operator/src/kube/**/*.ts'], rules: { 'no-restricted-imports': importRule('operator', { kubeAllowed: true }) } },
   { files: ['ca/src/auth/token-review*.ts'], rules: { 'no-restricted-imports': importRule('ca', { kubeAllowed: true }) } },
-  // Pure cores (any src/core/ folder): no clock, no randomness, no environment.
+  // Pure cores (any core/ folder under a component's src/): no clock, no randomness, no environment.
   {
-    files: ['**/src/core/**/*.ts'],
+    files: ['*/src/**/core/**/*.ts'],
     rules: {
       'no-restricted-properties': ['error',
         { object: 'Date', property: 'now', message: 'pure core: pass the time in.' },
