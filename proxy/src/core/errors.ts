@@ -10,6 +10,7 @@ export type ResponseFlag =
   | 'UH' // no healthy upstream
   | 'UT' // upstream request timeout
   | 'NR' // no route
+  | 'NC' // no cluster (the route names a cluster the snapshot lacks)
   | 'URX' // retry limit exceeded
   | 'UC' // upstream connection termination
   | 'UR' // upstream remote reset
@@ -34,6 +35,7 @@ const table: Record<ResponseFlag, [status: number, grpc: number, body: string]> 
   UH: [503, 14, 'no healthy upstream'],
   UT: [504, 4, 'upstream request timeout'],
   NR: [404, 12, 'route not found'],
+  NC: [503, 14, 'cluster not found'],
   URX: [503, 14, 'upstream retry limit exceeded'],
   UC: [503, 14, 'upstream connect error or disconnect/reset before headers. reset reason: connection termination'],
   UR: [503, 14, 'upstream connect error or disconnect/reset before headers. reset reason: remote reset'],
@@ -51,12 +53,14 @@ export function errorResponse(flag: ResponseFlag): ErrorResponse {
   return { status, flag, body, grpcStatus };
 }
 
-/** Maps an upstream socket/session error to a flag (before any response byte arrived). */
-export function flagForUpstreamError(err: { code?: string } | undefined, connected: boolean): ResponseFlag {
+const connectFailures = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'EADDRINUSE', 'ENOTFOUND', 'SKEIN_NO_CERT', 'SKEIN_PEER_IDENTITY']);
+
+/** Maps an upstream error that happened before any response byte to a flag. */
+export function flagForUpstreamError(err: { code?: string } | undefined): ResponseFlag {
   const code = err?.code ?? '';
-  if (!connected) return 'UF';
-  if (code === 'ERR_HTTP2_STREAM_ERROR' || code === 'ERR_HTTP2_INVALID_SESSION') return 'UR';
-  if (code === 'HPE_INVALID_CONSTANT' || code.startsWith('HPE_') || code === 'ERR_HTTP2_PROTOCOL_ERROR') return 'UPE';
+  if (connectFailures.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || code.includes('CERT') || code.includes('VERIFY') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT') return 'UF';
+  if (code === 'ERR_HTTP2_STREAM_ERROR' || code === 'ERR_HTTP2_STREAM_CANCEL') return 'UR';
+  if (code.startsWith('HPE_') || code === 'ERR_HTTP2_PROTOCOL_ERROR' || code === 'ERR_HTTP2_INVALID_HEADER_VALUE') return 'UPE';
   return 'UC';
 }
 

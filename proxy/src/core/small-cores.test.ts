@@ -1,6 +1,6 @@
 import type { FilterChain } from '../config/model';
 import { selectFilterChain } from './chain-match';
-import { errorResponse, grpcStatusForHttp } from './errors';
+import { errorResponse, flagForUpstreamError, grpcStatusForHttp } from './errors';
 import { H2Preface, sniff } from './sniff';
 import { TokenBucket } from './token-bucket';
 import { formatXfcc, parseXfcc } from './xfcc';
@@ -46,6 +46,10 @@ describe('errors', () => {
     expect(errorResponse(flag)).toMatchObject({ flag, status });
   });
   it('RBAC denial has Envoy\'s body', () => expect(errorResponse('UAEX').body).toBe('RBAC: access denied'));
+  it.each([
+    ['ECONNREFUSED', 'UF'], ['ETIMEDOUT', 'UF'], ['SKEIN_PEER_IDENTITY', 'UF'], ['ERR_SSL_TLSV1_ALERT_UNKNOWN_CA', 'UF'], ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UF'],
+    ['ECONNRESET', 'UC'], [undefined, 'UC'], ['ERR_HTTP2_STREAM_ERROR', 'UR'], ['HPE_INVALID_CONSTANT', 'UPE'],
+  ])('upstream error %s → %s', (code, flag) => expect(flagForUpstreamError({ code })).toBe(flag));
   it.each([[503, 14], [404, 12], [403, 7], [500, 2]])('HTTP %d → grpc %d', (http, grpc) => expect(grpcStatusForHttp(http)).toBe(grpc));
 });
 
