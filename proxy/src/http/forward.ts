@@ -271,7 +271,7 @@ export class HttpForwarder {
     const opts: UpstreamOptions = conn.direction === 'inbound' ? { localAddress: this.deps.inboundSource() } : {};
     const release = this.deps.upstreams.track(endpointKey(d.endpoint));
     this.deps.upstreams
-      .connect(d.cluster.config, d.endpoint, ['http/1.1'], opts)
+      .connect(d.cluster.config, d.endpoint, ['http/1.1'], opts, true)
       .then((up) => {
         if (socket.destroyed) {
           up.destroy();

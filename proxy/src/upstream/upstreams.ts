@@ -88,6 +88,7 @@ export class Upstreams {
   }
 
   private adoptSession(key: string, cluster: Cluster, socket: net.Socket): http2.ClientHttp2Session {
+    if (socket.destroyed) throw Object.assign(new Error('upstream closed the connection during setup'), { code: 'ECONNRESET' });
     const secure = cluster.transport?.kind === 'mtls';
     const session = http2.connect(`${secure ? 'https' : 'http'}://${key.split('|')[0]}`, {
       createConnection: () => socket,
@@ -103,6 +104,10 @@ export class Upstreams {
       }
     });
     session.on('error', () => session.destroy());
+    // TLS 1.3: a server that rejects our certificate does so after our handshake completed; the
+    // session must notice the socket closing even before it has read anything.
+    socket.once('close', () => session.destroy());
+    socket.once('end', () => session.destroy());
     session.on('goaway', () => this.sessions.get(key) === session && this.sessions.delete(key));
     session.on('close', () => {
       if (this.sessions.get(key) === session) this.sessions.delete(key);
@@ -138,8 +143,13 @@ export class Upstreams {
     } as https.RequestOptions & { module: typeof https };
   }
 
-  /** A connected (and, for mTLS, verified) socket to the endpoint, within the connect timeout. */
-  connect(cluster: Cluster, ep: LbEndpoint, alpn: string[] | undefined, opts: UpstreamOptions): Promise<net.Socket> {
+  /**
+   * A connected (and, for mTLS, verified) socket to the endpoint, within the connect timeout.
+   * `halfOpen`: keep writing after the peer's FIN (tunnels pass half-close through); never for
+   * HTTP/2 sessions, which must see the peer's close at once (TLS 1.3 rejects a client certificate
+   * only after the client's handshake is done, by closing).
+   */
+  connect(cluster: Cluster, ep: LbEndpoint, alpn: string[] | undefined, opts: UpstreamOptions, halfOpen = false): Promise<net.Socket> {
     const t = cluster.transport;
     const timeoutMs = cluster.connectTimeoutMs ?? 10_000;
     return new Promise((resolve, reject) => {
@@ -166,7 +176,7 @@ export class Upstreams {
           return;
         }
         const options: tls.ConnectionOptions & { localAddress?: string; allowHalfOpen: boolean } = {
-          allowHalfOpen: true,
+          allowHalfOpen: halfOpen,
           host: ep.address,
           port: ep.port,
           localAddress: opts.localAddress,
@@ -179,7 +189,7 @@ export class Upstreams {
         };
         socket = tls.connect(options, ready);
       } else {
-        socket = net.connect({ host: ep.address, port: ep.port, localAddress: opts.localAddress, allowHalfOpen: true }, ready);
+        socket = net.connect({ host: ep.address, port: ep.port, localAddress: opts.localAddress, allowHalfOpen: halfOpen }, ready);
       }
       socket.once('error', onError);
     });
