@@ -28,6 +28,7 @@ export class Upstreams {
   private readonly agents = new Map<string, http.Agent>();
   /** ALPN result per endpoint for `auto` clusters over TLS. */
   private readonly negotiated = new Map<string, Protocol>();
+  private readonly probes = new Map<string, Promise<Protocol>>();
   private readonly active = new Map<string, number>();
   private readonly connections = new Map<string, number>();
 
@@ -62,13 +63,22 @@ export class Upstreams {
     const known = this.negotiated.get(key);
     if (known) return known;
     if (this.sessions.has(key) || this.pendingSessions.has(key)) return 'h2';
-    // Learn it from ALPN on a first connection; keep it as the h2 session when h2 was chosen.
-    const socket = await this.connect(cluster, ep, ['h2', 'http/1.1'], opts);
-    const proto: Protocol = (socket as tls.TLSSocket).alpnProtocol === 'h2' ? 'h2' : 'http1';
-    this.negotiated.set(key, proto);
-    if (proto === 'h2') this.adoptSession(key, cluster, socket);
-    else socket.destroy();
-    return proto;
+    // Learn it from ALPN on a first connection (one probe, shared by concurrent requests); keep
+    // that connection as the h2 session when h2 was chosen.
+    let probe = this.probes.get(key);
+    if (!probe) {
+      probe = this.connect(cluster, ep, ['h2', 'http/1.1'], opts).then((socket) => {
+        const proto: Protocol = (socket as tls.TLSSocket).alpnProtocol === 'h2' ? 'h2' : 'http1';
+        this.negotiated.set(key, proto);
+        if (proto === 'h2') this.adoptSession(key, cluster, socket);
+        else socket.destroy();
+        return proto;
+      });
+      this.probes.set(key, probe);
+      const clear = (): boolean => this.probes.delete(key);
+      probe.then(clear, clear);
+    }
+    return probe;
   }
 
   /** The pooled HTTP/2 session for an endpoint, connecting if needed. */
