@@ -8,30 +8,22 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { parseXfcc } from './core/xfcc';
 import { Proxy } from './proxy';
 import { request, startH2cEcho, startHttpEcho, type Echo } from './testing/apps';
-import { createTestCa, type TestCa } from './testing/certs';
+import { useFixture } from './testing/fixture';
 import { grpcClient, startGrpcEcho } from './testing/grpc';
 import { TestIdentity } from './testing/identity';
 import { clientId, clusterName, inboundConfig, outboundConfig, serverId, testProxyOptions, type InboundOptions, type OutboundOptions } from './testing/mesh';
 
 jest.setTimeout(30_000);
 
-let ca: TestCa;
-const cleanups: (() => Promise<void> | void)[] = [];
-beforeAll(() => {
-  ca = createTestCa();
-});
-afterAll(() => ca.dispose());
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const fx = useFixture();
 
-async function pair(inbound: InboundOptions, outbound: Omit<OutboundOptions, 'upstreams'> = {}, serverIdentity = new TestIdentity(ca.issue(serverId))): Promise<{ client: Proxy; server: Proxy; port: number; serverIdentity: TestIdentity }> {
+async function pair(inbound: InboundOptions, outbound: Omit<OutboundOptions, 'upstreams'> = {}, serverIdentity = new TestIdentity(fx.ca.issue(serverId))): Promise<{ client: Proxy; server: Proxy; port: number; serverIdentity: TestIdentity }> {
   const server = new Proxy(inboundConfig(inbound), serverIdentity, testProxyOptions);
   await server.start();
-  cleanups.push(() => server.close());
-  const client = new Proxy(outboundConfig({ ...outbound, upstreams: [{ subset: 'v1', ports: [server.listenerPort('virtualInbound')] }] }), new TestIdentity(ca.issue(clientId)), testProxyOptions);
+  fx.defer(() => server.close());
+  const client = new Proxy(outboundConfig({ ...outbound, upstreams: [{ subset: 'v1', ports: [server.listenerPort('virtualInbound')] }] }), new TestIdentity(fx.ca.issue(clientId)), testProxyOptions);
   await client.start();
-  cleanups.push(() => client.close());
+  fx.defer(() => client.close());
   return { client, server, port: client.listenerPort('outbound_9080'), serverIdentity };
 }
 
@@ -56,7 +48,7 @@ function h2get(port: number, path: string): Promise<{ status: number; body: stri
 describe('HTTP/2', () => {
   it('carries h2c from the app, h2 between sidecars, h2c to an h2 app', async () => {
     const app = await startH2cEcho('h2app');
-    cleanups.push(() => app.close());
+    fx.defer(() => app.close());
     const { port } = await pair({ appPort: app.port, appProtocol: 'http2' });
     const res = await h2get(port, '/h2?x=1');
     expect(res.status).toBe(200);
@@ -67,7 +59,7 @@ describe('HTTP/2', () => {
 
   it('converts an h2c client to an HTTP/1.1 app', async () => {
     const app = await startHttpEcho('h1app');
-    cleanups.push(() => app.close());
+    fx.defer(() => app.close());
     const { port } = await pair({ appPort: app.port });
     const res = await h2get(port, '/convert');
     expect([res.status, (JSON.parse(res.body) as Echo).httpVersion]).toEqual([200, '1.1']);
@@ -75,7 +67,7 @@ describe('HTTP/2', () => {
 
   it('multiplexes many HTTP/1.1 client requests over one upstream h2 connection', async () => {
     const app = await startHttpEcho('h1app');
-    cleanups.push(() => app.close());
+    fx.defer(() => app.close());
     const { port, server } = await pair({ appPort: app.port });
     await Promise.all(Array.from({ length: 20 }, () => request(port)));
     const listeners = await (await fetch(`http://127.0.0.1:${server.port('admin')}/listeners`)).json() as { activeConnections: number }[];
@@ -86,10 +78,10 @@ describe('HTTP/2', () => {
 describe('gRPC', () => {
   async function grpcPair(): Promise<ReturnType<typeof grpcClient>> {
     const app = await startGrpcEcho();
-    cleanups.push(() => app.close());
+    fx.defer(() => app.close());
     const { port } = await pair({ appPort: app.port, appProtocol: 'http2' });
     const client = grpcClient(port);
-    cleanups.push(() => client.close());
+    fx.defer(() => client.close());
     return client;
   }
 
@@ -131,15 +123,15 @@ describe('gRPC', () => {
 
   it('passes the app\'s grpc-status through trailers, and maps proxy failures to UNAVAILABLE', async () => {
     const client = await grpcPair();
-    const err = await new Promise<grpc.ServiceError>((resolve) => client.Fail(Buffer.from([grpc.status.PERMISSION_DENIED]), (e: grpc.ServiceError) => resolve(e)));
+    const err = await new Promise<grpc.ServiceError>((resolve) => client.Fail(Buffer.from([grpc.status.PERMISSION_DENIED]), (e) => resolve(e!)));
     expect([err.code, err.details]).toEqual([grpc.status.PERMISSION_DENIED, 'requested failure']);
 
-    const dead = new Proxy(outboundConfig({ upstreams: [{ subset: 'v1', ports: [1] }] }), new TestIdentity(ca.issue(clientId)), testProxyOptions);
+    const dead = new Proxy(outboundConfig({ upstreams: [{ subset: 'v1', ports: [1] }] }), new TestIdentity(fx.ca.issue(clientId)), testProxyOptions);
     await dead.start();
-    cleanups.push(() => dead.close());
+    fx.defer(() => dead.close());
     const c2 = grpcClient(dead.listenerPort('outbound_9080'));
-    cleanups.push(() => c2.close());
-    const unavailable = await new Promise<grpc.ServiceError>((resolve) => c2.Echo(Buffer.from('x'), (e: grpc.ServiceError) => resolve(e)));
+    fx.defer(() => c2.close());
+    const unavailable = await new Promise<grpc.ServiceError>((resolve) => c2.Echo(Buffer.from('x'), (e) => resolve(e!)));
     expect(unavailable.code).toBe(grpc.status.UNAVAILABLE);
   });
 });
@@ -152,7 +144,7 @@ async function wsServer(): Promise<{ port: number; server: WebSocketServer; xfcc
     ws.on('message', (m, isBinary) => ws.send(m, { binary: isBinary }));
   });
   await new Promise<void>((r) => server.once('listening', () => r()));
-  cleanups.push(() => new Promise<void>((r) => {
+  fx.defer(() => new Promise<void>((r) => {
     for (const c of server.clients) c.terminate();
     server.close(() => r());
   }));
@@ -164,7 +156,7 @@ function openWs(port: number): Promise<WebSocket> {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/chat`);
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
-    cleanups.push(() => ws.terminate());
+    fx.defer(() => ws.terminate());
   });
 }
 function roundTrip(ws: WebSocket, text: string): Promise<string> {
@@ -188,7 +180,7 @@ describe('WebSocket', () => {
     const { port, serverIdentity } = await pair({ appPort: app.port });
     const ws = await openWs(port);
     expect(await roundTrip(ws, 'before')).toBe('before');
-    serverIdentity.set(ca.issue(serverId, 2));
+    serverIdentity.set(fx.ca.issue(serverId, 2));
     expect(await roundTrip(ws, 'after')).toBe('after');
     const ws2 = await openWs(port);
     expect(await roundTrip(ws2, 'new')).toBe('new');
@@ -200,16 +192,16 @@ describe('config updates under traffic', () => {
   it('moves traffic to a new route without failing a request', async () => {
     const v1 = await startHttpEcho('v1');
     const v2 = await startHttpEcho('v2');
-    cleanups.push(() => v1.close(), () => v2.close());
-    const s1 = new Proxy(inboundConfig({ appPort: v1.port }), new TestIdentity(ca.issue(serverId)), testProxyOptions);
-    const s2 = new Proxy(inboundConfig({ appPort: v2.port }), new TestIdentity(ca.issue(serverId)), testProxyOptions);
+    fx.defer(() => v1.close(), () => v2.close());
+    const s1 = new Proxy(inboundConfig({ appPort: v1.port }), new TestIdentity(fx.ca.issue(serverId)), testProxyOptions);
+    const s2 = new Proxy(inboundConfig({ appPort: v2.port }), new TestIdentity(fx.ca.issue(serverId)), testProxyOptions);
     await Promise.all([s1.start(), s2.start()]);
-    cleanups.push(() => s1.close(), () => s2.close());
+    fx.defer(() => s1.close(), () => s2.close());
     const upstreams = [{ subset: 'v1', ports: [s1.listenerPort('virtualInbound')] }, { subset: 'v2', ports: [s2.listenerPort('virtualInbound')] }];
     const to = (subset: string): OutboundOptions => ({ upstreams, routes: [{ match: {}, action: { kind: 'route', cluster: clusterName(subset) } }] });
-    const client = new Proxy(outboundConfig(to('v1')), new TestIdentity(ca.issue(clientId)), testProxyOptions);
+    const client = new Proxy(outboundConfig(to('v1')), new TestIdentity(fx.ca.issue(clientId)), testProxyOptions);
     await client.start();
-    cleanups.push(() => client.close());
+    fx.defer(() => client.close());
     const port = client.listenerPort('outbound_9080');
     const seen: string[] = [];
     const statuses: number[] = [];
@@ -235,7 +227,7 @@ describe('config updates under traffic', () => {
 
   it('rejects an invalid config and keeps serving the old one', async () => {
     const app = await startHttpEcho('v1');
-    cleanups.push(() => app.close());
+    fx.defer(() => app.close());
     const { client, port } = await pair({ appPort: app.port });
     const bad = { ...outboundConfig({ upstreams: [{ subset: 'v1', ports: [1] }] }), routeConfigs: [] };
     await expect(client.applyConfig(bad)).rejects.toThrow(/unknown route configuration "9080"/);

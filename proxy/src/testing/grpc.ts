@@ -41,8 +41,13 @@ export async function startGrpcEcho(): Promise<{ port: number; close(): Promise<
 }
 
 export const EchoClient = grpc.makeGenericClientConstructor(echoService, 'Echo');
-export type EchoClientInstance = InstanceType<typeof EchoClient> & Record<string, (...args: unknown[]) => unknown>;
+export interface EchoClientInstance extends grpc.Client {
+  Echo(request: Buffer, callback: (err: grpc.ServiceError | null, reply: Buffer) => void): grpc.ClientUnaryCall;
+  Repeat(request: Buffer): grpc.ClientReadableStream<Buffer>;
+  Chat(): grpc.ClientDuplexStream<Buffer, Buffer>;
+  Fail(request: Buffer, callback: (err: grpc.ServiceError | null, reply: Buffer) => void): grpc.ClientUnaryCall;
+}
 
 export function grpcClient(port: number): EchoClientInstance {
-  return new EchoClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as EchoClientInstance;
+  return new EchoClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as EchoClientInstance;
 }
