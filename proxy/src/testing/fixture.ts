@@ -2,6 +2,7 @@
  * Per-file test fixture for integration tests: one test CA for the file, and a cleanup list run
  * after each test (in reverse order) so servers and proxies close even when a test fails.
  */
+import { afterAll, afterEach, beforeAll } from '@jest/globals';
 import { createTestCa, type TestCa } from './certs';
 
 export interface Fixture {
