@@ -30,10 +30,21 @@ export class ProxyMetrics {
     if (processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'skein_proxy_' });
   }
 
+  // prom-client hashes the label object on every call (sorting keys, building strings); the label
+  // sets repeat, so the bound children are cached by a cheap key (bounded: cleared when it grows).
+  private readonly children = new Map<string, { requests: ReturnType<Counter['labels']>; duration: ReturnType<Histogram['labels']>; requestBytes: ReturnType<Histogram['labels']>; responseBytes: ReturnType<Histogram['labels']> }>();
+
   recordRequest(labels: RequestLabels, durationMs: number, requestBytes: number, responseBytes: number): void {
-    this.requests.inc(labels);
-    this.duration.observe(labels, durationMs);
-    this.requestBytes.observe(labels, requestBytes);
-    this.responseBytes.observe(labels, responseBytes);
+    const key = requestLabels.map((k) => labels[k]).join('\u0000');
+    let c = this.children.get(key);
+    if (!c) {
+      if (this.children.size >= 10_000) this.children.clear();
+      c = { requests: this.requests.labels(labels), duration: this.duration.labels(labels), requestBytes: this.requestBytes.labels(labels), responseBytes: this.responseBytes.labels(labels) };
+      this.children.set(key, c);
+    }
+    c.requests.inc();
+    c.duration.observe(durationMs);
+    c.requestBytes.observe(requestBytes);
+    c.responseBytes.observe(responseBytes);
   }
 }

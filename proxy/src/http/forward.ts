@@ -207,39 +207,58 @@ export class HttpForwarder {
     };
     const onError = (err: { code?: string } | undefined): void => done(status === 0 ? flagForUpstreamError(err) : 'UC');
 
+    const viaH2 = (session: http2.ClientHttp2Session): void => {
+      if (finished) return;
+      const secure = cluster.transport?.kind === 'mtls';
+      const h2headers: http2.OutgoingHttpHeaders = { ...f.headers, ':method': dreq.method, ':path': f.path, ':authority': f.authority, ':scheme': secure ? 'https' : 'http' };
+      let stream: http2.ClientHttp2Stream;
+      try {
+        stream = session.request(h2headers, { endStream: !hasBody });
+      } catch (err) {
+        onError(err as { code?: string });
+        return;
+      }
+      abortUpstream = () => stream.close(8 /* NGHTTP2_CANCEL */);
+      stream.on('response', (h, flags) => onResponse(Number(h[':status']), h as HeaderMap, stream, (flags & 1) === 1 /* END_STREAM: gRPC trailers-only */));
+      stream.on('trailers', (t) => onTrailers(t as HeaderMap));
+      stream.on('error', onError);
+      stream.on('close', () => {
+        if (status === 0) onError({ code: stream.rstCode === 7 /* REFUSED_STREAM */ ? 'ERR_HTTP2_STREAM_ERROR' : 'ECONNRESET' });
+      });
+      if (hasBody) req.pipe(stream);
+    };
+    const viaHttp1 = (): void => {
+      if (finished) return;
+      const { module, options } = upstreams.http1Options(cluster, f.endpoint, opts);
+      const upReq = module.request({ ...options, method: dreq.method, path: f.path, headers: { ...f.headers, host: f.authority }, setHost: false });
+      abortUpstream = () => upReq.destroy();
+      upReq.on('response', (upRes: http.IncomingMessage) => {
+        upRes.once('end', () => {
+          if (upRes.rawTrailers.length > 0) onTrailers(upRes.trailers as HeaderMap);
+        });
+        upRes.on('error', onError);
+        onResponse(upRes.statusCode ?? 502, upRes.headers as HeaderMap, upRes);
+      });
+      upReq.on('error', onError);
+      if (hasBody) req.pipe(upReq);
+      else upReq.end();
+    };
+
+    // Hot path: protocol known and the pooled session up → no promises at all.
+    const known = upstreams.knownProtocol(cluster, f.endpoint, downstreamH2, opts);
+    const ready = known === 'h2' ? upstreams.readySession(cluster, f.endpoint, opts) : undefined;
+    try {
+      if (known === 'http1') return viaHttp1();
+      if (ready) return viaH2(ready);
+    } catch (err) {
+      onError(err as { code?: string });
+      return;
+    }
     upstreams
       .protocolFor(cluster, f.endpoint, downstreamH2, opts)
       .then(async (proto) => {
-        if (finished) return;
-        if (proto === 'h2') {
-          const session = await upstreams.session(cluster, f.endpoint, opts);
-          if (finished) return;
-          const secure = cluster.transport?.kind === 'mtls';
-          const h2headers: http2.OutgoingHttpHeaders = { ...f.headers, ':method': dreq.method, ':path': f.path, ':authority': f.authority, ':scheme': secure ? 'https' : 'http' };
-          const stream = session.request(h2headers, { endStream: !hasBody });
-          abortUpstream = () => stream.close(8 /* NGHTTP2_CANCEL */);
-          stream.on('response', (h, flags) => onResponse(Number(h[':status']), h as HeaderMap, stream, (flags & 1) === 1 /* END_STREAM: gRPC trailers-only */));
-          stream.on('trailers', (t) => onTrailers(t as HeaderMap));
-          stream.on('error', onError);
-          stream.on('close', () => {
-            if (status === 0) onError({ code: stream.rstCode === 7 /* REFUSED_STREAM */ ? 'ERR_HTTP2_STREAM_ERROR' : 'ECONNRESET' });
-          });
-          if (hasBody) req.pipe(stream);
-        } else {
-          const { module, ...options } = upstreams.http1Options(cluster, f.endpoint, opts);
-          const upReq = module.request({ ...options, method: dreq.method, path: f.path, headers: { ...f.headers, host: f.authority }, setHost: false });
-          abortUpstream = () => upReq.destroy();
-          upReq.on('response', (upRes: http.IncomingMessage) => {
-            upRes.once('end', () => {
-              if (upRes.rawTrailers.length > 0) onTrailers(upRes.trailers as HeaderMap);
-            });
-            upRes.on('error', onError);
-            onResponse(upRes.statusCode ?? 502, upRes.headers as HeaderMap, upRes);
-          });
-          upReq.on('error', onError);
-          if (hasBody) req.pipe(upReq);
-          else upReq.end();
-        }
+        if (proto === 'h2') viaH2(await upstreams.session(cluster, f.endpoint, opts));
+        else viaHttp1();
       })
       .catch(onError);
   }

@@ -103,6 +103,7 @@ export class ListenerRuntime {
   }
 
   private accept(raw: net.Socket): void {
+    raw.setNoDelay(true);
     this.sockets.add(raw);
     raw.once('close', () => this.sockets.delete(raw));
     raw.on('error', () => raw.destroy());

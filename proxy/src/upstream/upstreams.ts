@@ -26,6 +26,7 @@ export class Upstreams {
   private readonly sessions = new Map<string, http2.ClientHttp2Session>();
   private readonly pendingSessions = new Map<string, Promise<http2.ClientHttp2Session>>();
   private readonly agents = new Map<string, http.Agent>();
+  private readonly http1 = new WeakMap<http.Agent, { module: typeof http | typeof https; options: http.RequestOptions }>();
   /** ALPN result per endpoint for `auto` clusters over TLS. */
   private readonly negotiated = new Map<string, Protocol>();
   private readonly probes = new Map<string, Promise<Protocol>>();
@@ -81,6 +82,22 @@ export class Upstreams {
     return probe;
   }
 
+  /** The protocol towards this endpoint if it is known without connecting (sync hot path). */
+  knownProtocol(cluster: Cluster, ep: LbEndpoint, downstreamH2: boolean, opts: UpstreamOptions): Protocol | undefined {
+    const p = cluster.protocol ?? 'http1';
+    if (p === 'http2') return 'h2';
+    if (p === 'http1') return 'http1';
+    if (cluster.transport?.kind !== 'mtls') return downstreamH2 ? 'h2' : 'http1';
+    const key = poolKey(cluster, ep, opts);
+    return this.negotiated.get(key) ?? (this.sessions.has(key) ? 'h2' : undefined);
+  }
+
+  /** The pooled HTTP/2 session if it is connected and usable now (sync hot path). */
+  readySession(cluster: Cluster, ep: LbEndpoint, opts: UpstreamOptions): http2.ClientHttp2Session | undefined {
+    const s = this.sessions.get(poolKey(cluster, ep, opts));
+    return s && !s.closed && !s.destroyed ? s : undefined;
+  }
+
   /** The pooled HTTP/2 session for an endpoint, connecting if needed. */
   async session(cluster: Cluster, ep: LbEndpoint, opts: UpstreamOptions): Promise<http2.ClientHttp2Session> {
     const key = poolKey(cluster, ep, opts);
@@ -129,28 +146,36 @@ export class Upstreams {
     return session;
   }
 
-  /** Options for an HTTP/1.1 request to this endpoint (pooled keep-alive agent, TLS settings). */
-  http1Options(cluster: Cluster, ep: LbEndpoint, opts: UpstreamOptions): http.RequestOptions & { module: typeof http | typeof https } {
+  /** Options for an HTTP/1.1 request to this endpoint (pooled keep-alive agent, TLS settings); cached per pool. */
+  http1Options(cluster: Cluster, ep: LbEndpoint, opts: UpstreamOptions): { module: typeof http | typeof https; options: http.RequestOptions } {
     const key = poolKey(cluster, ep, opts);
     const t = cluster.transport;
     let agent = this.agents.get(key);
+    const cached = agent && this.http1.get(agent);
+    // The TLS options carry the current SecureContext: rebuilt after a rotation.
+    if (cached && (t?.kind !== 'mtls' || (cached.options as { secureContext?: unknown }).secureContext === this.tlsContexts.clientSecureContext())) return cached;
     if (!agent) {
       const common = { keepAlive: true, maxSockets: cluster.circuitBreakers?.maxConnections ?? 1024, maxFreeSockets: 256, scheduling: 'lifo' as const };
       agent = t?.kind === 'mtls' ? new https.Agent(common) : new http.Agent(common);
       this.agents.set(key, agent);
     }
-    const base = { host: ep.address, port: ep.port, agent, localAddress: opts.localAddress, timeout: cluster.connectTimeoutMs };
-    if (t?.kind !== 'mtls') return { ...base, module: http };
-    return {
-      ...base,
-      module: https,
-      secureContext: this.tlsContexts.clientSecureContext(),
-      checkServerIdentity: spiffeServerCheck(t.expectedSans),
-      servername: t.sni ?? '',
-      ALPNProtocols: ['http/1.1'],
-      rejectUnauthorized: true,
-      minVersion: 'TLSv1.2',
-    } as https.RequestOptions & { module: typeof https };
+    const base = { host: ep.address, port: ep.port, agent, localAddress: opts.localAddress };
+    const entry: { module: typeof http | typeof https; options: http.RequestOptions } = t?.kind !== 'mtls'
+      ? { module: http, options: base }
+      : {
+          module: https,
+          options: {
+            ...base,
+            secureContext: this.tlsContexts.clientSecureContext(),
+            checkServerIdentity: spiffeServerCheck(t.expectedSans),
+            servername: t.sni ?? '',
+            ALPNProtocols: ['http/1.1'],
+            rejectUnauthorized: true,
+            minVersion: 'TLSv1.2',
+          } as https.RequestOptions,
+        };
+    this.http1.set(agent, entry);
+    return entry;
   }
 
   /**
@@ -242,7 +267,12 @@ export class Upstreams {
 
 /** Pool identity: endpoint + everything about the transport that changes the connection. */
 export function poolKey(cluster: Cluster, ep: LbEndpoint, opts: UpstreamOptions): string {
-  const t = cluster.transport;
-  const transport = t?.kind === 'mtls' ? `mtls:${t.expectedSans.join(',')}:${t.sni ?? ''}` : 'plain';
+  let transport = transportKeys.get(cluster);
+  if (transport === undefined) {
+    const t = cluster.transport;
+    transport = t?.kind === 'mtls' ? `mtls:${t.expectedSans.join(',')}:${t.sni ?? ''}` : 'plain';
+    transportKeys.set(cluster, transport);
+  }
   return `${ep.address}:${ep.port}|${transport}|${opts.localAddress ?? ''}`;
 }
+const transportKeys = new WeakMap<Cluster, string>();
