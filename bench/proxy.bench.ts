@@ -350,7 +350,7 @@ async function measure(mode: string, pair: string, running: Running): Promise<Ro
     }).on('error', () => resolve(false));
   });
   if (!ok) throw new Error(`${pair} ${mode}: the pair does not answer 200; see its logs`);
-  await wrk(running.port, 1); // warm-up
+  await wrk(running.port, 3); // warm-up (Node's JIT needs a few seconds to reach steady state)
   const pids = running.pids();
   const cpu0 = cpuSeconds(pids);
   const w = await wrk(running.port, seconds);
