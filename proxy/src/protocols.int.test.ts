@@ -11,6 +11,7 @@ import { request, startH2cEcho, startHttpEcho, type Echo } from './testing/apps'
 import { useFixture } from './testing/fixture';
 import { grpcClient, startGrpcEcho } from './testing/grpc';
 import { TestIdentity } from './testing/identity';
+import { waitFor } from './testing/wait';
 import { clientId, clusterName, inboundConfig, outboundConfig, serverId, testProxyOptions, type InboundOptions, type OutboundOptions } from './testing/mesh';
 
 jest.setTimeout(30_000);
@@ -214,10 +215,10 @@ describe('config updates under traffic', () => {
         seen.push(String(r.headers['x-app']));
       }
     })();
-    while (seen.length < 20) await new Promise((r) => setTimeout(r, 10));
+    await waitFor('20 requests before the switch', () => seen.length >= 20);
     await client.applyConfig({ ...outboundConfig(to('v2')), version: 'outbound-2' });
     const switchedAt = seen.length;
-    while (seen.length < switchedAt + 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await waitFor('20 requests after the switch', () => seen.length >= switchedAt + 20);
     stop = true;
     await load;
     expect(statuses.every((s) => s === 200)).toBe(true);

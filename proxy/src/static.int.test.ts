@@ -9,6 +9,7 @@ import { FileIdentity, loadIdentity } from './file-identity';
 import { loadStaticConfig, startStaticProxy } from './static';
 import { request, startHttpEcho } from './testing/apps';
 import { useFixture } from './testing/fixture';
+import { waitFor } from './testing/wait';
 import { clientId, inboundConfig, testProxyOptions } from './testing/mesh';
 
 jest.setTimeout(30_000);
@@ -45,12 +46,12 @@ describe('static config files', () => {
     expect((await request(port)).status).toBe(200);
 
     fs.writeFileSync(file, '{ not json');
-    while (reloads.length < 1) await new Promise((r) => setTimeout(r, 20));
+    await waitFor('the broken file to be reported', () => reloads.length >= 1);
     expect(String(reloads[0])).toMatch(/not valid JSON/);
     expect((await request(port)).status).toBe(200);
 
     fs.writeFileSync(file, JSON.stringify({ ...cfg, version: 'v2' }));
-    while (running.proxy.config.version !== 'v2') await new Promise((r) => setTimeout(r, 20));
+    await waitFor('config v2 to be applied', () => running.proxy.config.version === 'v2');
     expect((await request(port)).status).toBe(200);
   });
 
