@@ -1,8 +1,14 @@
 import { type Command } from '../../api/src/command';
 import type * as CaCli from '../../ca/src/cli';
+import type * as OperatorCli from '../../operator/src/cli';
+import type * as KubeCli from '../../operator/src/kube/cli';
+import type * as ProxyCli from '../../proxy/src/cli';
 import type * as InitNetworkCli from '../../proxy/src/init/command';
+import type * as XdsCli from '../../proxy/src/xds/cli';
 import type * as WebhookCli from '../../webhook/src/cli';
-import { versionCommand } from './version';
+import type * as WebhookConfig from '../../webhook/src/core/config';
+import type * as WebhookServer from '../../webhook/src/server';
+import { version, versionCommand } from './version';
 
 /**
  * The `skein` subcommands, by the first word that selects them. Each component contributes its own
@@ -16,9 +22,26 @@ export interface CommandModule {
 }
 
 /* eslint-disable @typescript-eslint/no-require-imports -- lazy loading is the point of this table */
+
+/** On Kubernetes the control plane serves the webhook too; cli/ is where the two components meet. */
+function kubeControlPlaneCommand(): Command {
+  const { kubeControlPlaneCommand: command } = require('../../operator/src/kube/cli') as typeof KubeCli;
+  const { webhookApp } = require('../../webhook/src/server') as typeof WebhookServer;
+  const { defaultInjectionConfig, parseInjectionConfig } = require('../../webhook/src/core/config') as typeof WebhookConfig;
+  return command((namespaces, injection) => webhookApp({ namespaces, config: parseInjectionConfig(injection, defaultInjectionConfig(version)) }));
+}
+
 export const commandModules: readonly CommandModule[] = [
   { words: ['version'], load: () => [versionCommand] },
   { words: ['ca'], load: () => (require('../../ca/src/cli') as typeof CaCli).caCommands },
+  {
+    words: ['controlplane', 'analyze', 'proxy-config'],
+    load: () => [...(require('../../operator/src/cli') as typeof OperatorCli).operatorCommands, kubeControlPlaneCommand()],
+  },
+  {
+    words: ['proxy'],
+    load: () => [...(require('../../proxy/src/cli') as typeof ProxyCli).proxyCommands, ...(require('../../proxy/src/xds/cli') as typeof XdsCli).xdsCommands],
+  },
   {
     words: ['inject', 'webhook', 'wait-ready'],
     load: () => (require('../../webhook/src/cli') as typeof WebhookCli).webhookCommands,
