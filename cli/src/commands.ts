@@ -1,7 +1,9 @@
 import { type Command } from '../../api/src/command';
 import { versionCommand } from './version';
+import { operatorCommands } from '../../operator/src/cli';
 
 /** Every `skein` subcommand; each component contributes its own from `<component>/src/cli.ts`. */
 export const commands: readonly Command[] = [
   versionCommand,
+  ...operatorCommands,
 ];

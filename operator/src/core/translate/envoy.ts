@@ -49,7 +49,9 @@ export function envoyDuration(text: string): string {
 }
 
 export function msToDuration(ms: number): string {
-  return `${(ms / 1000).toFixed(3).replace(/\.?0+$/, '')}s`;
+  // Canonical proto3 JSON: 0, 3, 6 or 9 fractional digits.
+  if (Number.isInteger(ms / 1000)) return `${ms / 1000}s`;
+  return Number.isInteger(ms) ? `${(ms / 1000).toFixed(3)}s` : `${(ms / 1000).toFixed(6)}s`;
 }
 
 export function socketAddress(address: string, port: number): Json {

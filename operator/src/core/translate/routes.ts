@@ -10,8 +10,6 @@ import { type MeshScope, effectiveTrafficPolicy, resolveDestination } from './sc
 const defaultRetry: Json = {
   retry_on: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
   num_retries: 2,
-  retry_host_predicate: [{ name: 'envoy.retry_host_predicates.previous_hosts', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate' } }],
-  host_selection_retry_max_attempts: '5',
 };
 
 /** Host names a client may use for a service port, as Istio lists them. */
