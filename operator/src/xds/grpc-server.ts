@@ -30,12 +30,25 @@ export interface XdsServerOptions {
   plaintextPort?: number;
   dnsNames?: string[];
   onCaEvent?: (event: CaServiceEvent) => void;
+  /** How long open streams may take to finish on close before they are cut (default 2000 ms). */
+  shutdownGraceMs?: number;
 }
 
 export interface RunningXdsServer {
   port?: number;
   plaintextPort?: number;
   close(): Promise<void>;
+}
+
+/** Graceful stop; ADS streams never end on their own, so after the grace period they are cut. */
+function shutdown(server: grpc.Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.forceShutdown(), graceMs);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 function bind(server: grpc.Server, target: string, credentials: grpc.ServerCredentials): Promise<number> {
@@ -62,7 +75,7 @@ async function servingCredentials(ca: LoadedCa, host: string, dnsNames: string[]
 export async function startXdsServer(options: XdsServerOptions): Promise<RunningXdsServer> {
   const running: RunningXdsServer = { close: async () => undefined };
   const servers: grpc.Server[] = [];
-  running.close = () => Promise.all(servers.map((s) => new Promise<void>((resolve) => s.tryShutdown(() => resolve())))).then(() => undefined);
+  running.close = () => Promise.all(servers.map((s) => shutdown(s, options.shutdownGraceMs ?? 2000))).then(() => undefined);
   try {
     if (options.ca) {
       const server = new grpc.Server();
