@@ -16,7 +16,7 @@ const productpage = 'sidecar~10.0.2.1~productpage-1.default~default.svc.cluster.
 const reviewsV1 = 'sidecar~10.0.0.1~reviews-v1.default~default.svc.cluster.local';
 
 type Pick = { type: keyof typeof TypeUrls; names: string[] };
-const cases: { name: string; node: string; pick: Pick[] }[] = [
+const cases: { name: string; node: string; pick: Pick[]; overlay?: string; metadata?: Record<string, unknown> }[] = [
   { name: 'split', node: productpage, pick: [{ type: 'route', names: ['9080'] }] },
   { name: 'header-match', node: productpage, pick: [{ type: 'route', names: ['9080'] }] },
   { name: 'retries', node: productpage, pick: [{ type: 'route', names: ['9080'] }] },
@@ -31,6 +31,9 @@ const cases: { name: string; node: string; pick: Pick[] }[] = [
   { name: 'strict', node: reviewsV1, pick: [{ type: 'listener', names: ['virtualInbound'] }] },
   { name: 'permissive', node: reviewsV1, pick: [{ type: 'listener', names: ['virtualInbound'] }] },
   { name: 'authz', node: reviewsV1, pick: [{ type: 'listener', names: ['virtualInbound'] }] },
+  { name: 'tcp-split', node: productpage, pick: [{ type: 'listener', names: ['virtualOutbound'] }] },
+  { name: 'local-outbound', node: productpage, metadata: { SKEIN_OUTBOUND_PORTS: '15101=reviews:9080,15102=db.default:5432' }, pick: [{ type: 'listener', names: ['outbound_127.0.0.1_15101', 'outbound_127.0.0.1_15102'] }, { type: 'route', names: ['outbound_127.0.0.1_15101'] }] },
+  { name: 'proxyless', overlay: 'header-match', node: productpage, metadata: { GENERATOR: 'grpc' }, pick: [{ type: 'listener', names: ['reviews:9080', 'reviews.default.svc.cluster.local:9080'] }, { type: 'route', names: ['reviews.default.svc.cluster.local:9080'] }, { type: 'cluster', names: ['outbound|9080|v2|reviews.default.svc.cluster.local'] }] },
   { name: 'base', node: productpage, pick: [{ type: 'listener', names: ['virtualOutbound'] }, { type: 'cluster', names: ['PassthroughCluster', 'BlackHoleCluster'] }] },
 ];
 
@@ -45,9 +48,10 @@ function load(files: string[]): MeshIndex {
 }
 
 describe('translation goldens', () => {
-  it.each(cases)('$name', ({ name, node, pick }) => {
-    const files = name === 'base' ? ['base.yaml'] : ['base.yaml', `${name}.yaml`];
-    const translation = new Translator(load(files).model()).translate({ node: parseNodeId(node), metadata: {} });
+  it.each(cases)('$name', ({ name, node, pick, overlay, metadata }) => {
+    const extra = overlay ?? name;
+    const files = fs.existsSync(path.join(dir, `${extra}.yaml`)) && extra !== 'base' ? ['base.yaml', `${extra}.yaml`] : ['base.yaml'];
+    const translation = new Translator(load(files).model()).translate({ node: parseNodeId(node), metadata: metadata ?? {} });
     expect(translation.warnings).toEqual([]);
     const out: Record<string, unknown[]> = {};
     for (const p of pick) {

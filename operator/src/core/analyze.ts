@@ -45,7 +45,6 @@ export function analyzeModel(model: MeshModel): ConfigError[] {
     (vs.spec.http ?? []).forEach((h, i) => {
       (h.route ?? []).forEach((d, j) => check(d.destination, `spec.http[${i}].route[${j}].destination`));
       check(h.mirror, `spec.http[${i}].mirror`);
-      (h.mirrors ?? []).forEach((m, j) => check(m.destination, `spec.http[${i}].mirrors[${j}].destination`));
     });
     (vs.spec.tcp ?? []).forEach((t, i) => (t.route ?? []).forEach((d, j) => check(d.destination, `spec.tcp[${i}].route[${j}].destination`)));
   }

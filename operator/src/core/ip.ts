@@ -23,3 +23,18 @@ export function isIPv6(text: string): boolean {
 export function isIP(text: string): boolean {
   return isIPv4(text) || isIPv6(text);
 }
+
+function ipv4ToInt(ip: string): number {
+  return ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+}
+
+/** Whether `ip` lies in `cidr` (`10.0.0.0/8`, or a bare address). IPv6 ranges compare exactly. */
+export function cidrContains(cidr: string, ip: string): boolean {
+  const [base, lenText] = cidr.split('/');
+  if (!base) return false;
+  if (!isIPv4(base) || !isIPv4(ip)) return base === ip;
+  const len = lenText === undefined ? 32 : Number(lenText);
+  if (!Number.isInteger(len) || len < 0 || len > 32) return false;
+  const mask = len === 0 ? 0 : 2 ** 32 - 2 ** (32 - len);
+  return (ipv4ToInt(base) & mask) >>> 0 === ((ipv4ToInt(ip) & mask) >>> 0);
+}

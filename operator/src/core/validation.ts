@@ -1,7 +1,8 @@
 /**
  * Admission of one object into the index: shape, known kind and apiVersion, and the per-kind checks.
- * Skein CRD contents are checked by the one shared validator (api/src/crd) when it is plugged in.
+ * Skein CRD contents are checked by the one shared validator (api/src/crd/validateResource).
  */
+import { validateResource } from '../../../api/src/crd';
 import { ApiGroups, ApiVersion } from '../../../api/src/names';
 import { type ConfigError } from './config-error';
 import { type KubeObject } from './kube';
@@ -74,8 +75,14 @@ function checkEndpointSlice(obj: KubeObject, errors: ConfigError[]): void {
   });
 }
 
+/** The shared Skein CRD validator (api/src/crd): the same rules as the CRD schema and status conditions. */
+export const skeinCrdValidator: ResourceValidator = (obj) => {
+  const result = validateResource(obj);
+  return result.ok ? [] : result.errors;
+};
+
 /** Checks one decoded object; `crdValidator` handles the spec of Skein CRDs. */
-export function validateObject(raw: unknown, crdValidator?: ResourceValidator): ConfigError[] {
+export function validateObject(raw: unknown, crdValidator: ResourceValidator = skeinCrdValidator): ConfigError[] {
   if (!isRecord(raw)) return [{ path: '', message: 'expected a Kubernetes object (a mapping with apiVersion, kind, metadata)' }];
   const errors: ConfigError[] = [];
   const { kind, apiVersion, metadata } = raw;
@@ -105,6 +112,6 @@ export function validateObject(raw: unknown, crdValidator?: ResourceValidator): 
   const obj = raw as KubeObject;
   if (kind === 'Service') checkService(obj, errors);
   if (kind === 'EndpointSlice') checkEndpointSlice(obj, errors);
-  if (crdValidator && ExpectedApiVersions[kind].includes('skein.dev')) errors.push(...crdValidator(obj));
+  if (ExpectedApiVersions[kind].includes('skein.dev')) errors.push(...crdValidator(obj));
   return errors;
 }

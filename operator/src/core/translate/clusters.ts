@@ -21,7 +21,7 @@ const lbPolicies: Record<string, string> = { ROUND_ROBIN: 'ROUND_ROBIN', LEAST_R
 function lbFields(policy: TrafficPolicy, proxyless: boolean): Json {
   const lb = policy.loadBalancer;
   if (lb?.consistentHash) {
-    return { lb_policy: 'RING_HASH', ring_hash_lb_config: { minimum_ring_size: String(lb.consistentHash.minimumRingSize ?? 1024) } };
+    return { lb_policy: 'RING_HASH', ring_hash_lb_config: { minimum_ring_size: '1024' } };
   }
   const simple = lb?.simple ? lbPolicies[lb.simple] : undefined;
   if (!simple || proxyless) return { lb_policy: 'ROUND_ROBIN' };

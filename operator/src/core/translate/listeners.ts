@@ -11,7 +11,8 @@ import {
 import { type EffectiveMtls, type WorkloadMtls, portMtls } from './peer-auth';
 import { httpRbacFilters, networkRbacFilters } from './rbac';
 import { virtualHost } from './routes';
-import { type MeshScope, resolveDestination } from './scope';
+import { type MeshScope, resolveDestination, sourceMatches } from './scope';
+import { cidrContains } from '../ip';
 import { downstreamMtls } from './tls';
 
 const routerFilter: Json = { name: FilterNames.router, typed_config: typed(TypeUrls.router, {}) };
@@ -41,7 +42,10 @@ function tcpProxy(statPrefix: string, clusters: { name: string; weight: number }
 /** TCP destinations for a service port: from the VirtualService's tcp routes, else the service itself. */
 function tcpClusters(scope: MeshScope, service: ServiceModel, port: ServicePortModel): { name: string; weight: number }[] {
   const vs = scope.virtualService(service);
-  const route: TcpRoute | undefined = vs?.spec.tcp?.find((t) => !t.match?.length || t.match.some((m) => m.port === undefined || m.port === port.port));
+  const route: TcpRoute | undefined = vs?.spec.tcp?.find((t) => !t.match?.length || t.match.some((m) =>
+    (m.port === undefined || m.port === port.port) &&
+    sourceMatches(scope, m.sourceLabels) &&
+    (!m.destinationSubnets?.length || service.vips.some((vip) => m.destinationSubnets!.some((cidr) => cidrContains(cidr, vip))))));
   if (!vs || !route?.route?.length) return [{ name: outboundClusterName(port.port, '', service.fqdn), weight: 100 }];
   return route.route.map((d) => {
     const r = resolveDestination(scope, d.destination, vs.namespace, port.port);

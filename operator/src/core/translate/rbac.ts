@@ -102,47 +102,10 @@ function usesHttpOnly(rule: AuthzRule): boolean {
   return (rule.to ?? []).some((t) => httpOnlyFields.some((f) => (t.operation[f]?.length ?? 0) > 0));
 }
 
-function whenRules(rule: AuthzRule): Json[] {
-  // Supported conditions: source.ip, source.namespace, source.principal, destination.port.
-  return (rule.when ?? []).flatMap((w) => {
-    const make = (v: string): Json | undefined => {
-      switch (w.key) {
-        case 'destination.port': return { destination_port: Number(v) };
-        default: return undefined;
-      }
-    };
-    const values = (w.values ?? []).map(make).filter((x): x is Json => x !== undefined);
-    const notValues = (w.notValues ?? []).map(make).filter((x): x is Json => x !== undefined);
-    return [...(values.length ? [orRules(values)] : []), ...(notValues.length ? [{ not_rule: orRules(notValues) }] : [])];
-  });
-}
-
-function whenPrincipals(rule: AuthzRule): Json[] {
-  return (rule.when ?? []).flatMap((w) => {
-    const make = (v: string): Json | undefined => {
-      switch (w.key) {
-        case 'source.ip': return cidr(v);
-        case 'source.namespace': return namespaceMatcher(v);
-        case 'source.principal': return principalMatcher(v);
-        default: return undefined;
-      }
-    };
-    const values = (w.values ?? []).map(make).filter((x): x is Json => x !== undefined);
-    const notValues = (w.notValues ?? []).map(make).filter((x): x is Json => x !== undefined);
-    return [...(values.length ? [orIds(values)] : []), ...(notValues.length ? [{ not_id: orIds(notValues) }] : [])];
-  });
-}
-
 function rulePolicy(rule: AuthzRule, http: boolean): Json {
   const ops = (rule.to ?? []).map((t) => operationPermission(t.operation, http));
-  const extraRules = whenRules(rule);
-  let permissions: Json[] = ops.length ? ops : [{ any: true }];
-  if (extraRules.length) permissions = [{ and_rules: { rules: [orRules(permissions), ...extraRules] } }];
   const sources = (rule.from ?? []).map((f) => sourcePrincipal(f.source));
-  const extraIds = whenPrincipals(rule);
-  let principals: Json[] = sources.length ? sources : [{ any: true }];
-  if (extraIds.length) principals = [{ and_ids: { ids: [orIds(principals), ...extraIds] } }];
-  return { permissions, principals };
+  return { permissions: ops.length ? ops : [{ any: true }], principals: sources.length ? sources : [{ any: true }] };
 }
 
 /** Envoy RBAC rule sets (DENY, then ALLOW) for a workload; empty when no policy selects it. */

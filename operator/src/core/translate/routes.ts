@@ -4,7 +4,7 @@ import { isHttpProtocol } from '../protocol';
 import { type Headers, type HttpMatchRequest, type HttpRoute, type StringMatch } from '../policy-types';
 import { FilterNames, type Json, TypeUrls, envoyDuration, fractionOfMillion, typed } from './envoy';
 import { BlackHoleCluster, outboundClusterName, outboundRouteName } from './names';
-import { type MeshScope, effectiveTrafficPolicy, resolveDestination } from './scope';
+import { type MeshScope, effectiveTrafficPolicy, resolveDestination, sourceMatches } from './scope';
 
 /** Istio's default retry policy for routes without `retries`. */
 const defaultRetry: Json = {
@@ -18,6 +18,12 @@ export function serviceDomains(service: ServiceModel, port: number, viewerNamesp
   if (service.namespace === viewerNamespace) hosts.push(service.name);
   hosts.push(...service.vips);
   return hosts.flatMap((h) => [h, `${h.includes(':') ? `[${h}]` : h}:${port}`]);
+}
+
+/** A header/query matcher; `{}` (no exact/prefix/regex) means the header or parameter is present. */
+function valueMatcher(name: string, m: StringMatch, invert = false): Json {
+  const present = m.exact === undefined && m.prefix === undefined && m.regex === undefined;
+  return { name, ...(present ? { present_match: true } : { string_match: stringMatcher(m) }), ...(invert ? { invert_match: true } : {}) };
 }
 
 function stringMatcher(m: StringMatch, ignoreCase = false): Json {
@@ -34,12 +40,12 @@ function routeMatch(m: HttpMatchRequest | undefined): Json {
   else out.prefix = uri?.prefix ?? '/';
   if (m?.ignoreUriCase) out.case_sensitive = false;
   const headers: Json[] = [];
-  for (const [name, sm] of Object.entries(m?.headers ?? {})) headers.push({ name, string_match: stringMatcher(sm) });
-  for (const [name, sm] of Object.entries(m?.withoutHeaders ?? {})) headers.push({ name, string_match: stringMatcher(sm), invert_match: true });
+  for (const [name, sm] of Object.entries(m?.headers ?? {})) headers.push(valueMatcher(name, sm));
+  for (const [name, sm] of Object.entries(m?.withoutHeaders ?? {})) headers.push(valueMatcher(name, sm, true));
   if (m?.method) headers.push({ name: ':method', string_match: stringMatcher(m.method) });
   if (m?.authority) headers.push({ name: ':authority', string_match: stringMatcher(m.authority) });
   if (headers.length) out.headers = headers;
-  const query = Object.entries(m?.queryParams ?? {}).map(([name, sm]) => ({ name, string_match: stringMatcher(sm) }));
+  const query = Object.entries(m?.queryParams ?? {}).map(([name, sm]) => valueMatcher(name, sm));
   if (query.length) out.query_parameters = query;
   return out;
 }
@@ -96,7 +102,6 @@ function hashPolicy(scope: MeshScope, service: ServiceModel, port: number, subse
     if (hash.httpCookie.path) cookie.path = hash.httpCookie.path;
     return [{ cookie }];
   }
-  if (hash.httpQueryParameterName) return [{ query_parameter: { name: hash.httpQueryParameterName } }];
   if (hash.useSourceIp) return [{ connection_properties: { source_ip: true } }];
   return undefined;
 }
@@ -108,7 +113,9 @@ interface RouteContext {
 }
 
 function translateHttpRoute(ctx: RouteContext, http: HttpRoute, index: number): Json[] {
-  const matches: (HttpMatchRequest | undefined)[] = http.match?.length ? http.match.filter((m) => m.port === undefined || m.port === ctx.port) : [undefined];
+  const matches: (HttpMatchRequest | undefined)[] = http.match?.length
+    ? http.match.filter((m) => (m.port === undefined || m.port === ctx.port) && sourceMatches(ctx.scope, m.sourceLabels))
+    : [undefined];
   if (matches.length === 0) return [];
   const base: Json = { ...headerManipulation(http.headers) };
   if (http.fault) base.typed_per_filter_config = { [FilterNames.fault]: faultConfig(http.fault) };
@@ -117,6 +124,7 @@ function translateHttpRoute(ctx: RouteContext, http: HttpRoute, index: number): 
     if (http.redirect.uri) redirect.path_redirect = http.redirect.uri;
     if (http.redirect.authority) redirect.host_redirect = http.redirect.authority;
     if (http.redirect.scheme) redirect.scheme_redirect = http.redirect.scheme;
+    if (http.redirect.port !== undefined) redirect.port_redirect = http.redirect.port;
     redirect.response_code = redirectCodes[http.redirect.redirectCode ?? 301] ?? 'MOVED_PERMANENTLY';
     base.redirect = redirect;
   } else {
@@ -147,7 +155,7 @@ function routeAction(ctx: RouteContext, http: HttpRoute): Json {
     if (c.hash) action.hash_policy = c.hash;
   } else {
     action.weighted_clusters = {
-      clusters: dests.map((d) => ({ name: clusterFor(ctx, d.destination).name, weight: d.weight ?? 0, ...headerManipulation(d.headers) })),
+      clusters: dests.map((d) => ({ name: clusterFor(ctx, d.destination).name, weight: d.weight ?? 0 })),
     };
   }
   action.timeout = http.timeout ? envoyDuration(http.timeout) : '0s';
@@ -161,15 +169,11 @@ function routeAction(ctx: RouteContext, http: HttpRoute): Json {
   } else {
     action.retry_policy = defaultRetry;
   }
-  const mirrors = [
-    ...(http.mirror ? [{ destination: http.mirror, percentage: http.mirrorPercentage }] : []),
-    ...(http.mirrors ?? []),
-  ];
-  if (mirrors.length) {
-    action.request_mirror_policies = mirrors.map((m) => ({
-      cluster: clusterFor(ctx, m.destination).name,
-      runtime_fraction: { default_value: fractionOfMillion(m.percentage?.value ?? 100) },
-    }));
+  if (http.mirror) {
+    action.request_mirror_policies = [{
+      cluster: clusterFor(ctx, http.mirror).name,
+      runtime_fraction: { default_value: fractionOfMillion(http.mirrorPercentage?.value ?? 100) },
+    }];
   }
   if (http.rewrite?.uri !== undefined) action.prefix_rewrite = http.rewrite.uri;
   if (http.rewrite?.authority) action.host_rewrite_literal = http.rewrite.authority;

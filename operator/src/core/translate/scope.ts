@@ -2,6 +2,7 @@
  * What one namespace can see: visible services and, for each, the VirtualService and
  * DestinationRule that apply. Shared by translation and `analyze`, so both resolve hosts the same way.
  */
+import { selectorMatches } from '../kube';
 import { type EndpointModel, type MeshModel, type PolicyObject, type ServiceModel, isVisible, serviceKey } from '../model';
 import { type Destination, type DestinationRuleSpec, type Subset, type TrafficPolicy, type VirtualServiceSpec } from '../policy-types';
 
@@ -20,7 +21,11 @@ export class MeshScope {
   private readonly vsCache = new Map<string, PolicyObject<VirtualServiceSpec> | undefined>();
   private readonly drCache = new Map<string, PolicyObject<DestinationRuleSpec> | undefined>();
 
-  constructor(readonly model: MeshModel, readonly namespace: string) {
+  /**
+   * @param workloadLabels labels of the proxy's workload, for `sourceLabels` matches; undefined when no
+   * VirtualService uses them (then the scope is shared by the whole namespace).
+   */
+  constructor(readonly model: MeshModel, readonly namespace: string, readonly workloadLabels?: Record<string, string>) {
     this.services = model.services.filter((s) => isVisible(s.exportTo, s.namespace, namespace));
     for (const s of this.services) this.byFqdn.set(s.fqdn, s);
   }
@@ -112,4 +117,16 @@ export function effectiveTrafficPolicy(dr: DestinationRuleSpec | undefined, port
     if (layer.tls) out.tls = layer.tls;
   }
   return out;
+}
+
+/** True when a match restricted to `sourceLabels` applies to this scope's workload. */
+export function sourceMatches(scope: MeshScope, sourceLabels: Record<string, string> | undefined): boolean {
+  return !sourceLabels || selectorMatches(sourceLabels, scope.workloadLabels ?? {});
+}
+
+/** Whether any VirtualService uses sourceLabels (then routes depend on the workload, not just its namespace). */
+export function usesSourceLabels(model: MeshModel): boolean {
+  return model.virtualServices.some((vs) =>
+    (vs.spec.http ?? []).some((h) => (h.match ?? []).some((m) => m.sourceLabels)) ||
+    (vs.spec.tcp ?? []).some((t) => (t.match ?? []).some((m) => m.sourceLabels)));
 }

@@ -13,7 +13,7 @@ import { type InboundPort, type LocalOutbound, localOutboundListener, virtualInb
 import { workloadMtls } from './peer-auth';
 import { policiesFor } from './rbac';
 import { outboundRouteConfigs } from './routes';
-import { MeshScope } from './scope';
+import { MeshScope, usesSourceLabels } from './scope';
 
 /** Node metadata keys Skein reads. */
 export const NodeMetadata = {
@@ -46,18 +46,19 @@ interface Shared {
 
 export class Translator {
   private readonly shared = new Map<string, Shared>();
+  /** With sourceLabels in use, outbound config depends on the workload's labels too. */
+  private readonly perWorkload: boolean;
 
-  constructor(readonly model: MeshModel) {}
-
-  scope(namespace: string): MeshScope {
-    return this.sharedFor(namespace, false).scope;
+  constructor(readonly model: MeshModel) {
+    this.perWorkload = usesSourceLabels(model);
   }
 
-  private sharedFor(namespace: string, proxyless: boolean): Shared {
-    const key = `${namespace}|${proxyless}`;
+  private sharedFor(namespace: string, proxyless: boolean, labels: Record<string, string>): Shared {
+    const labelKey = this.perWorkload ? JSON.stringify(Object.entries(labels).sort()) : '';
+    const key = `${namespace}|${proxyless}|${labelKey}`;
     let s = this.shared.get(key);
     if (!s) {
-      const scope = this.shared.get(`${namespace}|${!proxyless}`)?.scope ?? new MeshScope(this.model, namespace);
+      const scope = this.shared.get(`${namespace}|${!proxyless}|${labelKey}`)?.scope ?? new MeshScope(this.model, namespace, this.perWorkload ? labels : undefined);
       const clusters = outboundClusters(scope, { proxyless });
       const endpoints = outboundLoadAssignments(scope);
       if (proxyless) {
@@ -74,12 +75,12 @@ export class Translator {
   translate(proxy: ProxyInfo): Translation {
     const warnings: string[] = [];
     const proxyless = proxy.metadata[NodeMetadata.generator] === 'grpc';
-    const shared = this.sharedFor(proxy.node.namespace, proxyless);
+    const pod = this.model.pods.get(`${proxy.node.namespace}/${proxy.node.podName}`);
+    const labels = pod?.labels ?? {};
+    const shared = this.sharedFor(proxy.node.namespace, proxyless, labels);
     if (proxyless) {
       return { resources: resources(shared.clusters, shared.endpoints, shared.listeners, shared.routes), warnings };
     }
-    const pod = this.model.pods.get(`${proxy.node.namespace}/${proxy.node.podName}`);
-    const labels = pod?.labels ?? {};
     const ports = inboundPorts(this.model, proxy.node, pod);
     const inbound = virtualInbound(ports, workloadMtls(this.model, proxy.node.namespace, labels), policiesFor(this.model, proxy.node.namespace, labels));
     const listeners = [...shared.listeners, inbound];
