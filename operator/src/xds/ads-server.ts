@@ -59,7 +59,11 @@ export class AdsStream {
 
   constructor(private readonly call: AdsCall, private readonly deps: AdsServerDeps, private readonly streams: Set<AdsStream>) {
     call.on('data', (req: DiscoveryRequest) => this.onRequest(req));
-    call.on('end', () => this.close());
+    call.on('end', () => {
+      // The proxy half-closed: finish the RPC cleanly.
+      if (!this.closed) call.end();
+      this.close();
+    });
     call.on('error', () => this.close());
     call.on('cancelled', () => this.close());
   }
