@@ -10,7 +10,7 @@ import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { DiscoveryRequestSchema, type DiscoveryResponse } from '../../../api/gen/envoy/service/discovery/v3/discovery_pb';
 import { AdsClient } from '../../../api/src/xds';
-import { CaFiles, initCaDir } from '../../../ca/src/store/ca-dir';
+import { CaFiles, initCaDir, loadCaDir } from '../../../ca/src/store/ca-dir';
 import { defaultMeshSettings } from '../core/mesh-index';
 import { TypeUrls } from '../core/translate/envoy';
 import { runControlPlane, type RunningControlPlane } from '../run';
@@ -60,7 +60,6 @@ describe('ADS server (TLS, state of the world)', () => {
     fs.mkdirSync(configDir);
     fs.copyFileSync(path.join(testdata, 'base.yaml'), path.join(configDir, 'base.yaml'));
     await initCaDir(caDir);
-    const { loadCaDir } = await import('../../../ca/src/store/ca-dir');
     cp = await runControlPlane({
       configDir, ca: await loadCaDir(caDir), settings: defaultMeshSettings, xdsHost: '127.0.0.1', xdsPort: 0,
       monitorHost: '127.0.0.1', monitorPort: 0, pollIntervalMs: 200, debounce: { quietMs: 20, maxMs: 100 },
