@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { dispatch } from '../../cli/src/dispatch';
+import { UsageError } from '../../api/src/command';
 import { operatorCommands } from './cli';
 
 const testdata = path.join(__dirname, 'core/translate/testdata');
@@ -13,7 +13,15 @@ async function skein(...argv: string[]): Promise<{ code: number; out: string; er
   const text = { out: '', err: '' };
   out.on('data', (d: Buffer) => (text.out += d.toString()));
   err.on('data', (d: Buffer) => (text.err += d.toString()));
-  const code = await dispatch(operatorCommands, argv, { stdout: out, stderr: err, stdin: new PassThrough() });
+  // As cli/src/dispatch does it (operator/ may not import cli/): usage errors exit 2, other errors 1.
+  const command = operatorCommands.find((c) => c.path[0] === argv[0])!;
+  let code: number;
+  try {
+    code = await command.run(argv.slice(1), { stdout: out, stderr: err, stdin: new PassThrough() });
+  } catch (e) {
+    err.write(`${(e as Error).message}\n`);
+    code = e instanceof UsageError ? 2 : 1;
+  }
   return { code, ...text };
 }
 
