@@ -136,6 +136,27 @@ describe('ADS server (TLS, state of the world)', () => {
       stream.write(request(TypeUrls.endpoint, { names: edsNames, version: edsUpdate.versionInfo, nonce: edsUpdate.nonce }));
       await new Promise((r) => setTimeout(r, 300));
       expect(rx.pending()).toBe(0);
+
+      // Bad configuration (invalid YAML, a dangling subset): reported, nothing pushed, proxies keep their config.
+      fs.writeFileSync(path.join(configDir, 'broken.yaml'), 'kind: [\n');
+      fs.writeFileSync(path.join(configDir, 'dangling.yaml'), [
+        'apiVersion: networking.skein.dev/v1alpha1', 'kind: VirtualService', 'metadata: { name: ratings, namespace: default }',
+        'spec: { hosts: [ratings], http: [{ route: [{ destination: { host: ratings, subset: nope } }] }] }',
+      ].join('\n'));
+      let configz: { errors: string[]; ready: boolean } = { errors: [], ready: false };
+      for (let i = 0; i < 50 && configz.errors.length < 2; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        configz = await (await fetch(`http://127.0.0.1:${cp.monitorPort}/debug/configz`)).json() as typeof configz;
+      }
+      expect(configz.errors).toEqual([
+        expect.stringMatching(/^broken.yaml document 0: invalid YAML/),
+        'VirtualService/default/ratings: spec.http[0].route[0].destination: subset "nope" of ratings.default.svc.cluster.local is not defined by any DestinationRule',
+      ]);
+      expect((await fetch(`http://127.0.0.1:${cp.monitorPort}/readyz`)).status).toBe(200);
+      expect(await (await fetch(`http://127.0.0.1:${cp.monitorPort}/metrics`)).text()).toMatch(/skein_config_errors 2/);
+      // RDS 9080 (reviews) is untouched; nothing else was subscribed that changed.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(rx.pending()).toBe(0);
     } finally {
       stream.end();
       await ended;
