@@ -14,9 +14,10 @@ import {
   type GrpcClient,
   type GrpcServiceDefinition,
   type GrpcServiceImplementation,
+  type ServiceMethods,
 } from './grpc-service';
 
-type AdsMethods = typeof AggregatedDiscoveryService extends { method: infer M } ? { [K in keyof M]: M[K] } : never;
+type AdsMethods = ServiceMethods<typeof AggregatedDiscoveryService>;
 
 export { AggregatedDiscoveryService };
 

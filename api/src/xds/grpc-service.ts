@@ -11,6 +11,9 @@ type MethodInfo = GenServiceMethods[string];
 type In<M extends MethodInfo> = MessageShape<M['input']>;
 type Out<M extends MethodInfo> = MessageShape<M['output']>;
 
+/** The method table of a generated service (`ServiceMethods<typeof AggregatedDiscoveryService>`). */
+export type ServiceMethods<Service> = Service extends GenService<infer Methods> ? Methods : never;
+
 /** The grpc-js definition of a service: one entry per method, keyed by its lowerCamelCase name. */
 export type GrpcServiceDefinition<Methods extends GenServiceMethods> = {
   [K in keyof Methods]: grpc.MethodDefinition<In<Methods[K]>, Out<Methods[K]>>;
