@@ -3,6 +3,7 @@
  * dangling subsets, DestinationRules for unknown hosts, VirtualServices that lose a conflict.
  * Used by `skein analyze`, /debug/configz and the config-error metric.
  */
+import { hostMatches } from '../../../api/src/crd';
 import { type ConfigError } from './config-error';
 import { type MeshModel } from './model';
 import { type Destination } from './policy-types';
@@ -27,8 +28,9 @@ export function analyzeModel(model: MeshModel): ConfigError[] {
     const scope = scopeOf(vs.namespace);
     (vs.spec.hosts ?? []).forEach((host, i) => {
       const fqdn = expandHost(host, vs.namespace, model.clusterDomain);
-      if (host.includes('*')) {
-        errors.push({ object, path: `spec.hosts[${i}]`, message: `wildcard host "${host}" is not supported; name a service` });
+      if (fqdn.startsWith('*')) {
+        if (!scope.services.some((s) => hostMatches(fqdn, s.fqdn))) errors.push({ object, path: `spec.hosts[${i}]`, message: `wildcard host "${host}" matches no known service` });
+        return;
       } else if (!scope.service(host, vs.namespace)) {
         errors.push({ object, path: `spec.hosts[${i}]`, message: `host "${host}" (${fqdn}) is not a known service` });
       }
@@ -53,7 +55,8 @@ export function analyzeModel(model: MeshModel): ConfigError[] {
   for (const dr of model.destinationRules) {
     const object = key('DestinationRule', dr);
     const fqdn = expandHost(dr.spec.host, dr.namespace, model.clusterDomain);
-    if (!scopeOf(dr.namespace).service(dr.spec.host, dr.namespace)) {
+    const known = fqdn.startsWith('*') ? scopeOf(dr.namespace).services.some((s) => hostMatches(fqdn, s.fqdn)) : scopeOf(dr.namespace).service(dr.spec.host, dr.namespace);
+    if (!known) {
       errors.push({ object, path: 'spec.host', message: `host "${dr.spec.host}" (${fqdn}) is not a known service` });
     }
     const claimKey = `${dr.namespace}|${fqdn}`;

@@ -2,23 +2,27 @@
  * What one namespace can see: visible services and, for each, the VirtualService and
  * DestinationRule that apply. Shared by translation and `analyze`, so both resolve hosts the same way.
  */
+import { hostMatches, resolveHost } from '../../../../api/src/crd';
 import { selectorMatches } from '../kube';
 import { type EndpointModel, type MeshModel, type PolicyObject, type ServiceModel, isVisible, serviceKey } from '../model';
 import { type Destination, type DestinationRuleSpec, type Subset, type TrafficPolicy, type VirtualServiceSpec } from '../policy-types';
 
-/** Expands a host as written in a policy in `namespace` to a service FQDN (Istio's short-name rules). */
+/**
+ * A host as written in a policy of `namespace` → FQDN (or wildcard pattern). The rule is the shared
+ * one of api/src/crd: a name without a dot is short and belongs to the policy's namespace; anything
+ * with a dot is taken as written (use FQDNs, as Istio recommends).
+ */
 export function expandHost(host: string, namespace: string, clusterDomain: string): string {
-  const parts = host.split('.');
-  if (parts.length === 1) return `${host}.${namespace}.svc.${clusterDomain}`;
-  if (parts.length === 2) return `${host}.svc.${clusterDomain}`;
-  if (parts.length === 3 && parts[2] === 'svc') return `${host}.${clusterDomain}`;
-  return host;
+  return resolveHost(host, namespace, clusterDomain);
 }
 
-/** Policies by the FQDN they apply to, oldest first; computed once per model. */
+/** Policies by the FQDN they apply to, oldest first; wildcard hosts apart; computed once per model. */
 interface HostIndex {
   virtualServices: Map<string, PolicyObject<VirtualServiceSpec>[]>;
   destinationRules: Map<string, PolicyObject<DestinationRuleSpec>[]>;
+  /** `*.ns.svc.cluster.local`-style hosts, with the policy, oldest first. */
+  wildcardVirtualServices: { pattern: string; policy: PolicyObject<VirtualServiceSpec> }[];
+  wildcardDestinationRules: { pattern: string; policy: PolicyObject<DestinationRuleSpec> }[];
 }
 
 const hostIndexes = new WeakMap<MeshModel, HostIndex>();
@@ -26,17 +30,22 @@ const hostIndexes = new WeakMap<MeshModel, HostIndex>();
 function hostIndex(model: MeshModel): HostIndex {
   let index = hostIndexes.get(model);
   if (!index) {
-    index = { virtualServices: new Map(), destinationRules: new Map() };
-    const add = <T>(map: Map<string, T[]>, fqdn: string, value: T) => {
-      const list = map.get(fqdn) ?? [];
+    const built: HostIndex = { virtualServices: new Map(), destinationRules: new Map(), wildcardVirtualServices: [], wildcardDestinationRules: [] };
+    const add = <T>(map: Map<string, T[]>, wildcards: { pattern: string; policy: T }[], host: string, value: T) => {
+      if (host.startsWith('*')) {
+        wildcards.push({ pattern: host, policy: value });
+        return;
+      }
+      const list = map.get(host) ?? [];
       if (!list.includes(value)) list.push(value);
-      map.set(fqdn, list);
+      map.set(host, list);
     };
     for (const vs of model.virtualServices) {
       if (!appliesToSidecars(vs.spec)) continue;
-      for (const h of vs.spec.hosts ?? []) add(index.virtualServices, expandHost(h, vs.namespace, model.clusterDomain), vs);
+      for (const h of vs.spec.hosts ?? []) add(built.virtualServices, built.wildcardVirtualServices, expandHost(h, vs.namespace, model.clusterDomain), vs);
     }
-    for (const dr of model.destinationRules) add(index.destinationRules, expandHost(dr.spec.host, dr.namespace, model.clusterDomain), dr);
+    for (const dr of model.destinationRules) add(built.destinationRules, built.wildcardDestinationRules, expandHost(dr.spec.host, dr.namespace, model.clusterDomain), dr);
+    index = built;
     hostIndexes.set(model, index);
   }
   return index;
@@ -69,7 +78,11 @@ export class MeshScope {
   /** The VirtualService routing to this service for sidecars of this namespace (oldest wins). */
   virtualService(service: ServiceModel): PolicyObject<VirtualServiceSpec> | undefined {
     if (!this.vsCache.has(service.fqdn)) {
-      const found = hostIndex(this.model).virtualServices.get(service.fqdn)?.find((vs) => isVisible(vs.spec.exportTo, vs.namespace, this.namespace));
+      // An exact host beats a wildcard; among equals the oldest wins.
+      const index = hostIndex(this.model);
+      const visible = (vs: PolicyObject<VirtualServiceSpec>) => isVisible(vs.spec.exportTo, vs.namespace, this.namespace);
+      const found = index.virtualServices.get(service.fqdn)?.find(visible) ??
+        index.wildcardVirtualServices.find((w) => hostMatches(w.pattern, service.fqdn) && visible(w.policy))?.policy;
       this.vsCache.set(service.fqdn, found);
     }
     return this.vsCache.get(service.fqdn);
@@ -78,7 +91,11 @@ export class MeshScope {
   /** The DestinationRule for this service: own namespace first, then the service's, then the root's. */
   destinationRule(service: ServiceModel): PolicyObject<DestinationRuleSpec> | undefined {
     if (!this.drCache.has(service.fqdn)) {
-      const candidates = (hostIndex(this.model).destinationRules.get(service.fqdn) ?? []).filter((dr) => isVisible(dr.spec.exportTo, dr.namespace, this.namespace));
+      const index = hostIndex(this.model);
+      const exact = index.destinationRules.get(service.fqdn) ?? [];
+      const wild = index.wildcardDestinationRules.filter((w) => hostMatches(w.pattern, service.fqdn)).map((w) => w.policy);
+      const visible = (dr: PolicyObject<DestinationRuleSpec>) => isVisible(dr.spec.exportTo, dr.namespace, this.namespace);
+      const candidates = exact.some(visible) ? exact.filter(visible) : wild.filter(visible);
       const rank = (dr: PolicyObject<DestinationRuleSpec>) =>
         dr.namespace === this.namespace ? 0 : dr.namespace === service.namespace ? 1 : dr.namespace === this.model.rootNamespace ? 2 : 3;
       const best = candidates.reduce<PolicyObject<DestinationRuleSpec> | undefined>((a, b) => (!a || rank(b) < rank(a) ? b : a), undefined);

@@ -66,6 +66,16 @@ describe('translation rules', () => {
     ]);
   });
 
+  it('wildcard hosts: a VirtualService for *.a.svc.cluster.local routes web unless an exact one exists', () => {
+    const wildcard = policy('VirtualService', 'all-a', 'a', { hosts: ['*.a.svc.cluster.local'], http: [{ route: [{ destination: { host: 'web' } }], timeout: '7s' }] }, '2026-01-01T00:00:00Z');
+    const timeoutOf = (objects: KubeObject[]) => JSON.stringify(find(translate(objects).resources[TypeUrls.route], '80')).match(/"timeout":"(\w+)"/)![1];
+    expect(timeoutOf([...base, wildcard])).toBe('7s');
+    const exact = policy('VirtualService', 'web', 'a', { hosts: ['web'], http: [{ route: [{ destination: { host: 'web' } }], timeout: '3s' }] }, '2026-02-01T00:00:00Z');
+    expect(timeoutOf([...base, wildcard, exact])).toBe('3s');
+    expect(analyzeModel(indexOf([...base, policy('VirtualService', 'none', 'a', { hosts: ['*.zzz.svc.cluster.local'], http: [{ route: [{ destination: { host: 'web' } }] }] })]).model()))
+      .toEqual([expect.objectContaining({ path: 'spec.hosts[0]', message: 'wildcard host "*.zzz.svc.cluster.local" matches no known service' })]);
+  });
+
   it('inbound: the workload gets a chain and a static cluster per served port', () => {
     const t = translate(base, node('10.0.0.1', 'web-1', 'a')).resources;
     expect(find(t[TypeUrls.cluster], 'inbound|8080||')).toBeDefined();

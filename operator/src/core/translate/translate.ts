@@ -154,7 +154,9 @@ export function parseLocalOutbound(scope: MeshScope, value: unknown, warnings: s
       continue;
     }
     const listenPort = Number(m[1]);
-    const service = scope.service(m[2]!, scope.namespace);
+    const host = m[2]!;
+    const dots = host.split('.').length - 1;
+    const service = scope.service(dots === 1 ? `${host}.svc.${scope.model.clusterDomain}` : host, scope.namespace);
     const servicePort = service?.ports.find((p) => p.port === Number(m[3]));
     if (listenPort < 1 || listenPort > 65535) warnings.push(`${NodeMetadata.outboundPorts}: "${raw}": port ${listenPort} is out of range`);
     else if (!service || !servicePort) warnings.push(`${NodeMetadata.outboundPorts}: "${raw}": no visible service ${m[2]} with port ${m[3]}`);
