@@ -7,6 +7,7 @@ import { type ResourceValidator } from './core/validation';
 import { type DebounceOptions } from './debounce';
 import { FileSource } from './sources/file-source';
 import { startXdsServer } from './xds/grpc-server';
+import { caMetrics } from '../../ca/src/service/metrics';
 import { type LoadedCa } from '../../ca/src/store/ca-dir';
 
 export interface RunOptions {
@@ -45,7 +46,14 @@ export async function runControlPlane(options: RunOptions): Promise<RunningContr
     stops.push(monitoring.close);
     await source.start();
     stops.push(() => source.stop());
-    const xds = await startXdsServer({ ads: controlPlane.ads, ca: options.ca, host: options.xdsHost, port: options.xdsPort, plaintextPort: options.plaintextXdsPort });
+    const recordCaEvent = caMetrics(controlPlane.metrics.registry);
+    const xds = await startXdsServer({
+      ads: controlPlane.ads, ca: options.ca, host: options.xdsHost, port: options.xdsPort, plaintextPort: options.plaintextXdsPort,
+      onCaEvent: (event) => {
+        recordCaEvent(event);
+        options.log?.(event.type === 'issued' ? `ca: issued ${event.spiffeId} (${event.authenticator}) until ${event.notAfter}` : `ca: refused: ${event.reason}`);
+      },
+    });
     stops.push(xds.close);
     return { controlPlane, xdsPort: xds.port, plaintextXdsPort: xds.plaintextPort, monitorPort: monitoring.port, stop };
   } catch (err) {

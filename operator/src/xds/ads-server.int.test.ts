@@ -175,6 +175,7 @@ describe('ADS server (TLS, state of the world)', () => {
       const chain = await caClient.createCertificate(await createCsr(key, 'spiffe://cluster.local/ns/default/sa/productpage'), 3600);
       expect(chain.length).toBeGreaterThanOrEqual(2);
       expect(new X509Certificate(chain[0]!).subjectAltName).toContain('URI:spiffe://cluster.local/ns/default/sa/productpage');
+      expect(await (await fetch(`http://127.0.0.1:${cp.monitorPort}/metrics`)).text()).toMatch(/skein_ca_certificates_issued_total\{authenticator="[^"]+"\} 1/);
     } finally {
       caClient.close();
     }

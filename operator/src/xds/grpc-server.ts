@@ -4,17 +4,16 @@
  * already have. An optional plaintext listener (ADS only, loopback only) exists for proxyless gRPC
  * clients, whose xDS bootstrap in @grpc/grpc-js-xds supports only `insecure` channel credentials.
  */
-import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { SystemNamespace } from '../../../api/src/names';
 import { FirstSuccessAuthenticator } from '../../../ca/src/auth/authenticator';
-import { CertificateIssuer } from '../../../ca/src/core/issuer';
+import { type CertificateIssuer } from '../../../ca/src/core/issuer';
 import { exportPrivateKeyPem, generateKeyPair } from '../../../ca/src/core/keys';
 import { type LeafParams } from '../../../ca/src/core/profiles';
 import { x509 } from '../../../ca/src/core/x509';
 import { addCaService, type CaServiceEvent } from '../../../ca/src/service/ca-service';
-import { defaultAuthenticators } from '../../../ca/src/service/ca-server';
+import { createIssuer, defaultAuthenticators } from '../../../ca/src/service/ca-server';
 import { type LoadedCa } from '../../../ca/src/store/ca-dir';
 import { type AdsServer } from './ads-server';
 
@@ -63,8 +62,7 @@ function hostPort(host: string, port: number): string {
   return `${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
 }
 
-async function servingCredentials(ca: LoadedCa, host: string, dnsNames: string[]): Promise<grpc.ServerCredentials> {
-  const issuer = new CertificateIssuer(ca.authority, { now: () => new Date(), randomBytes: (n) => randomBytes(n) });
+async function servingCredentials(issuer: CertificateIssuer, host: string, dnsNames: string[]): Promise<grpc.ServerCredentials> {
   const keys = await generateKeyPair('ec', true);
   const names: LeafParams['names'] = dnsNames.map((value) => ({ type: 'dns', value }));
   if (isIP(host) && host !== '0.0.0.0' && host !== '::') names.push({ type: 'ip', value: host });
@@ -86,12 +84,12 @@ export async function startXdsServer(options: XdsServerOptions): Promise<Running
       servers.push(server);
       options.ads.register(server);
       const now = () => new Date();
+      const issuer = createIssuer(options.ca, undefined, now);
       const authenticators = defaultAuthenticators(options.ca, now);
       if (authenticators.length) {
-        const issuer = new CertificateIssuer(options.ca.authority, { now, randomBytes: (n) => randomBytes(n) });
         addCaService(server, { issuer, authenticator: new FirstSuccessAuthenticator(authenticators), ...(options.onCaEvent ? { onEvent: options.onCaEvent } : {}) });
       }
-      const creds = await servingCredentials(options.ca, options.host, options.dnsNames ?? controlPlaneDnsNames);
+      const creds = await servingCredentials(issuer, options.host, options.dnsNames ?? controlPlaneDnsNames);
       running.port = await bind(server, hostPort(options.host, options.port), creds);
     }
     if (options.plaintextPort !== undefined) {
