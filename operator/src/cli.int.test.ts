@@ -39,7 +39,7 @@ describe('skein analyze / proxy-config / controlplane (CLI)', () => {
     expect(r).toMatchObject({ code: 0, out: expect.stringMatching(/no problems found \(\d+ objects\)/) });
   });
 
-  it('analyze: prints every problem with file, document and field path, and exits 1', async () => {
+  it('analyze: prints every problem with file:line, document and field path, and exits 1', async () => {
     fs.writeFileSync(path.join(dir, 'bad.yaml'), [
       'apiVersion: networking.skein.dev/v1alpha1\nkind: VirtualService\nmetadata: { name: rv, namespace: default }\nspec:\n  hosts: [reviews]\n  http: [{ route: [{ destination: { host: reviews, subset: v9 } }] }]',
       'apiVersion: networking.skein.dev/v1alpha1\nkind: DestinationRule\nmetadata: { name: ghost, namespace: default }\nspec: { host: ghost }',
@@ -52,10 +52,10 @@ describe('skein analyze / proxy-config / controlplane (CLI)', () => {
     expect(r.code).toBe(1);
     const lines = r.out.trim().split('\n');
     expect(lines).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^bad.yaml document 2 VirtualService\/default\/cors: spec.http\[0\].corsPolicy: /),
-      expect.stringMatching(/^bad.yaml document 3 ConfigMap\/\/x: kind: unknown kind "ConfigMap"/),
+      expect.stringMatching(/^bad.yaml:16 document 2 VirtualService\/default\/cors: spec.http\[0\].corsPolicy: /),
+      expect.stringMatching(/^bad.yaml:19 document 3 ConfigMap\/\/x: kind: unknown kind "ConfigMap"/),
       'base.yaml Service/default/reviews: metadata.name: duplicate: also defined in bad.yaml',
-      expect.stringMatching(/^broken.yaml document 0: invalid YAML at line/),
+      expect.stringMatching(/^broken.yaml:2 document 0: invalid YAML: /),
       'bad.yaml VirtualService/default/rv: spec.http[0].route[0].destination: subset "v9" of reviews.default.svc.cluster.local is not defined by any DestinationRule',
       'bad.yaml DestinationRule/default/ghost: spec.host: host "ghost" (ghost.default.svc.cluster.local) is not a known service',
     ]));

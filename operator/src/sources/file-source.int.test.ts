@@ -73,7 +73,7 @@ describe('FileSource', () => {
   });
 
   it.each([
-    ['invalid YAML', 'kind: [\n', /invalid YAML at line/],
+    ['invalid YAML', 'kind: [\n', /invalid YAML: /],
     ['an unknown kind', 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\n', /unknown kind "ConfigMap"/],
     ['an Istio apiVersion', 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: { name: x }\nspec: { hosts: [a] }\n', /apiVersion/],
     ['an unsupported field', 'apiVersion: networking.skein.dev/v1alpha1\nkind: VirtualService\nmetadata: { name: x }\nspec: { hosts: [a], http: [{ route: [{ destination: { host: a } }], corsPolicy: {} }] }\n', /corsPolicy|not supported/],

@@ -149,7 +149,7 @@ describe('ADS server (TLS, state of the world)', () => {
         configz = await (await fetch(`http://127.0.0.1:${cp.monitorPort}/debug/configz`)).json() as typeof configz;
       }
       expect(configz.errors).toEqual([
-        expect.stringMatching(/^broken.yaml document 0: invalid YAML/),
+        expect.stringMatching(/^broken.yaml:\d+ document 0: invalid YAML/),
         'VirtualService/default/ratings: spec.http[0].route[0].destination: subset "nope" of ratings.default.svc.cluster.local is not defined by any DestinationRule',
       ]);
       expect((await fetch(`http://127.0.0.1:${cp.monitorPort}/readyz`)).status).toBe(200);
