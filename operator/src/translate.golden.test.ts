@@ -33,6 +33,7 @@ const cases: { name: string; node: string; pick: Pick[]; overlay?: string; metad
   { name: 'authz', node: reviewsV1, pick: [{ type: 'listener', names: ['virtualInbound'] }] },
   { name: 'tcp-split', node: productpage, pick: [{ type: 'listener', names: ['virtualOutbound'] }] },
   { name: 'local-outbound', node: productpage, metadata: { SKEIN_OUTBOUND_PORTS: '15101=reviews:9080,15102=db.default:5432' }, pick: [{ type: 'listener', names: ['outbound_127.0.0.1_15101', 'outbound_127.0.0.1_15102'] }, { type: 'route', names: ['outbound_127.0.0.1_15101'] }] },
+  { name: 'local-inbound', overlay: 'strict', node: reviewsV1, metadata: { SKEIN_INBOUND_PORTS: '15106=9080' }, pick: [{ type: 'listener', names: ['inbound_10.0.0.1_15106'] }] },
   { name: 'proxyless', overlay: 'header-match', node: productpage, metadata: { GENERATOR: 'grpc' }, pick: [{ type: 'listener', names: ['reviews:9080', 'reviews.default.svc.cluster.local:9080'] }, { type: 'route', names: ['reviews.default.svc.cluster.local:9080'] }, { type: 'cluster', names: ['outbound|9080|v2|reviews.default.svc.cluster.local'] }] },
   { name: 'base', node: productpage, pick: [{ type: 'listener', names: ['virtualOutbound'] }, { type: 'cluster', names: ['PassthroughCluster', 'BlackHoleCluster'] }] },
 ];

@@ -115,6 +115,24 @@ function chainsForMode(name: string, match: Json, mode: EffectiveMtls, filters: 
   return [tls, plain];
 }
 
+const tlsInspector: Json = { name: FilterNames.tlsInspector, typed_config: typed(TypeUrls.tlsInspector, {}) };
+
+/**
+ * Local mode (no iptables): an explicit inbound listener on `<address>:<listenPort>` for one port
+ * the workload serves, with the same mTLS mode and RBAC as that port on virtualInbound. Peers reach
+ * the workload there (its EndpointSlice lists this address and port).
+ */
+export function localInboundListener(address: string, listenPort: number, port: InboundPort, mtls: WorkloadMtls, authz: PolicyObject<AuthorizationPolicySpec>[]): Json {
+  const name = `inbound_${address}_${listenPort}`;
+  return typed(TypeUrls.listener, {
+    name,
+    address: socketAddress(address, listenPort),
+    traffic_direction: 'INBOUND',
+    listener_filters: [tlsInspector],
+    filter_chains: chainsForMode(`inbound_${port.port}`, {}, portMtls(mtls, port.port), inboundFilters(port, authz)),
+  });
+}
+
 export function virtualInbound(ports: InboundPort[], mtls: WorkloadMtls, authz: PolicyObject<AuthorizationPolicySpec>[]): Json {
   const chains: Json[] = [];
   for (const port of ports) {
@@ -127,7 +145,7 @@ export function virtualInbound(ports: InboundPort[], mtls: WorkloadMtls, authz: 
     address: socketAddress('0.0.0.0', ProxyPorts.inbound),
     use_original_dst: true,
     traffic_direction: 'INBOUND',
-    listener_filters: [{ name: FilterNames.tlsInspector, typed_config: typed(TypeUrls.tlsInspector, {}) }],
+    listener_filters: [tlsInspector],
     filter_chains: chains,
   });
 }

@@ -121,6 +121,15 @@ describe('translation rules', () => {
     expect(translate(base, undefined, { SKEIN_OUTBOUND_PORTS: 5 }).warnings).toEqual([expect.stringMatching(/must be a string/)]);
   });
 
+  it('local mode: SKEIN_INBOUND_PORTS makes explicit inbound listeners with the port\'s mTLS mode', () => {
+    const strict = policy('PeerAuthentication', 'ns', 'a', { mtls: { mode: 'STRICT' } });
+    const t = translate([...base, strict], node('10.0.0.1', 'web-1', 'a'), { SKEIN_INBOUND_PORTS: '15106=8080,15107=9999' });
+    const l = find(t.resources[TypeUrls.listener], 'inbound_10.0.0.1_15106')!;
+    expect(l.address).toEqual({ socket_address: { address: '10.0.0.1', port_value: 15106 } });
+    expect((l.filter_chains as Json[]).map((c) => [c.name, (c.filter_chain_match as Json).transport_protocol])).toEqual([['inbound_8080_mtls', 'tls']]);
+    expect(t.warnings).toEqual(['SKEIN_INBOUND_PORTS: "15107=9999": the workload serves no port 9999 (ports come from the EndpointSlices that list this pod)']);
+  });
+
   it('proxies of one namespace share resource objects (translation is per namespace, not per proxy)', () => {
     const translator = new Translator(indexOf(base).model());
     const a = translator.translate({ node: node('10.0.0.9', 'client', 'a'), metadata: {} });

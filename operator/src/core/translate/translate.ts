@@ -9,7 +9,7 @@ import { fixedClusters, inboundCluster, outboundClusters } from './clusters';
 import { type Json, TypeUrls, type XdsTypeUrl, XdsTypeOrder } from './envoy';
 import { outboundLoadAssignments } from './endpoints';
 import { grpcListenersAndRoutes } from './grpc';
-import { type InboundPort, type LocalOutbound, localOutboundListener, virtualInbound, virtualOutbound } from './listeners';
+import { type InboundPort, type LocalOutbound, localInboundListener, localOutboundListener, virtualInbound, virtualOutbound } from './listeners';
 import { workloadMtls } from './peer-auth';
 import { policiesFor } from './rbac';
 import { outboundRouteConfigs } from './routes';
@@ -21,6 +21,8 @@ export const NodeMetadata = {
   generator: 'GENERATOR',
   /** Local mode: `LOCAL=HOST:PORT,…` explicit outbound listeners on 127.0.0.1 (see docs/control-plane.md). */
   outboundPorts: 'SKEIN_OUTBOUND_PORTS',
+  /** Local mode: `LISTEN=APP_PORT,…` explicit inbound listeners on the node's IP. */
+  inboundPorts: 'SKEIN_INBOUND_PORTS',
 } as const;
 
 export interface ProxyInfo {
@@ -88,8 +90,12 @@ export class Translator {
       return result({ [TypeUrls.cluster]: [shared.clusters], [TypeUrls.endpoint]: [shared.endpoints], [TypeUrls.listener]: [shared.listeners], [TypeUrls.route]: [shared.routes] }, warnings);
     }
     const ports = inboundPorts(this.model, proxy.node, pod);
-    const inbound = virtualInbound(ports, workloadMtls(this.model, proxy.node.namespace, labels), policiesFor(this.model, proxy.node.namespace, labels));
-    const listeners = [inbound];
+    const mtls = workloadMtls(this.model, proxy.node.namespace, labels);
+    const authz = policiesFor(this.model, proxy.node.namespace, labels);
+    const listeners = [virtualInbound(ports, mtls, authz)];
+    for (const { listenPort, port } of parseLocalInbound(ports, proxy.metadata[NodeMetadata.inboundPorts], warnings)) {
+      listeners.push(localInboundListener(proxy.node.ip, listenPort, port, mtls, authz));
+    }
     const routes: Json[] = [];
     const local = parseLocalOutbound(shared.scope, proxy.metadata[NodeMetadata.outboundPorts], warnings);
     for (const entry of local) {
@@ -161,6 +167,26 @@ export function parseLocalOutbound(scope: MeshScope, value: unknown, warnings: s
     if (listenPort < 1 || listenPort > 65535) warnings.push(`${NodeMetadata.outboundPorts}: "${raw}": port ${listenPort} is out of range`);
     else if (!service || !servicePort) warnings.push(`${NodeMetadata.outboundPorts}: "${raw}": no visible service ${m[2]} with port ${m[3]}`);
     else out.push({ listenPort, service, servicePort });
+  }
+  return out;
+}
+
+/** `15106=8080,…` → explicit inbound listeners for ports the workload serves; bad entries become warnings. */
+export function parseLocalInbound(ports: InboundPort[], value: unknown, warnings: string[]): { listenPort: number; port: InboundPort }[] {
+  if (value === undefined || value === '') return [];
+  if (typeof value !== 'string') {
+    warnings.push(`node metadata ${NodeMetadata.inboundPorts} must be a string like "15106=8080"`);
+    return [];
+  }
+  const out: { listenPort: number; port: InboundPort }[] = [];
+  for (const raw of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^(\d{1,5})=(\d{1,5})$/.exec(raw);
+    const listenPort = Number(m?.[1]);
+    const port = ports.find((p) => p.port === Number(m?.[2]));
+    if (!m) warnings.push(`${NodeMetadata.inboundPorts}: "${raw}" is not LISTEN_PORT=APP_PORT`);
+    else if (listenPort < 1 || listenPort > 65535) warnings.push(`${NodeMetadata.inboundPorts}: "${raw}": port ${listenPort} is out of range`);
+    else if (!port) warnings.push(`${NodeMetadata.inboundPorts}: "${raw}": the workload serves no port ${m[2]} (ports come from the EndpointSlices that list this pod)`);
+    else out.push({ listenPort, port });
   }
   return out;
 }
