@@ -127,7 +127,17 @@ describe('translation rules', () => {
     const l = find(t.resources[TypeUrls.listener], 'inbound_10.0.0.1_15106')!;
     expect(l.address).toEqual({ socket_address: { address: '10.0.0.1', port_value: 15106 } });
     expect((l.filter_chains as Json[]).map((c) => [c.name, (c.filter_chain_match as Json).transport_protocol])).toEqual([['inbound_8080_mtls', 'tls']]);
-    expect(t.warnings).toEqual(['SKEIN_INBOUND_PORTS: "15107=9999": the workload serves no port 9999 (ports come from the EndpointSlices that list this pod)']);
+    expect(t.warnings).toEqual(['SKEIN_INBOUND_PORTS: "15107=9999": no EndpointSlice lists this pod on port 15107 or 9999']);
+  });
+
+  it('local mode: a slice listing the proxy\'s listen port maps to the app port (no loop to the proxy)', () => {
+    const objects = [...base.filter((o) => o.metadata.name !== 'web-1' || o.kind !== 'EndpointSlice'),
+      slice('web-1', 'a', 'web', [{ name: 'http', port: 15106 }], [{ ip: '127.0.0.1', pod: 'web-1' }])];
+    const t = translate(objects, node('127.0.0.1', 'web-1', 'a'), { SKEIN_INBOUND_PORTS: '15106=8080' });
+    const clusters = t.resources[TypeUrls.cluster].map((c) => c.name).filter((n) => String(n).startsWith('inbound|'));
+    expect(clusters).toEqual(['inbound|8080||']);
+    expect(find(t.resources[TypeUrls.listener], 'inbound_127.0.0.1_15106')).toBeDefined();
+    expect(t.warnings).toEqual([]);
   });
 
   it('proxies of one namespace share resource objects (translation is per namespace, not per proxy)', () => {

@@ -89,13 +89,12 @@ export class Translator {
     if (proxyless) {
       return result({ [TypeUrls.cluster]: [shared.clusters], [TypeUrls.endpoint]: [shared.endpoints], [TypeUrls.listener]: [shared.listeners], [TypeUrls.route]: [shared.routes] }, warnings);
     }
-    const ports = inboundPorts(this.model, proxy.node, pod);
     const mtls = workloadMtls(this.model, proxy.node.namespace, labels);
     const authz = policiesFor(this.model, proxy.node.namespace, labels);
+    const localInbound = parseLocalInbound(inboundPorts(this.model, proxy.node, pod), proxy.metadata[NodeMetadata.inboundPorts], warnings);
+    const ports = localInbound.ports;
     const listeners = [virtualInbound(ports, mtls, authz)];
-    for (const { listenPort, port } of parseLocalInbound(ports, proxy.metadata[NodeMetadata.inboundPorts], warnings)) {
-      listeners.push(localInboundListener(proxy.node.ip, listenPort, port, mtls, authz));
-    }
+    for (const { listenPort, port } of localInbound.listeners) listeners.push(localInboundListener(proxy.node.ip, listenPort, port, mtls, authz));
     const routes: Json[] = [];
     const local = parseLocalOutbound(shared.scope, proxy.metadata[NodeMetadata.outboundPorts], warnings);
     for (const entry of local) {
@@ -171,22 +170,41 @@ export function parseLocalOutbound(scope: MeshScope, value: unknown, warnings: s
   return out;
 }
 
-/** `15106=8080,…` → explicit inbound listeners for ports the workload serves; bad entries become warnings. */
-export function parseLocalInbound(ports: InboundPort[], value: unknown, warnings: string[]): { listenPort: number; port: InboundPort }[] {
-  if (value === undefined || value === '') return [];
+/**
+ * `15106=8080,…` → explicit inbound listeners. In local mode the EndpointSlice lists the proxy's
+ * listen port (15106), so that port is replaced by the app port (8080) in the workload's inbound
+ * ports (keeping its protocol); a slice that lists the app port itself works too. Bad entries
+ * become warnings.
+ */
+export function parseLocalInbound(served: InboundPort[], value: unknown, warnings: string[]): { ports: InboundPort[]; listeners: { listenPort: number; port: InboundPort }[] } {
+  const listeners: { listenPort: number; port: InboundPort }[] = [];
+  if (value === undefined || value === '') return { ports: served, listeners };
   if (typeof value !== 'string') {
     warnings.push(`node metadata ${NodeMetadata.inboundPorts} must be a string like "15106=8080"`);
-    return [];
+    return { ports: served, listeners };
   }
-  const out: { listenPort: number; port: InboundPort }[] = [];
+  const ports = new Map(served.map((p) => [p.port, p]));
   for (const raw of value.split(',').map((s) => s.trim()).filter(Boolean)) {
     const m = /^(\d{1,5})=(\d{1,5})$/.exec(raw);
-    const listenPort = Number(m?.[1]);
-    const port = ports.find((p) => p.port === Number(m?.[2]));
-    if (!m) warnings.push(`${NodeMetadata.inboundPorts}: "${raw}" is not LISTEN_PORT=APP_PORT`);
-    else if (listenPort < 1 || listenPort > 65535) warnings.push(`${NodeMetadata.inboundPorts}: "${raw}": port ${listenPort} is out of range`);
-    else if (!port) warnings.push(`${NodeMetadata.inboundPorts}: "${raw}": the workload serves no port ${m[2]} (ports come from the EndpointSlices that list this pod)`);
-    else out.push({ listenPort, port });
+    if (!m) {
+      warnings.push(`${NodeMetadata.inboundPorts}: "${raw}" is not LISTEN_PORT=APP_PORT`);
+      continue;
+    }
+    const listenPort = Number(m[1]);
+    const appPort = Number(m[2]);
+    if (listenPort < 1 || listenPort > 65535 || appPort < 1 || appPort > 65535 || listenPort === appPort) {
+      warnings.push(`${NodeMetadata.inboundPorts}: "${raw}": ports must be 1-65535 and differ`);
+      continue;
+    }
+    const listed = ports.get(listenPort) ?? ports.get(appPort);
+    if (!listed) {
+      warnings.push(`${NodeMetadata.inboundPorts}: "${raw}": no EndpointSlice lists this pod on port ${listenPort} or ${appPort}`);
+      continue;
+    }
+    ports.delete(listenPort);
+    const port = { port: appPort, protocol: listed.protocol };
+    ports.set(appPort, port);
+    listeners.push({ listenPort, port });
   }
-  return out;
+  return { ports: [...ports.values()].sort((a, b) => a.port - b.port), listeners };
 }
