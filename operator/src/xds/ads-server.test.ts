@@ -1,0 +1,48 @@
+import { EventEmitter } from 'node:events';
+import { create } from '@bufbuild/protobuf';
+import { DiscoveryRequestSchema, type DiscoveryResponse } from '../../../api/gen/envoy/service/discovery/v3/discovery_pb';
+import { makeSnapshot } from '../core/snapshot';
+import { SyncState } from '../core/sync-state';
+import { TypeUrls, XdsTypeOrder } from '../core/translate/envoy';
+import { AdsStream } from './ads-server';
+
+const nodeId = 'sidecar~10.0.0.1~a.default~default.svc.cluster.local';
+
+function parts(tag: string) {
+  return {
+    [TypeUrls.cluster]: [[{ '@type': TypeUrls.cluster, name: 'c', type: 'EDS', eds_cluster_config: { service_name: 'c' }, connect_timeout: tag === 'a' ? '1s' : '2s' }]],
+    [TypeUrls.endpoint]: [[{ '@type': TypeUrls.endpoint, cluster_name: 'c', endpoints: [{ locality: { zone: tag } }] }]],
+    [TypeUrls.listener]: [[{ '@type': TypeUrls.listener, name: `l`, stat_prefix: tag }]],
+    [TypeUrls.route]: [[{ '@type': TypeUrls.route, name: 'r', virtual_hosts: [{ name: tag, domains: ['*'] }] }]],
+  };
+}
+
+function fakeCall() {
+  const call = Object.assign(new EventEmitter(), { written: [] as DiscoveryResponse[], write(r: DiscoveryResponse) { call.written.push(r); return true; }, end() {} });
+  return call;
+}
+
+describe('AdsStream', () => {
+  it('pushes changed types in ADS order CDS → EDS → LDS → RDS, and nothing when nothing changed', () => {
+    const call = fakeCall();
+    let snapshot = makeSnapshot(1, parts('a'));
+    const stream = new AdsStream(call as never, { sync: new SyncState(), events: { connected: () => snapshot, disconnected: () => undefined } }, new Set());
+    // Subscribe in the "wrong" order; ACK each response.
+    for (const type of [TypeUrls.route, TypeUrls.listener, TypeUrls.endpoint, TypeUrls.cluster]) {
+      const names = type === TypeUrls.route ? ['r'] : type === TypeUrls.endpoint ? ['c'] : [];
+      call.emit('data', create(DiscoveryRequestSchema, { node: { id: nodeId }, typeUrl: type, resourceNames: names }));
+      const sent = call.written[call.written.length - 1]!;
+      call.emit('data', create(DiscoveryRequestSchema, { node: { id: nodeId }, typeUrl: type, resourceNames: names, versionInfo: sent.versionInfo, responseNonce: sent.nonce }));
+    }
+    expect(call.written.map((r) => r.typeUrl)).toEqual([TypeUrls.route, TypeUrls.listener, TypeUrls.endpoint, TypeUrls.cluster]);
+
+    call.written.length = 0;
+    stream.update(makeSnapshot(2, parts('a')));
+    expect(call.written).toEqual([]);
+
+    snapshot = makeSnapshot(3, parts('b'));
+    stream.update(snapshot);
+    expect(call.written.map((r) => r.typeUrl)).toEqual([...XdsTypeOrder]);
+    expect(new Set(call.written.map((r) => r.nonce)).size).toBe(4);
+  });
+});
