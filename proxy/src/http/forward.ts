@@ -1,0 +1,346 @@
+/**
+ * The HTTP data path: takes a parsed downstream request (HTTP/1.1 or HTTP/2, via node:http /
+ * node:http2 compat objects), decides (decide.ts), and forwards it to the upstream over a pooled
+ * HTTP/2 session or a keep-alive HTTP/1.1 agent; streams bodies both ways, passes trailers (gRPC),
+ * enforces the route timeout, and maps every failure through the one error table.
+ * Upgrade requests (WebSocket) are tunnelled over a dedicated upstream connection.
+ */
+import http from 'node:http';
+import type http2 from 'node:http2';
+import type net from 'node:net';
+import type { HttpConnectionManager, NodeInfo } from '../config/model';
+import { errorResponse, flagForUpstreamError, type ResponseFlag } from '../core/errors';
+import { endToEndHeaders, mutateHeaders, type HeaderMap } from '../core/headers';
+import type { ProxyMetrics, RequestLabels } from '../admin/metrics';
+import { endpointKey, type Snapshot } from '../runtime/snapshot';
+import type { Upstreams, UpstreamOptions } from '../upstream/upstreams';
+import { decide, errorReply, kConnInfo, type ConnInfo, type DecideDeps, type DownstreamRequest, type Forward, type Reply } from './decide';
+
+export interface ForwarderDeps extends DecideDeps {
+  snapshot(): Snapshot;
+  upstreams: Upstreams;
+  metrics: ProxyMetrics;
+  node(): NodeInfo;
+  /** Source address for inbound → app connections (127.0.0.6), if assignable. */
+  inboundSource(): string | undefined;
+  /** Access log sink; absent = no access log. */
+  accessLog?: (entry: AccessLogEntry) => void;
+}
+
+export interface AccessLogEntry {
+  method: string;
+  path: string;
+  authority: string;
+  status: number;
+  flags: string;
+  durationMs: number;
+  upstreamCluster: string;
+  upstreamHost: string;
+  peer: string;
+}
+
+/** The minimal surface shared by http.ServerResponse and http2.Http2ServerResponse. */
+interface DownstreamResponse {
+  headersSent: boolean;
+  writableEnded: boolean;
+  writeHead(status: number, headers?: HeaderMap): unknown;
+  write(chunk: unknown): boolean;
+  end(chunk?: unknown): unknown;
+  addTrailers(headers: HeaderMap): void;
+  destroy(err?: Error): unknown;
+  once(event: 'close' | 'finish', listener: () => void): unknown;
+}
+
+type DownstreamReq = http.IncomingMessage | http2.Http2ServerRequest;
+
+function connInfo(socket: unknown): ConnInfo | undefined {
+  try {
+    return (socket as Record<symbol, ConnInfo | undefined>)[kConnInfo];
+  } catch {
+    return undefined; // http2 compat: the session's socket is already gone
+  }
+}
+
+export class HttpForwarder {
+  constructor(private readonly deps: ForwarderDeps) {}
+
+  /** 'request' handler for the downstream http.Server and http2.Server. */
+  readonly handleRequest = (rawReq: DownstreamReq, rawRes: http.ServerResponse | http2.Http2ServerResponse): void => {
+    const req = rawReq as http.IncomingMessage;
+    const res = rawRes as unknown as DownstreamResponse;
+    const conn = connInfo(req.socket);
+    if (!conn) {
+      res.destroy();
+      return;
+    }
+    const { snap, hcm } = this.current(conn);
+    const h2 = req.httpVersionMajor === 2;
+    const headers = req.headers as HeaderMap;
+    const authority = String((h2 ? headers[':authority'] : undefined) ?? headers.host ?? '');
+    const ct = headers['content-type'];
+    const dreq: DownstreamRequest = { method: req.method ?? 'GET', path: req.url ?? '/', authority, headers, grpc: typeof ct === 'string' && ct.startsWith('application/grpc') };
+    const start = performance.now();
+    let d: Reply | Forward;
+    try {
+      d = decide(snap, conn, hcm, dreq, this.deps);
+    } catch {
+      d = { kind: 'error', flag: 'DPE' };
+    }
+    if (d.kind !== 'forward') {
+      this.reply(req, res, conn, dreq, d, start);
+      return;
+    }
+    const forward = d;
+    if (forward.delayMs > 0) {
+      const t = setTimeout(() => this.forward(req, res, conn, dreq, forward, start, h2), forward.delayMs);
+      res.once('close', () => clearTimeout(t));
+    } else {
+      this.forward(req, res, conn, dreq, forward, start, h2);
+    }
+  };
+
+  /** The newest snapshot and this connection's HTTP connection manager in it (new requests use new config). */
+  private current(conn: ConnInfo): { snap: Snapshot; hcm: HttpConnectionManager } {
+    const snap = this.deps.snapshot();
+    const chain = snap.chain(conn.listenerName, conn.chainName) ?? conn.chain;
+    return { snap, hcm: chain.filter as HttpConnectionManager };
+  }
+
+  private reply(req: http.IncomingMessage, res: DownstreamResponse, conn: ConnInfo, dreq: DownstreamRequest, d: Reply, start: number): void {
+    let status: number;
+    let headers: HeaderMap;
+    let body: string;
+    let flag = '-';
+    if (d.kind === 'error') {
+      ({ status, headers, body } = errorReply(d.flag, dreq.grpc));
+      flag = d.flag;
+    } else if (d.kind === 'fault-abort') {
+      flag = 'FI';
+      if (dreq.grpc || d.grpcStatus !== undefined) {
+        status = 200;
+        headers = { 'content-type': 'application/grpc', 'grpc-status': String(d.grpcStatus ?? 14), 'grpc-message': 'fault%20filter%20abort', 'x-skein-response-flags': 'FI' };
+        body = '';
+      } else {
+        status = d.status;
+        headers = { 'content-type': 'text/plain', 'x-skein-response-flags': 'FI' };
+        body = errorResponse('FI').body;
+      }
+    } else {
+      status = d.status;
+      headers = d.headers;
+      body = d.body ?? '';
+    }
+    req.resume(); // drain an unread body so keep-alive continues
+    sendSimple(res, status, headers, body);
+    this.record(conn, dreq, status, flag, '', '', start, 0, body.length, headers['grpc-status']);
+  }
+
+  private forward(req: http.IncomingMessage, res: DownstreamResponse, conn: ConnInfo, dreq: DownstreamRequest, f: Forward, start: number, downstreamH2: boolean): void {
+    const { upstreams } = this.deps;
+    const cluster = f.cluster.config;
+    const hostKey = endpointKey(f.endpoint);
+    const maxRequests = cluster.circuitBreakers?.maxRequests ?? 1024;
+    if (upstreams.activeRequests(cluster.name) >= maxRequests) {
+      this.fail(req, res, conn, dreq, 'UO', start, f);
+      return;
+    }
+    const releaseHost = upstreams.track(hostKey);
+    const releaseCluster = upstreams.track(cluster.name);
+    const opts: UpstreamOptions = conn.direction === 'inbound' ? { localAddress: this.deps.inboundSource() } : {};
+    let finished = false;
+    let responseBytes = 0;
+    let status = 0;
+    let grpcStatus: string | undefined;
+    let abortUpstream: (() => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const done = (flag: ResponseFlag | undefined): void => {
+      if (finished) return;
+      finished = true;
+      if (timer) clearTimeout(timer);
+      releaseHost();
+      releaseCluster();
+      if (flag) {
+        abortUpstream?.();
+        if (!res.headersSent && !res.writableEnded) {
+          req.resume();
+          const e = errorReply(flag, dreq.grpc);
+          sendSimple(res, e.status, e.headers, e.body);
+          status = e.status;
+          grpcStatus = e.headers['grpc-status'] as string | undefined;
+        } else {
+          res.destroy();
+        }
+      }
+      this.record(conn, dreq, status, flag ?? '-', cluster.name, hostKey, start, contentLength(dreq.headers), responseBytes, grpcStatus);
+    };
+    res.once('close', () => {
+      if (!finished) done('DC');
+    });
+    if (f.timeoutMs > 0) timer = setTimeout(() => done('UT'), f.timeoutMs);
+
+    const hasBody = requestHasBody(req, downstreamH2);
+    const onResponse = (upStatus: number, upHeaders: HeaderMap, body: NodeJS.ReadableStream): void => {
+      if (finished) return;
+      if (timer) clearTimeout(timer);
+      status = upStatus;
+      const out = endToEndHeaders(upHeaders);
+      mutateHeaders(out, f.responseMutations, 'response');
+      if (typeof out['grpc-status'] === 'string') grpcStatus = out['grpc-status'];
+      try {
+        res.writeHead(upStatus, out);
+      } catch {
+        done('UPE');
+        return;
+      }
+      body.on('data', (c: Buffer) => (responseBytes += c.length));
+      body.pipe(res as unknown as NodeJS.WritableStream);
+      res.once('finish', () => done(undefined));
+    };
+    const onTrailers = (trailers: HeaderMap): void => {
+      const t = endToEndHeaders(trailers);
+      if (typeof t['grpc-status'] === 'string') grpcStatus = t['grpc-status'];
+      if (Object.keys(t).length > 0) res.addTrailers(t);
+    };
+    const onError = (err: { code?: string } | undefined): void => done(status === 0 ? flagForUpstreamError(err) : 'UC');
+
+    upstreams
+      .protocolFor(cluster, f.endpoint, downstreamH2, opts)
+      .then(async (proto) => {
+        if (finished) return;
+        if (proto === 'h2') {
+          const session = await upstreams.session(cluster, f.endpoint, opts);
+          if (finished) return;
+          const secure = cluster.transport?.kind === 'mtls';
+          const h2headers: http2.OutgoingHttpHeaders = { ...f.headers, ':method': dreq.method, ':path': f.path, ':authority': f.authority, ':scheme': secure ? 'https' : 'http' };
+          const stream = session.request(h2headers, { endStream: !hasBody });
+          abortUpstream = () => stream.close(8 /* NGHTTP2_CANCEL */);
+          stream.on('response', (h) => onResponse(Number(h[':status']), h as HeaderMap, stream));
+          stream.on('trailers', (t) => onTrailers(t as HeaderMap));
+          stream.on('error', onError);
+          stream.on('close', () => {
+            if (status === 0) onError({ code: stream.rstCode === 7 /* REFUSED_STREAM */ ? 'ERR_HTTP2_STREAM_ERROR' : 'ECONNRESET' });
+          });
+          if (hasBody) req.pipe(stream);
+        } else {
+          const { module, ...options } = upstreams.http1Options(cluster, f.endpoint, opts);
+          const upReq = module.request({ ...options, method: dreq.method, path: f.path, headers: { ...f.headers, host: f.authority }, setHost: false });
+          abortUpstream = () => upReq.destroy();
+          upReq.on('response', (upRes: http.IncomingMessage) => {
+            upRes.once('end', () => {
+              if (upRes.rawTrailers.length > 0) onTrailers(upRes.trailers as HeaderMap);
+            });
+            upRes.on('error', onError);
+            onResponse(upRes.statusCode ?? 502, upRes.headers as HeaderMap, upRes);
+          });
+          upReq.on('error', onError);
+          if (hasBody) req.pipe(upReq);
+          else upReq.end();
+        }
+      })
+      .catch(onError);
+  }
+
+  private fail(req: http.IncomingMessage, res: DownstreamResponse, conn: ConnInfo, dreq: DownstreamRequest, flag: ResponseFlag, start: number, f: Forward): void {
+    req.resume();
+    const e = errorReply(flag, dreq.grpc);
+    sendSimple(res, e.status, e.headers, e.body);
+    this.record(conn, dreq, e.status, flag, f.cluster.config.name, endpointKey(f.endpoint), start, 0, e.body.length, e.headers['grpc-status']);
+  }
+
+  /** 'upgrade' handler (HTTP/1.1 only): WebSocket and other Upgrade protocols, tunnelled. */
+  readonly handleUpgrade = (req: http.IncomingMessage, socket: net.Socket, head: Buffer): void => {
+    socket.on('error', () => socket.destroy());
+    const conn = connInfo(socket);
+    if (!conn) {
+      socket.destroy();
+      return;
+    }
+    const { snap, hcm } = this.current(conn);
+    const headers = req.headers as HeaderMap;
+    const dreq: DownstreamRequest = { method: req.method ?? 'GET', path: req.url ?? '/', authority: String(headers.host ?? ''), headers, grpc: false };
+    const start = performance.now();
+    const d = decide(snap, conn, hcm, dreq, this.deps);
+    if (d.kind !== 'forward') {
+      const flag = d.kind === 'error' ? d.flag : 'FI';
+      const e = errorReply(flag, false);
+      const status = d.kind === 'direct' ? d.status : e.status;
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\nx-skein-response-flags: ${flag}\r\ncontent-length: ${Buffer.byteLength(e.body)}\r\nconnection: close\r\n\r\n${e.body}`);
+      this.record(conn, dreq, status, flag, '', '', start, 0, 0, undefined);
+      return;
+    }
+    const opts: UpstreamOptions = conn.direction === 'inbound' ? { localAddress: this.deps.inboundSource() } : {};
+    const release = this.deps.upstreams.track(endpointKey(d.endpoint));
+    this.deps.upstreams
+      .connect(d.cluster.config, d.endpoint, ['http/1.1'], opts)
+      .then((up) => {
+        if (socket.destroyed) {
+          up.destroy();
+          release();
+          return;
+        }
+        const lines = [`${dreq.method} ${d.path} HTTP/1.1`, `host: ${d.authority}`, 'connection: Upgrade', `upgrade: ${String(headers.upgrade)}`];
+        for (const [k, v] of Object.entries(d.headers)) {
+          if (v === undefined) continue;
+          for (const one of Array.isArray(v) ? v : [v]) lines.push(`${k}: ${one}`);
+        }
+        up.write(`${lines.join('\r\n')}\r\n\r\n`);
+        if (head.length > 0) up.write(head);
+        up.on('error', () => socket.destroy());
+        socket.on('close', () => up.destroy());
+        up.on('close', () => {
+          socket.destroy();
+          release();
+        });
+        socket.pipe(up).pipe(socket);
+        this.record(conn, dreq, 101, '-', d.cluster.config.name, endpointKey(d.endpoint), start, 0, 0, undefined);
+      })
+      .catch((err: { code?: string }) => {
+        release();
+        const flag = flagForUpstreamError(err);
+        const e = errorReply(flag, false);
+        socket.end(`HTTP/1.1 ${e.status} ${http.STATUS_CODES[e.status] ?? ''}\r\nx-skein-response-flags: ${flag}\r\ncontent-length: ${Buffer.byteLength(e.body)}\r\nconnection: close\r\n\r\n${e.body}`);
+        this.record(conn, dreq, e.status, flag, d.cluster.config.name, endpointKey(d.endpoint), start, 0, 0, undefined);
+      });
+  };
+
+  private record(conn: ConnInfo, dreq: DownstreamRequest, status: number, flags: string, clusterName: string, host: string, start: number, reqBytes: number, resBytes: number, grpcStatus: unknown): void {
+    const node = this.deps.node();
+    const inbound = conn.direction === 'inbound';
+    const labels: RequestLabels = {
+      reporter: inbound ? 'destination' : 'source',
+      source_workload: inbound ? 'unknown' : (node.workload ?? 'unknown'),
+      source_principal: inbound ? (conn.peer?.spiffeId ?? 'unknown') : (this.deps.ownId() ?? 'unknown'),
+      destination_workload: inbound ? (node.workload ?? 'unknown') : 'unknown',
+      destination_service: clusterName || 'unknown',
+      destination_principal: inbound ? (this.deps.ownId() ?? 'unknown') : 'unknown',
+      response_code: String(status),
+      response_flags: flags,
+      grpc_response_status: grpcStatus === undefined ? '' : String(grpcStatus),
+    };
+    const durationMs = performance.now() - start;
+    this.deps.metrics.recordRequest(labels, durationMs, reqBytes, resBytes);
+    this.deps.accessLog?.({ method: dreq.method, path: dreq.path, authority: dreq.authority, status, flags, durationMs, upstreamCluster: clusterName, upstreamHost: host, peer: conn.peer?.spiffeId ?? '-' });
+  }
+}
+
+function sendSimple(res: DownstreamResponse, status: number, headers: HeaderMap, body: string): void {
+  try {
+    if (!res.headersSent) res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
+    res.end(body);
+  } catch {
+    res.destroy();
+  }
+}
+
+function contentLength(headers: HeaderMap): number {
+  const v = headers['content-length'];
+  return typeof v === 'string' ? Number(v) || 0 : 0;
+}
+
+function requestHasBody(req: http.IncomingMessage, h2: boolean): boolean {
+  if (h2) return !(req as unknown as http2.Http2ServerRequest).stream.endAfterHeaders;
+  const te = req.headers['transfer-encoding'];
+  if (te !== undefined) return true;
+  const cl = req.headers['content-length'];
+  return cl !== undefined && cl !== '0';
+}

@@ -1,0 +1,228 @@
+/**
+ * Upstream connections, shared across config snapshots so that a config push does not reconnect:
+ * - HTTP/2: ONE session per (endpoint, transport), multiplexing every request (between sidecars
+ *   this is the pooled mTLS connection with ALPN h2: one handshake, not one per request);
+ * - HTTP/1.1: a keep-alive agent per (endpoint, transport);
+ * - raw connections (TCP proxy, WebSocket tunnels).
+ * mTLS uses the shared SecureContext and verifies the peer's SPIFFE id against the cluster's
+ * expected SANs.
+ */
+import http from 'node:http';
+import http2 from 'node:http2';
+import https from 'node:https';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Cluster, LbEndpoint } from '../config/model';
+import { spiffeServerCheck, type TlsContexts } from '../tls/contexts';
+
+export interface UpstreamOptions {
+  /** Source address for connections (inbound passthrough: 127.0.0.6). */
+  localAddress?: string;
+}
+
+type Protocol = 'h2' | 'http1';
+
+export class Upstreams {
+  private readonly sessions = new Map<string, http2.ClientHttp2Session>();
+  private readonly pendingSessions = new Map<string, Promise<http2.ClientHttp2Session>>();
+  private readonly agents = new Map<string, http.Agent>();
+  /** ALPN result per endpoint for `auto` clusters over TLS. */
+  private readonly negotiated = new Map<string, Protocol>();
+  private readonly active = new Map<string, number>();
+  private readonly connections = new Map<string, number>();
+
+  constructor(private readonly tlsContexts: TlsContexts) {}
+
+  activeRequests = (hostKey: string): number => this.active.get(hostKey) ?? 0;
+  connectionCount = (clusterName: string): number => this.connections.get(clusterName) ?? 0;
+
+  /** Counts a request against an endpoint (least request, circuit breaking); returns the release. */
+  track(hostKey: string): () => void {
+    this.active.set(hostKey, (this.active.get(hostKey) ?? 0) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const n = (this.active.get(hostKey) ?? 1) - 1;
+      if (n <= 0) this.active.delete(hostKey);
+      else this.active.set(hostKey, n);
+    };
+  }
+
+  /**
+   * The HTTP protocol to use towards this endpoint. `downstreamH2`: the downstream request came as
+   * HTTP/2 (used by `auto` over plaintext).
+   */
+  async protocolFor(cluster: Cluster, ep: LbEndpoint, downstreamH2: boolean, opts: UpstreamOptions): Promise<Protocol> {
+    const p = cluster.protocol ?? 'http1';
+    if (p === 'http2') return 'h2';
+    if (p === 'http1') return 'http1';
+    if (cluster.transport?.kind !== 'mtls') return downstreamH2 ? 'h2' : 'http1';
+    const key = poolKey(cluster, ep, opts);
+    const known = this.negotiated.get(key);
+    if (known) return known;
+    if (this.sessions.has(key) || this.pendingSessions.has(key)) return 'h2';
+    // Learn it from ALPN on a first connection; keep it as the h2 session when h2 was chosen.
+    const socket = await this.connect(cluster, ep, ['h2', 'http/1.1'], opts);
+    const proto: Protocol = (socket as tls.TLSSocket).alpnProtocol === 'h2' ? 'h2' : 'http1';
+    this.negotiated.set(key, proto);
+    if (proto === 'h2') this.adoptSession(key, cluster, socket);
+    else socket.destroy();
+    return proto;
+  }
+
+  /** The pooled HTTP/2 session for an endpoint, connecting if needed. */
+  async session(cluster: Cluster, ep: LbEndpoint, opts: UpstreamOptions): Promise<http2.ClientHttp2Session> {
+    const key = poolKey(cluster, ep, opts);
+    const s = this.sessions.get(key);
+    if (s && !s.closed && !s.destroyed) return s;
+    const pending = this.pendingSessions.get(key);
+    if (pending) return pending;
+    const p = this.connect(cluster, ep, ['h2'], opts).then((socket) => this.adoptSession(key, cluster, socket));
+    this.pendingSessions.set(key, p);
+    p.then(
+      () => this.pendingSessions.delete(key),
+      () => this.pendingSessions.delete(key),
+    );
+    return p;
+  }
+
+  private adoptSession(key: string, cluster: Cluster, socket: net.Socket): http2.ClientHttp2Session {
+    const secure = cluster.transport?.kind === 'mtls';
+    const session = http2.connect(`${secure ? 'https' : 'http'}://${key.split('|')[0]}`, {
+      createConnection: () => socket,
+      settings: { enablePush: false, initialWindowSize: 1 << 20 },
+      maxSessionMemory: 64,
+    });
+    // A big connection-level window: the default 64 KiB throttles bulk transfers.
+    session.on('connect', () => {
+      try {
+        session.setLocalWindowSize(8 << 20);
+      } catch {
+        // older peers: keep the default window
+      }
+    });
+    session.on('error', () => session.destroy());
+    session.on('goaway', () => this.sessions.get(key) === session && this.sessions.delete(key));
+    session.on('close', () => {
+      if (this.sessions.get(key) === session) this.sessions.delete(key);
+      this.countConnection(cluster.name, -1);
+    });
+    this.countConnection(cluster.name, 1);
+    session.unref();
+    this.sessions.set(key, session);
+    return session;
+  }
+
+  /** Options for an HTTP/1.1 request to this endpoint (pooled keep-alive agent, TLS settings). */
+  http1Options(cluster: Cluster, ep: LbEndpoint, opts: UpstreamOptions): http.RequestOptions & { module: typeof http | typeof https } {
+    const key = poolKey(cluster, ep, opts);
+    const t = cluster.transport;
+    let agent = this.agents.get(key);
+    if (!agent) {
+      const common = { keepAlive: true, maxSockets: cluster.circuitBreakers?.maxConnections ?? 1024, maxFreeSockets: 256, scheduling: 'lifo' as const };
+      agent = t?.kind === 'mtls' ? new https.Agent(common) : new http.Agent(common);
+      this.agents.set(key, agent);
+    }
+    const base = { host: ep.address, port: ep.port, agent, localAddress: opts.localAddress, timeout: cluster.connectTimeoutMs };
+    if (t?.kind !== 'mtls') return { ...base, module: http };
+    return {
+      ...base,
+      module: https,
+      secureContext: this.tlsContexts.clientSecureContext(),
+      checkServerIdentity: spiffeServerCheck(t.expectedSans),
+      servername: t.sni ?? '',
+      ALPNProtocols: ['http/1.1'],
+      rejectUnauthorized: true,
+      minVersion: 'TLSv1.2',
+    } as https.RequestOptions & { module: typeof https };
+  }
+
+  /** A connected (and, for mTLS, verified) socket to the endpoint, within the connect timeout. */
+  connect(cluster: Cluster, ep: LbEndpoint, alpn: string[] | undefined, opts: UpstreamOptions): Promise<net.Socket> {
+    const t = cluster.transport;
+    const timeoutMs = cluster.connectTimeoutMs ?? 10_000;
+    return new Promise((resolve, reject) => {
+      let socket: net.Socket;
+      const onError = (err: Error): void => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(err);
+      };
+      const timer = setTimeout(() => onError(Object.assign(new Error(`connect timeout after ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
+      const ready = (): void => {
+        clearTimeout(timer);
+        socket.removeListener('error', onError);
+        socket.setNoDelay(true);
+        resolve(socket);
+      };
+      if (t?.kind === 'mtls') {
+        let secureContext: tls.SecureContext;
+        try {
+          secureContext = this.tlsContexts.clientSecureContext();
+        } catch (err) {
+          clearTimeout(timer);
+          reject(err as Error);
+          return;
+        }
+        const options: tls.ConnectionOptions & { localAddress?: string; allowHalfOpen: boolean } = {
+          allowHalfOpen: true,
+          host: ep.address,
+          port: ep.port,
+          localAddress: opts.localAddress,
+          secureContext,
+          servername: t.sni,
+          ALPNProtocols: alpn,
+          rejectUnauthorized: true,
+          checkServerIdentity: spiffeServerCheck(t.expectedSans),
+          minVersion: 'TLSv1.2',
+        };
+        socket = tls.connect(options, ready);
+      } else {
+        socket = net.connect({ host: ep.address, port: ep.port, localAddress: opts.localAddress, allowHalfOpen: true }, ready);
+      }
+      socket.once('error', onError);
+    });
+  }
+
+  private countConnection(cluster: string, delta: number): void {
+    this.connections.set(cluster, (this.connections.get(cluster) ?? 0) + delta);
+  }
+
+  /** For /clusters: live pooled connections. */
+  describe(): { sessions: string[]; agents: string[] } {
+    return { sessions: [...this.sessions.keys()], agents: [...this.agents.keys()] };
+  }
+
+  /** Closes pools whose endpoint is no longer used (after a config change); in-flight streams finish. */
+  retain(isUsed: (key: string) => boolean): void {
+    for (const [key, s] of this.sessions) {
+      if (!isUsed(key)) {
+        this.sessions.delete(key);
+        s.close();
+      }
+    }
+    for (const [key, a] of this.agents) {
+      if (!isUsed(key)) {
+        this.agents.delete(key);
+        // Idle sockets go now; busy ones finish their request and are closed when freed.
+        for (const list of Object.values(a.freeSockets)) for (const s of list ?? []) s.destroy();
+        a.on('free', (socket: net.Socket) => socket.destroy());
+      }
+    }
+  }
+
+  close(): void {
+    for (const s of this.sessions.values()) s.close();
+    for (const a of this.agents.values()) a.destroy();
+    this.sessions.clear();
+    this.agents.clear();
+  }
+}
+
+/** Pool identity: endpoint + everything about the transport that changes the connection. */
+export function poolKey(cluster: Cluster, ep: LbEndpoint, opts: UpstreamOptions): string {
+  const t = cluster.transport;
+  const transport = t?.kind === 'mtls' ? `mtls:${t.expectedSans.join(',')}:${t.sni ?? ''}` : 'plain';
+  return `${ep.address}:${ep.port}|${transport}|${opts.localAddress ?? ''}`;
+}
