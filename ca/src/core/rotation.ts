@@ -1,0 +1,37 @@
+/**
+ * When to renew a workload certificate and how long to wait after a failure. Pure: time and
+ * randomness (a number in [0, 1)) are arguments.
+ */
+
+export interface RotationOptions {
+  /** Fraction of the lifetime after which to renew (0.5 = half-life). */
+  renewAt: number;
+  /** Spread around renewAt, as a fraction of the lifetime (0.1 → renew between 40 % and 60 %). */
+  jitter: number;
+}
+
+export const defaultRotation: RotationOptions = { renewAt: 0.5, jitter: 0.1 };
+
+/** Milliseconds from `now` until the certificate should be renewed (0 if already due). */
+export function renewalDelayMs(cert: { notBefore: Date; notAfter: Date }, now: Date, random: number, options: RotationOptions = defaultRotation): number {
+  const start = cert.notBefore.getTime();
+  const life = cert.notAfter.getTime() - start;
+  const fraction = Math.min(0.95, Math.max(0.05, options.renewAt + options.jitter * (2 * random - 1)));
+  return Math.max(0, start + life * fraction - now.getTime());
+}
+
+export interface BackoffOptions {
+  initialMs: number;
+  maxMs: number;
+}
+
+export const defaultBackoff: BackoffOptions = { initialMs: 500, maxMs: 60_000 };
+
+/**
+ * Exponential backoff with jitter for retry number `attempt` (0-based): a delay in
+ * [base/2, base) where base = min(max, initial * 2^attempt).
+ */
+export function backoffDelayMs(attempt: number, random: number, options: BackoffOptions = defaultBackoff): number {
+  const base = Math.min(options.maxMs, options.initialMs * 2 ** Math.min(attempt, 30));
+  return Math.round(base / 2 + (base / 2) * random);
+}
