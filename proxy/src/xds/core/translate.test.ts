@@ -2,7 +2,7 @@
  * Translation tables: Envoy resources (protobuf-es `create`) → model, and every kind of input the
  * proxy cannot honour → the NACK reason naming resource and field.
  */
-import { create, toBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
+import { create, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
 import { AnySchema, DurationSchema, type Any } from '@bufbuild/protobuf/wkt';
 import { ClusterSchema, Cluster_DiscoveryType, Cluster_LbPolicy, Cluster_RingHashLbConfigSchema } from '../../../../api/gen/envoy/config/cluster/v3/cluster_pb';
 import { RoutingPriority, TrafficDirection } from '../../../../api/gen/envoy/config/core/v3/base_pb';
