@@ -236,14 +236,16 @@ export class AdsState {
   private acceptStep(typeUrl: SubscribedType | undefined, next: Accepted, ack: () => DiscoveryRequest[], response?: DiscoveryResponse): Step {
     const edsNames = sortedUnique([...next.clusters.values()].flatMap((c) => (c.eds === undefined ? [] : [c.eds])));
     const rdsNames = sortedUnique([...next.listeners.values()].flatMap((l) => l.rds));
-    const built = this.build(next, edsNames, rdsNames);
+    const built = this.build(next, edsNames, rdsNames, typeUrl && response ? { typeUrl, version: response.versionInfo } : undefined);
     if (built.error !== undefined && typeUrl !== undefined && response !== undefined) return this.nack(typeUrl, response, built.error);
-    const changed = built.config !== undefined && JSON.stringify(built.config) !== this.appliedJson;
+    // Only a change of content is applied: a new version label alone is ACKed, not re-applied.
+    const contentJson = built.config === undefined ? '' : JSON.stringify({ ...built.config, version: '' });
+    const changed = built.config !== undefined && contentJson !== this.appliedJson;
     const commit = (): DiscoveryRequest[] => {
       this.accepted = { ...next, endpoints: prune(next.endpoints, edsNames), routes: prune(next.routes, rdsNames) };
       if (changed) {
         this.applied = built.config;
-        this.appliedJson = JSON.stringify(built.config);
+        this.appliedJson = contentJson;
       }
       this.status.waitingFor = built.waiting;
       const out = ack();
@@ -274,7 +276,7 @@ export class AdsState {
   }
 
   /** The snapshot of `next`, or why there is none yet (`waiting`), or a NACK reason (`error`). */
-  private build(next: Accepted, edsNames: string[], rdsNames: string[]): { config?: M.ProxyConfig; waiting?: string; error?: string } {
+  private build(next: Accepted, edsNames: string[], rdsNames: string[], incoming?: { typeUrl: SubscribedType; version: string }): { config?: M.ProxyConfig; waiting?: string; error?: string } {
     const missing: string[] = [];
     const cds = this.type(TypeUrls.cluster);
     const lds = this.type(TypeUrls.listener);
@@ -297,7 +299,8 @@ export class AdsState {
       routeConfigs.push(rc ?? { name, virtualHosts: [] });
     }
     if (missing.length) return { waiting: `waiting for ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}` };
-    const version = SubscribedTypes.map((t) => `${ResourceLabels[t]}=${this.type(t).version || '-'}`).join(' ');
+    const versionOf = (t: SubscribedType): string => (incoming?.typeUrl === t ? incoming.version : this.type(t).version);
+    const version = SubscribedTypes.map((t) => `${ResourceLabels[t]}=${versionOf(t) || '-'}`).join(' ');
     const candidate = {
       version,
       node: this.options.nodeInfo,
