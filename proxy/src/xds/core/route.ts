@@ -233,7 +233,7 @@ function directResponse(d: DirectResponseAction, path: string): M.DirectResponse
   const out: M.DirectResponseAction = { kind: 'direct', status: d.status };
   const b = d.body?.specifier;
   if (b?.case === 'inlineString') out.body = b.value;
-  else if (b?.case === 'inlineBytes') out.body = Buffer.from(b.value).toString('utf8');
+  else if (b?.case === 'inlineBytes') out.body = new TextDecoder().decode(b.value);
   else if (b?.case !== undefined) fail(at(path, 'body'), `${b.case} bodies are not supported (inline_string, inline_bytes)`);
   return out;
 }
