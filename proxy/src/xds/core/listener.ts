@@ -258,8 +258,8 @@ export function translateListener(l: Listener, ctx: ListenerContext): M.Listener
   return out;
 }
 
-/** Route configuration names the listener's HTTP connection managers ask for over RDS. */
+/** Route configuration names the listener's HTTP connection managers ask for over RDS (each once; chains share them). */
 export function rdsNames(l: M.Listener): string[] {
   const chains = l.defaultChain ? [...l.filterChains, l.defaultChain] : l.filterChains;
-  return chains.flatMap((c) => (c.filter.type === 'http' && c.filter.rds !== undefined ? [c.filter.rds] : []));
+  return [...new Set(chains.flatMap((c) => (c.filter.type === 'http' && c.filter.rds !== undefined ? [c.filter.rds] : [])))];
 }

@@ -297,6 +297,16 @@ describe('translations (Envoy → model)', () => {
     expect(l.value.rds).toEqual(['9080']);
   });
 
+  it('several chains sharing one route configuration (one per service VIP on a port) ask for it once', () => {
+    const l = one(TypeUrls.listener, ListenerSchema, outboundListener([hcmFilter()], (x) => {
+      const second = structuredClone(x.filterChains[0]!);
+      second.name = '10.96.0.11_9080';
+      second.filterChainMatch!.prefixRanges[0]!.addressPrefix = '10.96.0.11';
+      x.filterChains.push(second);
+    }));
+    expect(l.typeUrl === TypeUrls.listener && l.value.rds).toEqual(['9080']);
+  });
+
   it('RBAC trees become rules: permissions × principals in disjunctive normal form', () => {
     const l = one(TypeUrls.listener, ListenerSchema, outboundListener([
       { name: 'envoy.filters.network.rbac', configType: typed(NetworkRbacSchema, { statPrefix: 'deny', rules: { action: RBAC_Action.DENY, policies: { d: { permissions: [{ rule: { case: 'any', value: true } }], principals: [{ identifier: { case: 'notId', value: { identifier: { case: 'authenticated', value: { principalName: { matchPattern: { case: 'prefix', value: 'spiffe://cluster.local/ns/prod/' } } } } } } }] } } } }) },
