@@ -226,4 +226,56 @@ describe('XdsClient over ADS (loopback, mTLS)', () => {
       await impostor.close();
     }
   });
+
+  it('waits for the first certificate when it has no trust bundle, then connects with it', async () => {
+    let cert: WorkloadCertificate | undefined;
+    const listeners: Array<(c: WorkloadCertificate) => void> = [];
+    const identity: IdentityProvider = { current: () => cert, onChange: (l) => { listeners.push(l); return () => undefined; } };
+    const late = new XdsClient({ address: `127.0.0.1:${ads.port}`, node: NODE, identity, serverSpiffeIds: [SERVER_ID], serverName: 'skein-controlplane.skein-system.svc', onConfig: () => undefined });
+    try {
+      late.start();
+      expect(late.status()).toMatchObject({ streams: 0, connected: false, lastError: expect.stringMatching(/no trust bundle yet/) });
+      const before = ads.streams.length;
+      cert = ca.issue('spiffe://cluster.local/ns/default/sa/productpage');
+      for (const l of listeners) l(cert);
+      const first = await ads.request(before, TypeUrls.cluster);
+      expect(first.node?.id).toBe('sidecar~10.0.0.7~productpage-1.default~default.svc.cluster.local');
+      expect(ads.peerCerts[before]).toBe(true);
+    } finally {
+      await late.close();
+    }
+  });
+
+  it('NACKs the response whose snapshot the proxy could not apply, and keeps the previous config', async () => {
+    let fail = false;
+    const applied: ProxyConfig[] = [];
+    const picky = new XdsClient({
+      address: `127.0.0.1:${ads.port}`, node: NODE, identity: staticIdentity(ca.issue('spiffe://cluster.local/ns/default/sa/productpage')),
+      serverSpiffeIds: [SERVER_ID], serverName: 'skein-controlplane.skein-system.svc',
+      onConfig: async (c) => {
+        if (fail) throw new Error('listen EADDRINUSE 0.0.0.0:15001');
+        applied.push(c);
+      },
+    });
+    try {
+      const s = ads.streams.length;
+      picky.start();
+      await ads.request(s, TypeUrls.listener);
+      ads.push(s, TypeUrls.cluster, 'c1', ClusterSchema, [edsCluster(), passthroughCluster()]);
+      ads.push(s, TypeUrls.listener, 'l1', ListenerSchema, [outboundListener()]);
+      await ads.request(s, TypeUrls.routeConfiguration);
+      await ads.request(s, TypeUrls.clusterLoadAssignment);
+      ads.push(s, TypeUrls.clusterLoadAssignment, 'e1', ClusterLoadAssignmentSchema, [loadAssignment()]);
+      ads.push(s, TypeUrls.routeConfiguration, 'r1', RouteConfigurationSchema, [routeConfig()]);
+      await ads.until('first snapshot', () => applied[0]);
+      fail = true;
+      const nonce = ads.push(s, TypeUrls.clusterLoadAssignment, 'e2', ClusterLoadAssignmentSchema, [loadAssignment(REVIEWS, ['10.0.0.9'])]);
+      const nack = await ads.until('NACK of e2', () => ads.requests[s]!.find((r) => r.responseNonce === nonce));
+      expect([nack.versionInfo, nack.errorDetail?.message]).toEqual(['e1', 'the proxy could not apply the snapshot: listen EADDRINUSE 0.0.0.0:15001']);
+      expect(picky.config).toBe(applied[0]);
+      expect(applied).toHaveLength(1);
+    } finally {
+      await picky.close();
+    }
+  });
 });
