@@ -24,6 +24,21 @@ import { controlPlaneCredentials } from './credentials';
 /** Envoy's default initial_fetch_timeout. */
 export const DefaultInitialFetchTimeoutMs = 15_000;
 
+const ChannelOptions: grpc.ChannelOptions = {
+  // A large mesh's CDS/LDS push exceeds gRPC's 4 MiB default (500 services ≈ 0.5 MiB over all types).
+  'grpc.max_receive_message_length': 256 * 1024 * 1024,
+  // Find a dead control plane connection; 5 min is what grpc servers accept without a GOAWAY.
+  'grpc.keepalive_time_ms': 300_000,
+  'grpc.keepalive_timeout_ms': 20_000,
+};
+
+/** `host:port`, `[v6]:port`: what the channel dials. */
+const addressPattern = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+export class XdsClientConfigError extends Error {
+  override name = 'XdsClientConfigError';
+}
+
 export interface XdsClientOptions {
   /** Control plane `host:port` (ADS and CA share :15012). */
   address: string;
@@ -80,6 +95,10 @@ export class XdsClient extends EventEmitter<XdsClientEvents> {
 
   constructor(private readonly options: XdsClientOptions) {
     super();
+    const m = addressPattern.exec(options.address);
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new XdsClientConfigError(`control plane address "${options.address}" must be host:port (e.g. skein-controlplane.skein-system.svc:15012)`);
+    if (options.trustBundlePem !== undefined && !options.trustBundlePem.includes('-----BEGIN CERTIFICATE-----')) throw new XdsClientConfigError('trustBundlePem holds no PEM certificate');
+    if (options.initialFetchTimeoutMs !== undefined && !(options.initialFetchTimeoutMs > 0)) throw new XdsClientConfigError('initialFetchTimeoutMs must be greater than 0');
     this.now = options.now ?? Date.now;
     this.state = new AdsState({
       node: buildNode(options.node),
@@ -139,7 +158,7 @@ export class XdsClient extends EventEmitter<XdsClientEvents> {
       return;
     }
     const host = this.options.serverName ?? this.options.address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-    const client = new AdsClient(this.options.address, creds, { 'grpc.ssl_target_name_override': host, 'grpc.default_authority': host });
+    const client = new AdsClient(this.options.address, creds, { ...ChannelOptions, 'grpc.ssl_target_name_override': host, 'grpc.default_authority': host });
     const call = client.streamAggregatedResources();
     this.client = client;
     this.call = call;

@@ -120,6 +120,8 @@ function principal(p: Principal, path: string): Dnf {
     case 'authenticated': {
       const m = id.value.principalName;
       const where = at(path, 'authenticated.principal_name');
+      // Envoy: no principal_name = any peer with a verified certificate.
+      if (m === undefined) return [leaf('principals', '*')];
       if (m?.matchPattern.case === 'safeRegex') {
         const ns = namespaceRegex.exec(m.matchPattern.value.regex);
         if (ns) {

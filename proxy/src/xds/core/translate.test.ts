@@ -333,6 +333,15 @@ describe('translations (Envoy → model)', () => {
     ] });
   });
 
+  it('authenticated without a principal name means any peer with a verified certificate', () => {
+    const l = one(TypeUrls.listener, ListenerSchema, outboundListener([
+      { name: 'envoy.filters.network.rbac', configType: typed(NetworkRbacSchema, { statPrefix: 'x', rules: { action: RBAC_Action.ALLOW, policies: { mtls: { permissions: [{ rule: { case: 'any', value: true } }], principals: [{ identifier: { case: 'authenticated', value: {} } }] } } } }) },
+      tcpFilter('inbound|9000||'),
+    ]));
+    const f = l.typeUrl === TypeUrls.listener ? l.value.model.filterChains[0]!.filter : undefined;
+    expect(f?.type === 'tcp' && f.rbac).toEqual({ policies: [{ name: 'mtls', action: 'ALLOW', rules: [{ principals: ['*'] }] }] });
+  });
+
   it('an ALLOW RBAC filter without policies denies everything, as in Envoy', () => {
     const l = one(TypeUrls.listener, ListenerSchema, outboundListener([
       { name: 'envoy.filters.network.rbac', configType: typed(NetworkRbacSchema, { statPrefix: 'x', rules: { action: RBAC_Action.ALLOW } }) },
