@@ -9,6 +9,8 @@ export interface GenerateOptions {
   /** Envoy files or folders to generate (imports follow). */
   envoyTargets?: readonly string[];
   force?: boolean;
+  /** How long to wait for another run holding the output folder's lock (default 300 s). */
+  lockWaitMs?: number;
 }
 export interface GenerateResult {
   generated: boolean;
@@ -19,4 +21,6 @@ export interface GenerateResult {
 export function generate(options?: GenerateOptions): GenerateResult;
 export function staleness(options?: GenerateOptions): string | undefined;
 export function applyValidatePatch(protoTreeDir: string): boolean;
+/** The lock file a run holds while it writes outDir. */
+export function lockPath(outDir: string): string;
 export const ENVOY_TARGETS: readonly string[];

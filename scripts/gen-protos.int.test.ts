@@ -1,10 +1,10 @@
 // scripts/gen-protos.js end to end: real buf + protoc-gen-es on a small target set, in temp dirs.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { applyValidatePatch, generate, staleness, type GenerateOptions } from './gen-protos';
+import { applyValidatePatch, generate, lockPath, staleness, type GenerateOptions, type GenerateResult } from './gen-protos';
 
 const SCRIPT = path.join(__dirname, 'gen-protos.js');
 // Each generation spawns buf and a node plugin: ~2 s idle, much more on a loaded 2-core CI box.
@@ -115,6 +115,41 @@ describe('gen-protos', () => {
     expect(() => generate(options(extra))).toThrow(message);
     expect(fs.existsSync(path.join(tmp, 'gen'))).toBe(false);
   }, GEN_TIMEOUT_MS);
+
+  it('lets only one of two concurrent runs generate; the other waits and finds it up to date', async () => {
+    const run = () => new Promise<GenerateResult>((resolve, reject) => {
+      const code = `process.stdout.write(JSON.stringify(require(${JSON.stringify(SCRIPT)}).generate(${JSON.stringify(options())})))`;
+      const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.on('close', (status) => (status === 0 ? resolve(JSON.parse(out) as GenerateResult) : reject(new Error(`exit ${status}: ${err}`))));
+    });
+    const results = await Promise.all([run(), run()]);
+    expect(results.map((r) => r.generated).sort()).toEqual([false, true]);
+    expect(results[0]!.files).toEqual(results[1]!.files);
+    expect(fs.existsSync(lockPath(path.join(tmp, 'gen')))).toBe(false);
+  }, GEN_TIMEOUT_MS);
+
+  it('takes over a lock left by a process that is gone', () => {
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    const lock = lockPath(path.join(tmp, 'gen'));
+    fs.writeFileSync(lock, String(gone));
+    expect(generate(options()).generated).toBe(true);
+    expect(fs.existsSync(lock)).toBe(false);
+  }, GEN_TIMEOUT_MS);
+
+  it('gives up with a clear error when a live process holds the lock too long', () => {
+    const lock = lockPath(path.join(tmp, 'gen'));
+    fs.writeFileSync(lock, String(process.pid));
+    try {
+      expect(() => generate(options({ lockWaitMs: 300 }))).toThrow(new RegExp(`another gen-protos run \\(pid ${process.pid}\\) has held .* for more than 300 ms`));
+      expect(fs.existsSync(path.join(tmp, 'gen'))).toBe(false);
+    } finally {
+      fs.rmSync(lock, { force: true });
+    }
+  });
 
   it('refuses unknown flags on the command line', () => {
     let failure: { status: number; stderr: string } | undefined;

@@ -79,6 +79,8 @@ const VALIDATE_PATCH = {
 };
 
 const PLUGIN_OPTIONS = ['target=ts', 'import_extension=none'];
+/** How long a run waits for another run generating into the same folder. */
+const LOCK_WAIT_MS = 300_000;
 const STAMP_FILE = '.gen-stamp';
 const INDEX_FILE = 'files.ts';
 
@@ -90,6 +92,7 @@ function defaultOptions() {
     outDir: path.join(REPO_ROOT, 'api/gen'),
     envoyTargets: ENVOY_TARGETS,
     force: false,
+    lockWaitMs: LOCK_WAIT_MS,
   };
 }
 
@@ -243,6 +246,53 @@ function indexSource(genDir, files) {
   ].join('\n');
 }
 
+function processAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
+
+/** The lock file of an output folder (in the temp dir, so a crash never leaves a file in the repo). */
+function lockPath(outDir) {
+  const id = crypto.createHash('sha256').update(path.resolve(outDir)).digest('hex').slice(0, 16);
+  return path.join(os.tmpdir(), `skein-gen-protos-${id}.lock`);
+}
+
+/**
+ * Runs fn while holding the output folder's lock, so that two runs (say build and typecheck
+ * started together) never write the same tree at once. A lock left by a dead process is taken over.
+ */
+function withLock(outDir, waitMs, fn) {
+  const lock = lockPath(outDir);
+  const deadline = Date.now() + waitMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+    }
+    const holder = Number.parseInt(fs.readFileSync(lock, 'utf8'), 10);
+    if (Number.isInteger(holder) && holder > 0 && !processAlive(holder)) {
+      fs.rmSync(lock, { force: true });
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      throw new Error(`another gen-protos run (pid ${Number.isNaN(holder) ? '?' : holder}) has held ${lock} for more than ${waitMs} ms; remove the file if that process is gone`);
+    }
+    Atomics.wait(pause, 0, 0, 100);
+  }
+  try {
+    return fn();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
 /** Replaces outDir with the freshly generated tree; the stamp is written last. */
 function install(genDir, outDir, stamp) {
   fs.rmSync(outDir, { recursive: true, force: true });
@@ -268,9 +318,17 @@ function generate(options = {}) {
   const { sources, skein } = collectSources(opts);
   const targets = targetPaths(opts, sources, skein);
   const hash = inputsHash(opts, sources);
-  if (!opts.force && upToDate(opts.outDir, hash)) {
-    return { generated: false, hash, files: readStamp(opts.outDir).files, ms: Date.now() - started };
-  }
+  const skip = () => !opts.force && upToDate(opts.outDir, hash);
+  const unchanged = () => ({ generated: false, hash, files: readStamp(opts.outDir).files, ms: Date.now() - started });
+  if (skip()) return unchanged();
+  return withLock(opts.outDir, opts.lockWaitMs, () => {
+    // Another run may have generated the same inputs while this one waited.
+    if (skip()) return unchanged();
+    return generateInto(opts, sources, skein, targets, hash, started);
+  });
+}
+
+function generateInto(opts, sources, skein, targets, hash, started) {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skein-gen-protos-'));
   try {
     writeTree(workDir, sources);
@@ -324,4 +382,4 @@ if (require.main === module) {
   }
 }
 
-module.exports = { generate, staleness, applyValidatePatch, ENVOY_TARGETS };
+module.exports = { generate, staleness, applyValidatePatch, lockPath, ENVOY_TARGETS };
