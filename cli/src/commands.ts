@@ -2,10 +2,12 @@ import { type Command } from '../../api/src/command';
 import { versionCommand } from './version';
 import { webhookCommands } from '../../webhook/src/cli';
 import { operatorCommands } from '../../operator/src/cli';
+import { proxyCommands } from '../../proxy/src/cli';
 
 /** Every `skein` subcommand; each component contributes its own from `<component>/src/cli.ts`. */
 export const commands: readonly Command[] = [
   versionCommand,
   ...webhookCommands,
   ...operatorCommands,
+  ...proxyCommands,
 ];

@@ -6,39 +6,31 @@ import net from 'node:net';
 import { parseXfcc } from './core/xfcc';
 import { Proxy } from './proxy';
 import { request, startHttpEcho, startTcpEcho, type Echo, type RunningApp } from './testing/apps';
-import { createTestCa, type TestCa } from './testing/certs';
+import { createTestCa } from './testing/certs';
+import { useFixture } from './testing/fixture';
 import { TestIdentity } from './testing/identity';
 import { tcpRoundTrip } from './testing/tcp';
 import { clientId, clusterName, inboundConfig, outboundConfig, serverId, testProxyOptions, type InboundOptions, type OutboundOptions } from './testing/mesh';
 
 jest.setTimeout(30_000);
 
-let ca: TestCa;
-const cleanups: (() => Promise<void> | void)[] = [];
-
-beforeAll(() => {
-  ca = createTestCa();
-});
-afterAll(() => ca.dispose());
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const fx = useFixture();
 
 async function app(name: string): Promise<RunningApp> {
   const a = await startHttpEcho(name);
-  cleanups.push(() => a.close());
+  fx.defer(() => a.close());
   return a;
 }
 async function serverSidecar(o: InboundOptions, id = serverId): Promise<Proxy> {
-  const p = new Proxy(inboundConfig(o), new TestIdentity(ca.issue(id)), testProxyOptions);
+  const p = new Proxy(inboundConfig(o), new TestIdentity(fx.ca.issue(id)), testProxyOptions);
   await p.start();
-  cleanups.push(() => p.close());
+  fx.defer(() => p.close());
   return p;
 }
 async function clientSidecar(o: OutboundOptions, id = clientId): Promise<Proxy> {
-  const p = new Proxy(outboundConfig(o), new TestIdentity(ca.issue(id)), testProxyOptions);
+  const p = new Proxy(outboundConfig(o), new TestIdentity(fx.ca.issue(id)), testProxyOptions);
   await p.start();
-  cleanups.push(() => p.close());
+  fx.defer(() => p.close());
   return p;
 }
 const out = (p: Proxy): number => p.listenerPort('outbound_9080');
@@ -146,9 +138,9 @@ describe('inbound modes', () => {
     const server = await serverSidecar({ appPort: a.port });
     const other = createTestCa('other-root');
     try {
-      const rogue = new Proxy(outboundConfig({ upstreams: [{ subset: 'v1', ports: [inb(server)] }] }), new TestIdentity({ ...other.issue(clientId), trustBundlePem: ca.certPem }), testProxyOptions);
+      const rogue = new Proxy(outboundConfig({ upstreams: [{ subset: 'v1', ports: [inb(server)] }] }), new TestIdentity({ ...other.issue(clientId), trustBundlePem: fx.ca.certPem }), testProxyOptions);
       await rogue.start();
-      cleanups.push(() => rogue.close());
+      fx.defer(() => rogue.close());
       const res = await request(out(rogue));
       expect(res.status).toBe(503);
     } finally {
@@ -245,7 +237,7 @@ describe('authorization', () => {
 
   it('closes a TCP connection RBAC denies', async () => {
     const echo = await startTcpEcho();
-    cleanups.push(() => echo.close());
+    fx.defer(() => echo.close());
     const server = await serverSidecar({ appPort: echo.port, protocol: 'tcp', rbac: { policies: [{ name: 'only-admin', action: 'ALLOW', rules: [{ principals: ['cluster.local/ns/ops/sa/admin'] }] }] } });
     const client = await clientSidecar({ upstreams: [{ subset: 'v1', ports: [inb(server)] }], protocol: 'tcp' });
     await expect(tcpRoundTrip(out(client), 'hello')).rejects.toThrow(/closed/);
@@ -256,7 +248,7 @@ describe('authorization', () => {
 describe('opaque TCP through the mTLS pair', () => {
   it('echoes bytes both ways, with half-close', async () => {
     const echo = await startTcpEcho();
-    cleanups.push(() => echo.close());
+    fx.defer(() => echo.close());
     const server = await serverSidecar({ appPort: echo.port, protocol: 'tcp' });
     const client = await clientSidecar({ upstreams: [{ subset: 'v1', ports: [inb(server)] }], protocol: 'tcp' });
     const payload = 'x'.repeat(1 << 20);

@@ -179,13 +179,17 @@ export class HttpForwarder {
     if (f.timeoutMs > 0) timer = setTimeout(() => done('UT'), f.timeoutMs);
 
     const hasBody = requestHasBody(req, downstreamH2);
-    const onResponse = (upStatus: number, upHeaders: HeaderMap, body: NodeJS.ReadableStream): void => {
+    const onResponse = (upStatus: number, upHeaders: HeaderMap, body: NodeJS.ReadableStream, endOfStream = false): void => {
       if (finished) return;
       if (timer) clearTimeout(timer);
       status = upStatus;
       const out = endToEndHeaders(upHeaders);
       mutateHeaders(out, f.responseMutations, 'response');
       if (typeof out['grpc-status'] === 'string') grpcStatus = out['grpc-status'];
+      if (endOfStream && sendTrailersOnly(res, upStatus, out)) {
+        done(undefined);
+        return;
+      }
       try {
         res.writeHead(upStatus, out);
       } catch {
@@ -214,7 +218,7 @@ export class HttpForwarder {
           const h2headers: http2.OutgoingHttpHeaders = { ...f.headers, ':method': dreq.method, ':path': f.path, ':authority': f.authority, ':scheme': secure ? 'https' : 'http' };
           const stream = session.request(h2headers, { endStream: !hasBody });
           abortUpstream = () => stream.close(8 /* NGHTTP2_CANCEL */);
-          stream.on('response', (h) => onResponse(Number(h[':status']), h as HeaderMap, stream));
+          stream.on('response', (h, flags) => onResponse(Number(h[':status']), h as HeaderMap, stream, (flags & 1) === 1 /* END_STREAM: gRPC trailers-only */));
           stream.on('trailers', (t) => onTrailers(t as HeaderMap));
           stream.on('error', onError);
           stream.on('close', () => {
@@ -271,7 +275,7 @@ export class HttpForwarder {
     const opts: UpstreamOptions = conn.direction === 'inbound' ? { localAddress: this.deps.inboundSource() } : {};
     const release = this.deps.upstreams.track(endpointKey(d.endpoint));
     this.deps.upstreams
-      .connect(d.cluster.config, d.endpoint, ['http/1.1'], opts)
+      .connect(d.cluster.config, d.endpoint, ['http/1.1'], opts, true)
       .then((up) => {
         if (socket.destroyed) {
           up.destroy();
@@ -323,7 +327,20 @@ export class HttpForwarder {
   }
 }
 
+/** HTTP/2 downstream: one HEADERS frame with END_STREAM (gRPC "trailers-only"). False for HTTP/1.1. */
+function sendTrailersOnly(res: DownstreamResponse, status: number, headers: HeaderMap): boolean {
+  const stream = (res as unknown as { stream?: http2.ServerHttp2Stream }).stream;
+  if (!stream || res.headersSent || stream.headersSent || stream.destroyed) return false;
+  try {
+    stream.respond({ ...headers, ':status': status }, { endStream: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function sendSimple(res: DownstreamResponse, status: number, headers: HeaderMap, body: string): void {
+  if (body === '' && headers['grpc-status'] !== undefined && sendTrailersOnly(res, status, headers)) return;
   try {
     if (!res.headersSent) res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
     res.end(body);

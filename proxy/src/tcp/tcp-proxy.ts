@@ -59,7 +59,7 @@ export function proxyTcp(down: net.Socket, conn: ConnInfo, tcp: TcpProxy, deps: 
   const release = deps.upstreams.track(endpointKey(endpoint));
   const idle = tcp.idleTimeoutMs ?? 3_600_000;
   deps.upstreams
-    .connect(cluster, endpoint, undefined, inbound ? { localAddress: deps.inboundSource() } : {})
+    .connect(cluster, endpoint, undefined, inbound ? { localAddress: deps.inboundSource() } : {}, true)
     .then((up) => {
       if (down.destroyed) {
         up.destroy();

@@ -11,8 +11,8 @@ import type { WorkloadCertificate } from '../../../api/src/identity';
 export interface TestCa {
   certPem: string;
   keyPem: string;
-  /** Issues a leaf for a SPIFFE id (`spiffe://cluster.local/ns/NS/sa/SA`). */
-  issue(spiffeId: string, days?: number): WorkloadCertificate;
+  /** Issues a leaf for a SPIFFE id (`spiffe://cluster.local/ns/NS/sa/SA`), optionally with DNS SANs too. */
+  issue(spiffeId: string, days?: number, dnsNames?: string[]): WorkloadCertificate;
   dispose(): void;
 }
 
@@ -31,11 +31,11 @@ export function createTestCa(name = 'skein-test-root'): TestCa {
   return {
     certPem,
     keyPem,
-    issue(spiffeId, days = 1) {
+    issue(spiffeId, days = 1, dnsNames = []) {
       const n = ++serial;
       openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `l${n}.key`], dir);
       openssl(['req', '-new', '-key', `l${n}.key`, '-subj', '/O=skein', '-out', `l${n}.csr`], dir);
-      fs.writeFileSync(path.join(dir, `l${n}.ext`), `subjectAltName=critical,URI:${spiffeId}\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=critical,CA:FALSE\n`);
+      fs.writeFileSync(path.join(dir, `l${n}.ext`), `subjectAltName=critical,URI:${spiffeId}${dnsNames.map((d) => `,DNS:${d}`).join('')}\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=critical,CA:FALSE\n`);
       openssl(['x509', '-req', '-in', `l${n}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', String(1000 + n), '-days', String(days), '-extfile', `l${n}.ext`, '-out', `l${n}.pem`], dir);
       const now = new Date();
       return {

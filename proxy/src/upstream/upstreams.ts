@@ -28,6 +28,7 @@ export class Upstreams {
   private readonly agents = new Map<string, http.Agent>();
   /** ALPN result per endpoint for `auto` clusters over TLS. */
   private readonly negotiated = new Map<string, Protocol>();
+  private readonly probes = new Map<string, Promise<Protocol>>();
   private readonly active = new Map<string, number>();
   private readonly connections = new Map<string, number>();
 
@@ -62,13 +63,22 @@ export class Upstreams {
     const known = this.negotiated.get(key);
     if (known) return known;
     if (this.sessions.has(key) || this.pendingSessions.has(key)) return 'h2';
-    // Learn it from ALPN on a first connection; keep it as the h2 session when h2 was chosen.
-    const socket = await this.connect(cluster, ep, ['h2', 'http/1.1'], opts);
-    const proto: Protocol = (socket as tls.TLSSocket).alpnProtocol === 'h2' ? 'h2' : 'http1';
-    this.negotiated.set(key, proto);
-    if (proto === 'h2') this.adoptSession(key, cluster, socket);
-    else socket.destroy();
-    return proto;
+    // Learn it from ALPN on a first connection (one probe, shared by concurrent requests); keep
+    // that connection as the h2 session when h2 was chosen.
+    let probe = this.probes.get(key);
+    if (!probe) {
+      probe = this.connect(cluster, ep, ['h2', 'http/1.1'], opts).then((socket) => {
+        const proto: Protocol = (socket as tls.TLSSocket).alpnProtocol === 'h2' ? 'h2' : 'http1';
+        this.negotiated.set(key, proto);
+        if (proto === 'h2') this.adoptSession(key, cluster, socket);
+        else socket.destroy();
+        return proto;
+      });
+      this.probes.set(key, probe);
+      const clear = (): boolean => this.probes.delete(key);
+      probe.then(clear, clear);
+    }
+    return probe;
   }
 
   /** The pooled HTTP/2 session for an endpoint, connecting if needed. */
@@ -88,6 +98,7 @@ export class Upstreams {
   }
 
   private adoptSession(key: string, cluster: Cluster, socket: net.Socket): http2.ClientHttp2Session {
+    if (socket.destroyed) throw Object.assign(new Error('upstream closed the connection during setup'), { code: 'ECONNRESET' });
     const secure = cluster.transport?.kind === 'mtls';
     const session = http2.connect(`${secure ? 'https' : 'http'}://${key.split('|')[0]}`, {
       createConnection: () => socket,
@@ -103,6 +114,10 @@ export class Upstreams {
       }
     });
     session.on('error', () => session.destroy());
+    // TLS 1.3: a server that rejects our certificate does so after our handshake completed; the
+    // session must notice the socket closing even before it has read anything.
+    socket.once('close', () => session.destroy());
+    socket.once('end', () => session.destroy());
     session.on('goaway', () => this.sessions.get(key) === session && this.sessions.delete(key));
     session.on('close', () => {
       if (this.sessions.get(key) === session) this.sessions.delete(key);
@@ -138,8 +153,13 @@ export class Upstreams {
     } as https.RequestOptions & { module: typeof https };
   }
 
-  /** A connected (and, for mTLS, verified) socket to the endpoint, within the connect timeout. */
-  connect(cluster: Cluster, ep: LbEndpoint, alpn: string[] | undefined, opts: UpstreamOptions): Promise<net.Socket> {
+  /**
+   * A connected (and, for mTLS, verified) socket to the endpoint, within the connect timeout.
+   * `halfOpen`: keep writing after the peer's FIN (tunnels pass half-close through); never for
+   * HTTP/2 sessions, which must see the peer's close at once (TLS 1.3 rejects a client certificate
+   * only after the client's handshake is done, by closing).
+   */
+  connect(cluster: Cluster, ep: LbEndpoint, alpn: string[] | undefined, opts: UpstreamOptions, halfOpen = false): Promise<net.Socket> {
     const t = cluster.transport;
     const timeoutMs = cluster.connectTimeoutMs ?? 10_000;
     return new Promise((resolve, reject) => {
@@ -166,7 +186,7 @@ export class Upstreams {
           return;
         }
         const options: tls.ConnectionOptions & { localAddress?: string; allowHalfOpen: boolean } = {
-          allowHalfOpen: true,
+          allowHalfOpen: halfOpen,
           host: ep.address,
           port: ep.port,
           localAddress: opts.localAddress,
@@ -179,7 +199,7 @@ export class Upstreams {
         };
         socket = tls.connect(options, ready);
       } else {
-        socket = net.connect({ host: ep.address, port: ep.port, localAddress: opts.localAddress, allowHalfOpen: true }, ready);
+        socket = net.connect({ host: ep.address, port: ep.port, localAddress: opts.localAddress, allowHalfOpen: halfOpen }, ready);
       }
       socket.once('error', onError);
     });
