@@ -3,6 +3,7 @@ import { versionCommand } from './version';
 import { webhookCommands } from '../../webhook/src/cli';
 import { operatorCommands } from '../../operator/src/cli';
 import { proxyCommands } from '../../proxy/src/cli';
+import { xdsCommands } from '../../proxy/src/xds/cli';
 
 /** Every `skein` subcommand; each component contributes its own from `<component>/src/cli.ts`. */
 export const commands: readonly Command[] = [
@@ -10,4 +11,5 @@ export const commands: readonly Command[] = [
   ...webhookCommands,
   ...operatorCommands,
   ...proxyCommands,
+  ...xdsCommands,
 ];
