@@ -18,7 +18,7 @@ import { TypeUrls } from '../../../api/src/xds/type-urls';
 import type { ProxyConfig } from '../config/model';
 import { createTestCa, type TestCa } from '../testing/certs';
 import { XdsClient } from './client';
-import { REVIEWS, ROUTE_9080, edsCluster, loadAssignment, outboundListener, passthroughCluster, routeConfig } from './testing/resources';
+import { REVIEWS, ROUTE_9080, edsCluster, loadAssignment, outboundListener, passthroughCluster, routeConfig, tcpFilter } from './testing/resources';
 
 const STEP_MS = 5000;
 const SERVER_ID = 'spiffe://cluster.local/ns/skein-system/sa/skein-controlplane';
@@ -276,6 +276,44 @@ describe('XdsClient over ADS (loopback, mTLS)', () => {
       expect(applied).toHaveLength(1);
     } finally {
       await picky.close();
+    }
+  });
+
+  it('a stream that dies while a snapshot is being applied: the new stream learns the versions and subscriptions accepted meanwhile', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered: () => void = () => undefined;
+    const applying = new Promise<void>((resolve) => (entered = resolve));
+    let gated = false;
+    const slow = new XdsClient({
+      address: `127.0.0.1:${ads.port}`, node: NODE, identity: staticIdentity(ca.issue('spiffe://cluster.local/ns/default/sa/productpage')),
+      serverSpiffeIds: [SERVER_ID], serverName: 'skein-controlplane.skein-system.svc', backoff: { baseMs: 10, maxMs: 20 },
+      onConfig: async () => {
+        if (!gated) return;
+        entered();
+        await gate;
+      },
+    });
+    try {
+      const s = ads.streams.length;
+      slow.start();
+      await ads.request(s, TypeUrls.listener);
+      ads.push(s, TypeUrls.cluster, 'c1', ClusterSchema, [passthroughCluster()]);
+      ads.push(s, TypeUrls.listener, 'l1', ListenerSchema, [outboundListener([tcpFilter('PassthroughCluster')])]);
+      await ads.until('first snapshot', () => slow.config);
+      // A listener change whose apply is held until the stream has been replaced.
+      gated = true;
+      ads.push(s, TypeUrls.listener, 'l2', ListenerSchema, [outboundListener([tcpFilter('PassthroughCluster')], (l) => { l.filterChains[0]!.name = 'renamed'; })]);
+      await applying;
+      ads.streams[s]!.emit('error', { code: grpc.status.UNAVAILABLE, details: 'gone mid-apply' });
+      const reopened = await ads.request(s + 1, TypeUrls.listener);
+      expect(reopened.versionInfo).toBe('l1'); // l2 not committed yet
+      release();
+      const caughtUp = await ads.request(s + 1, TypeUrls.listener, 1);
+      expect([caughtUp.versionInfo, caughtUp.responseNonce, caughtUp.errorDetail]).toEqual(['l2', '', undefined]);
+    } finally {
+      release();
+      await slow.close();
     }
   });
 });

@@ -239,8 +239,14 @@ export class XdsClient extends EventEmitter<XdsClientEvents> {
     // The first request of an accepted response is its ACK; the rest are subscription changes.
     const ack = requests[0];
     if (fromResponse && step.kind === 'accept' && ack && !ack.errorDetail) this.emit('ack', ack.typeUrl, ack.versionInfo);
-    // Requests belong to the stream the response came on; after a reconnect streamStart() re-sent the state.
-    if (call && call === this.call) for (const r of requests) call.write(r);
+    const current = this.call;
+    if (current && call === current) for (const r of requests) current.write(r);
+    else if (current && call) {
+      // The stream the response came on died while the snapshot was being applied, and the new
+      // stream opened with the versions and names from before it. Tell the new stream what changed
+      // (without the old stream's nonces; a NACK means nothing to it).
+      for (const r of requests) if (!r.errorDetail) current.write({ ...r, responseNonce: '' });
+    }
     this.armFetchTimer();
   }
 
