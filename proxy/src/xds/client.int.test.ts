@@ -316,4 +316,29 @@ describe('XdsClient over ADS (loopback, mTLS)', () => {
       await slow.close();
     }
   });
+
+  it('after the initial fetch timeout an EDS cluster the server never answers goes live without endpoints', async () => {
+    const configs2: ProxyConfig[] = [];
+    const waiting = new XdsClient({
+      address: `127.0.0.1:${ads.port}`, node: NODE, identity: staticIdentity(ca.issue('spiffe://cluster.local/ns/default/sa/productpage')),
+      serverSpiffeIds: [SERVER_ID], serverName: 'skein-controlplane.skein-system.svc', initialFetchTimeoutMs: 200,
+      onConfig: (c) => {
+        configs2.push(c);
+      },
+    });
+    try {
+      const s = ads.streams.length;
+      waiting.start();
+      await ads.request(s, TypeUrls.listener);
+      ads.push(s, TypeUrls.cluster, 'c1', ClusterSchema, [edsCluster(), passthroughCluster()]);
+      ads.push(s, TypeUrls.listener, 'l1', ListenerSchema, [outboundListener([tcpFilter(REVIEWS)])]);
+      await ads.request(s, TypeUrls.clusterLoadAssignment);
+      expect(waiting.status().waitingFor).toMatch(/ClusterLoadAssignment outbound\|9080/);
+      const applied = await ads.until('snapshot after the timeout', () => configs2[0]);
+      expect(applied.endpoints).toEqual([{ clusterName: REVIEWS, endpoints: [] }]);
+      expect(applied.listeners.map((l) => l.name)).toEqual(['virtualOutbound']);
+    } finally {
+      await waiting.close();
+    }
+  });
 });
