@@ -83,7 +83,7 @@ reloading on change.
                             and tests; never exposed beyond loopback)
   --monitor-host HOST       (default 127.0.0.1)
   --monitor-port PORT       /metrics /healthz /readyz /debug/syncz /debug/configz (default ${ControlPlanePorts.monitoring})
-  --trust-domain TD         SPIFFE trust domain (default ${DefaultTrustDomain})
+  --trust-domain TD         SPIFFE trust domain (default: the CA's, else ${DefaultTrustDomain})
   --cluster-domain DOMAIN   DNS suffix of services (default cluster.local)
   --poll-interval MS        rescan interval of the config dir (default 2000)`;
 
@@ -107,9 +107,14 @@ export const controlplaneCommand: Command = {
     const poll = values['poll-interval'] === undefined ? undefined : Number(values['poll-interval']);
     if (poll !== undefined && !(Number.isInteger(poll) && poll >= 100)) throw new UsageError('--poll-interval must be an integer >= 100 (ms)');
     const ca = values['ca-dir'] ? await loadCaDir(values['ca-dir']) : undefined;
+    // The mesh's trust domain is the CA's: SANs the proxies expect must be what the CA signs.
+    const caDomain = ca?.authority.trustDomain;
+    if (caDomain && values['trust-domain'] && values['trust-domain'] !== caDomain) {
+      throw new UsageError(`--trust-domain ${values['trust-domain']} differs from the CA's trust domain ${caDomain}`);
+    }
     const log = (line: string) => io.stderr.write(`${new Date().toISOString()} ${line}\n`);
     const running = await runControlPlane({
-      configDir, ca, log, settings: settings(values),
+      configDir, ca, log, settings: settings({ ...values, 'trust-domain': values['trust-domain'] ?? caDomain }),
       xdsHost: values['xds-host'] ?? '0.0.0.0', xdsPort: port(values['xds-port'], '--xds-port', ControlPlanePorts.xds),
       plaintextXdsPort: plaintext,
       monitorHost: values['monitor-host'] ?? '127.0.0.1', monitorPort: port(values['monitor-port'], '--monitor-port', ControlPlanePorts.monitoring),

@@ -1,27 +1,28 @@
 /** AuthorizationPolicy (security.skein.dev/v1alpha1): who may call a workload, and how. */
-import { type Infer, array, enumOf, object, required, string, unsupported } from './schema/dsl';
+import { type Check, type Infer, type StringFormat, array, doc, enumOf, object, required, rule, string, titled, unsupported } from './schema/dsl';
 import { WorkloadSelector } from './common';
 import { authzPath, httpMethod, ipBlock, portString, principal, wildcardValue } from './formats';
 
-const values = (format: Parameters<typeof string>[0]) => array(string(format));
+/** A list of strings in `format`, ORed when matching. */
+const values = (format: StringFormat, description?: string) => array(string({ format }), { description });
 
-/** A check for Source and Operation: Istio refuses an empty one (it would match everything by accident). */
-function notEmpty(what: string) {
-  return (value: Record<string, unknown>, report: (path: [], message: string) => void): void => {
+/** For Source and Operation: Istio refuses an empty one (it would match everything by accident). */
+function notEmpty(what: string): Check<Record<string, unknown>> {
+  return rule(`a ${what} sets at least one non-empty field`, (value, report) => {
     const set = Object.values(value).some((v) => Array.isArray(v) && v.length > 0);
     if (!set) report([], `${what} must set at least one field`);
-  };
+  });
 }
 
 const noJwt = 'Skein does not authenticate end users (no RequestAuthentication)';
-export const Source = object(
+export const Source = titled('Source', object(
   {
-    principals: values({ format: principal, description: 'Peer identities: <trust-domain>/ns/<ns>/sa/<sa>, with prefix*/ *suffix.' }),
-    notPrincipals: values({ format: principal }),
-    namespaces: values({ format: wildcardValue, description: 'Namespaces of the peer identity.' }),
-    notNamespaces: values({ format: wildcardValue }),
-    ipBlocks: values({ format: ipBlock, description: 'Source IP of the connection (IP or CIDR).' }),
-    notIpBlocks: values({ format: ipBlock }),
+    principals: values(principal, 'Peer identities <trust-domain>/ns/<ns>/sa/<sa> (exact, prefix* or *suffix); need mTLS.'),
+    notPrincipals: values(principal),
+    namespaces: values(wildcardValue, 'Namespaces of the peer identity.'),
+    notNamespaces: values(wildcardValue),
+    ipBlocks: values(ipBlock, 'Source IP of the connection (IP or CIDR).'),
+    notIpBlocks: values(ipBlock),
     requestPrincipals: unsupported('array', noJwt),
     notRequestPrincipals: unsupported('array', noJwt),
     remoteIpBlocks: unsupported('array', 'Skein has no gateways that forward the client address; use ipBlocks'),
@@ -30,30 +31,30 @@ export const Source = object(
     notServiceAccounts: unsupported('array', 'use notPrincipals'),
   },
   { checks: [notEmpty('source')] },
-);
+));
 
-export const Operation = object(
+export const Operation = titled('Operation', object(
   {
-    hosts: values({ format: wildcardValue, description: 'Host header values (HTTP only).' }),
-    notHosts: values({ format: wildcardValue }),
-    ports: values({ format: portString, description: 'Destination ports, as strings ("8080").' }),
-    notPorts: values({ format: portString }),
-    methods: values({ format: httpMethod, description: 'HTTP methods (HTTP only).' }),
-    notMethods: values({ format: httpMethod }),
-    paths: values({ format: authzPath, description: 'Request paths, exact, prefix* or *suffix (HTTP only).' }),
-    notPaths: values({ format: authzPath }),
+    hosts: values(wildcardValue, 'Host header values (HTTP only).'),
+    notHosts: values(wildcardValue),
+    ports: values(portString, 'Destination ports, as strings ("8080").'),
+    notPorts: values(portString),
+    methods: values(httpMethod, 'HTTP methods (HTTP only).'),
+    notMethods: values(httpMethod),
+    paths: values(authzPath, 'Request paths, exact, prefix* or *suffix (HTTP only).'),
+    notPaths: values(authzPath),
   },
   { checks: [notEmpty('operation')] },
-);
+));
 
-export const Rule = object({
-  from: array(object({ source: required(Source) }), { minItems: 1, description: 'Any source matches (OR); absent means any source.' }),
-  to: array(object({ operation: required(Operation) }), { minItems: 1, description: 'Any operation matches (OR); absent means any operation.' }),
+export const Rule = titled('Rule', object({
+  from: array(object({ source: required(doc(Source, 'Who is calling.')) }), { minItems: 1, description: 'Any source matches (OR); absent means any source.' }),
+  to: array(object({ operation: required(doc(Operation, 'What is called.')) }), { minItems: 1, description: 'Any operation matches (OR); absent means any operation.' }),
   when: unsupported('array', 'conditions'),
-});
+}));
 
 export const AuthorizationPolicySpec = object({
-  selector: WorkloadSelector,
+  selector: doc(WorkloadSelector, 'Workloads this policy applies to; absent: the whole namespace (or mesh, in skein-system).'),
   action: enumOf(['ALLOW', 'DENY'], {
     rejected: { AUDIT: 'there is no audit sink', CUSTOM: 'there is no external authorization' },
     description: 'ALLOW (default) or DENY. DENY policies are evaluated first.',

@@ -1,9 +1,9 @@
 /** DestinationRule (networking.skein.dev/v1alpha1): what happens to traffic after routing. */
-import { type Infer, array, bool, enumOf, int, object, required, string, unsupported } from './schema/dsl';
+import { type Check, type Infer, Uint32Max, array, doc, bool, enumOf, int, object, required, string, unsupported, rule, titled } from './schema/dsl';
 import { ExportTo, Labels, PortSelector, noDuplicates } from './common';
-import { dnsLabel, duration, headerName, hostOrWildcard, nonEmpty } from './formats';
+import { dnsLabel, duration, headerToken, hostOrWildcard, nonEmpty } from './formats';
 
-export const LoadBalancerSettings = object(
+export const LoadBalancerSettings = titled('LoadBalancerSettings', object(
   {
     simple: enumOf(['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM', 'LEAST_CONN', 'UNSPECIFIED'], {
       rejected: { PASSTHROUGH: 'Skein always balances over the endpoints it knows' },
@@ -11,13 +11,13 @@ export const LoadBalancerSettings = object(
     }),
     consistentHash: object(
       {
-        httpHeaderName: string({ format: headerName }),
+        httpHeaderName: string({ format: headerToken, description: 'Hash on this request header.' }),
         httpCookie: object({
-          name: required(string({ format: nonEmpty })),
-          path: string(),
-          ttl: string({ format: duration({ min: 0 }), description: 'Cookie lifetime; Envoy generates the cookie when absent.' }),
+          name: required(string({ format: nonEmpty, description: 'Cookie name.' })),
+          path: string({ description: 'Cookie path.' }),
+          ttl: required(string({ format: duration({ min: 0 }), description: 'Lifetime of the cookie Envoy sets when the request has none; 0s: a session cookie.' })),
         }),
-        useSourceIp: bool(),
+        useSourceIp: bool({ description: 'Hash on the source IP address.' }),
         httpQueryParameterName: unsupported('string'),
         ringHash: unsupported('object', 'Skein picks the hashing algorithm'),
         maglev: unsupported('object', 'Skein picks the hashing algorithm'),
@@ -26,9 +26,9 @@ export const LoadBalancerSettings = object(
       {
         exactlyOneOf: [['httpHeaderName', 'httpCookie', 'useSourceIp']],
         checks: [
-          (hash, report) => {
+          rule('useSourceIp, when set, is true', (hash, report) => {
             if (hash.useSourceIp === false) report('useSourceIp', 'must be true when set (it selects hashing on the source IP)');
-          },
+          }),
         ],
       },
     ),
@@ -36,48 +36,58 @@ export const LoadBalancerSettings = object(
     warmupDurationSecs: unsupported('string'),
   },
   { exactlyOneOf: [['simple', 'consistentHash']] },
-);
+));
+
+/** Istio refuses an empty policy block: it says nothing and usually means a mis-indented YAML. */
+function notEmpty(what: string): Check<Record<string, unknown>> {
+  return rule(`${what} sets at least one field`, (value, report) => {
+    if (Object.keys(value).length === 0) report([], `${what} must set at least one field`);
+  });
+}
 
 const count = (description: string) => int({ description: `${description} 0 means the default (unlimited).` });
 
-export const ConnectionPoolSettings = object({
-  tcp: object({
-    maxConnections: count('Maximum connections to a destination host.'),
-    connectTimeout: string({ format: duration() }),
-    tcpKeepalive: object({
-      probes: int({ max: 2_147_483_647 }),
-      time: string({ format: duration({ min: 1000, wholeSeconds: true }) }),
-      interval: string({ format: duration({ min: 1000, wholeSeconds: true }) }),
+export const ConnectionPoolSettings = titled('ConnectionPoolSettings', object(
+  {
+    tcp: object({
+      maxConnections: count('Maximum connections to a destination host.'),
+      connectTimeout: string({ format: duration(), description: 'TCP connect timeout.' }),
+      tcpKeepalive: object({
+        probes: int({ description: 'Unanswered probes before the connection is dropped.' }),
+        time: string({ format: duration({ min: 1000, wholeSeconds: true }), description: 'Idle time before probes start (whole seconds).' }),
+        interval: string({ format: duration({ min: 1000, wholeSeconds: true }), description: 'Time between probes (whole seconds).' }),
+      }),
+      maxConnectionDuration: unsupported('string'),
+      idleTimeout: unsupported('string', 'use http.idleTimeout'),
     }),
-    maxConnectionDuration: unsupported('string'),
-    idleTimeout: unsupported('string', 'use http.idleTimeout'),
-  }),
-  http: object({
-    http1MaxPendingRequests: count('Maximum requests waiting for a connection.'),
-    http2MaxRequests: count('Maximum active requests to a destination.'),
-    maxRequestsPerConnection: count('Requests per connection before it is closed; 1 disables keep-alive.'),
-    maxRetries: count('Maximum concurrent retries to a destination.'),
-    idleTimeout: string({ format: duration() }),
-    h2UpgradePolicy: enumOf(['DEFAULT', 'DO_NOT_UPGRADE', 'UPGRADE']),
-    useClientProtocol: unsupported('boolean'),
-    maxConcurrentStreams: unsupported('integer'),
-  }),
-});
+    http: object({
+      http1MaxPendingRequests: count('Maximum requests waiting for a connection.'),
+      http2MaxRequests: count('Maximum active requests to a destination.'),
+      maxRequestsPerConnection: count('Requests per connection before it is closed; 1 disables keep-alive.'),
+      maxRetries: count('Maximum concurrent retries to a destination.'),
+      idleTimeout: string({ format: duration(), description: 'Close upstream connections idle this long.' }),
+      h2UpgradePolicy: enumOf(['DEFAULT', 'DO_NOT_UPGRADE', 'UPGRADE'], { description: 'Whether HTTP/1.1 requests are sent upstream as HTTP/2.' }),
+      useClientProtocol: unsupported('boolean'),
+      maxConcurrentStreams: unsupported('integer'),
+    }),
+  },
+  { checks: [notEmpty('a connection pool')] },
+));
 
-export const OutlierDetection = object({
-  consecutive5xxErrors: int({ max: 4_294_967_295 }),
-  consecutiveGatewayErrors: int({ max: 4_294_967_295 }),
-  interval: string({ format: duration() }),
-  baseEjectionTime: string({ format: duration() }),
-  maxEjectionPercent: int({ min: 0, max: 100 }),
-  minHealthPercent: int({ min: 0, max: 100 }),
+export const OutlierDetection = titled('OutlierDetection', object({
+  consecutive5xxErrors: int({ max: Uint32Max, description: '5xx responses (or connection failures) in a row that eject an endpoint; 0 disables.' }),
+  consecutiveGatewayErrors: int({ max: Uint32Max, description: '502/503/504 (or connection failures) in a row that eject an endpoint; 0 disables.' }),
+  interval: string({ format: duration(), description: 'Time between ejection sweeps.' }),
+  baseEjectionTime: string({ format: duration(), description: 'Ejection time; multiplied by the number of times the endpoint was ejected.' }),
+  maxEjectionPercent: int({ min: 0, max: 100, description: 'At most this share of endpoints is ejected.' }),
+  minHealthPercent: int({ min: 0, max: 100, description: 'Outlier detection pauses below this share of healthy endpoints.' }),
   consecutiveErrors: unsupported('integer', 'deprecated by Istio; use consecutive5xxErrors'),
   consecutiveLocalOriginFailures: unsupported('integer'),
   splitExternalLocalOriginErrors: unsupported('boolean'),
-});
+}));
 
 const tlsSettingsNotSupported = 'Skein originates only mesh mTLS (ISTIO_MUTUAL) with its own certificates';
-export const ClientTlsSettings = object({
+export const ClientTlsSettings = titled('ClientTLSSettings', object({
   mode: required(
     enumOf(['DISABLE', 'ISTIO_MUTUAL'], {
       rejected: { SIMPLE: tlsSettingsNotSupported, MUTUAL: tlsSettingsNotSupported },
@@ -92,38 +102,44 @@ export const ClientTlsSettings = object({
   subjectAltNames: unsupported('array', tlsSettingsNotSupported),
   sni: unsupported('string', tlsSettingsNotSupported),
   insecureSkipVerify: unsupported('boolean', tlsSettingsNotSupported),
-});
+}));
 
 const policyFields = {
-  loadBalancer: LoadBalancerSettings,
-  connectionPool: ConnectionPoolSettings,
-  outlierDetection: OutlierDetection,
-  tls: ClientTlsSettings,
+  loadBalancer: doc(LoadBalancerSettings, 'How endpoints are picked.'),
+  connectionPool: doc(ConnectionPoolSettings, 'Connection and request limits (circuit breaking).'),
+  outlierDetection: doc(OutlierDetection, 'Ejects endpoints that keep failing.'),
+  tls: doc(ClientTlsSettings, 'Mesh mTLS towards the destination.'),
 };
 
-export const PortTrafficPolicy = object({ port: required(PortSelector), ...policyFields });
+export const PortTrafficPolicy = titled('PortTrafficPolicy', object({ port: required(doc(PortSelector, 'The destination port this policy applies to.')), ...policyFields }));
 
-export const TrafficPolicy = object({
-  ...policyFields,
-  portLevelSettings: array(PortTrafficPolicy, {
-    checks: [noDuplicates((p: { port: { number: number } }) => p.port.number, 'port')],
-    description: 'Overrides per destination port; a port-level setting replaces the whole matching top-level setting.',
-  }),
-  tunnel: unsupported('object'),
-  proxyProtocol: unsupported('object'),
-  retryBudget: unsupported('object'),
-});
+export const TrafficPolicy = titled(
+  'TrafficPolicy',
+  object(
+    {
+      ...policyFields,
+      portLevelSettings: array(PortTrafficPolicy, {
+        checks: [noDuplicates((p: { port: { number: number } }) => p.port.number, 'port')],
+        description: 'Overrides per destination port; a port-level setting replaces the whole matching top-level setting.',
+      }),
+      tunnel: unsupported('object'),
+      proxyProtocol: unsupported('object'),
+      retryBudget: unsupported('object'),
+    },
+    { checks: [notEmpty('a traffic policy')] },
+  ),
+);
 
-export const Subset = object({
+export const Subset = titled('Subset', object({
   name: required(string({ format: dnsLabel })),
-  labels: Labels,
-  trafficPolicy: TrafficPolicy,
-});
+  labels: doc(Labels, 'Endpoints with all these labels belong to the subset.'),
+  trafficPolicy: doc(TrafficPolicy, 'Overrides the rule-level policy for this subset.'),
+}));
 
 export const DestinationRuleSpec = object({
   host: required(string({ format: hostOrWildcard, description: 'Service host; short names resolve in the namespace of the rule.' })),
-  trafficPolicy: TrafficPolicy,
-  subsets: array(Subset, { checks: [noDuplicates((s: { name: string }) => s.name, 'subset name')] }),
+  trafficPolicy: doc(TrafficPolicy, 'Policy for all traffic to the host; subsets and ports may override it.'),
+  subsets: array(Subset, { description: 'Named groups of endpoints (by labels) that routes can target.', checks: [noDuplicates((s: { name: string }) => s.name, 'subset name')] }),
   exportTo: ExportTo,
   workloadSelector: unsupported('object'),
 });
@@ -135,3 +151,4 @@ export type LoadBalancerSettings = Infer<typeof LoadBalancerSettings>;
 export type ConnectionPoolSettings = Infer<typeof ConnectionPoolSettings>;
 export type OutlierDetection = Infer<typeof OutlierDetection>;
 export type Subset = Infer<typeof Subset>;
+export type ClientTlsSettings = Infer<typeof ClientTlsSettings>;

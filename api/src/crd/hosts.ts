@@ -3,10 +3,9 @@
  * to the namespace of the resource that wrote it (`reviews` in `prod` →
  * `reviews.prod.svc.cluster.local`); a name with a dot is taken as written.
  */
-import { DefaultTrustDomain } from '../names';
 
 /** The default cluster DNS domain (Kubernetes' `cluster.local`). */
-export const DefaultClusterDomain = DefaultTrustDomain;
+export const DefaultClusterDomain = 'cluster.local';
 
 export function resolveHost(host: string, namespace: string, clusterDomain: string = DefaultClusterDomain): string {
   if (host.includes('.')) return host;

@@ -19,6 +19,7 @@ export {
   NetworkingApiVersion,
   SecurityApiVersion,
   SkeinKinds,
+  isSkeinApiVersion,
   kindsByApiVersion,
   validateResource,
 } from './resources';
@@ -26,16 +27,25 @@ export { type CrdSchema, crdManifests, crdOpenApiSchemas } from './manifests';
 export { type Condition, type ObjectMeta, type ResourceStatus } from './metadata';
 export { AcceptedCondition, AcceptedReasons, acceptedStatus, formatFieldError, formatFieldErrors } from './status';
 export { DefaultClusterDomain, hostMatches, resolveHost } from './hosts';
-export { type Destination } from './common';
+export { type Destination, type HeaderMatch, type Percent, type QueryParamMatch, type StringMatch, type WorkloadSelector } from './common';
 export {
+  type Headers,
+  type HttpFaultInjection,
   type HttpMatchRequest,
+  type HttpRedirect,
+  type HttpRetry,
+  type HttpRewrite,
   type HttpRoute,
+  type HttpRouteDestination,
+  type L4MatchAttributes,
+  type RouteDestination,
   type TcpRoute,
   type VirtualServiceSpec,
   GrpcStatusNames,
   RetryOnConditions,
 } from './virtual-service';
 export {
+  type ClientTlsSettings,
   type ConnectionPoolSettings,
   type DestinationRuleSpec,
   type LoadBalancerSettings,
@@ -44,10 +54,12 @@ export {
   type Subset,
   type TrafficPolicy,
 } from './destination-rule';
-export { type MtlsMode, type PeerAuthenticationSpec } from './peer-authentication';
+export { type MtlsMode, type MutualTls, type PeerAuthenticationSpec } from './peer-authentication';
 export {
   type AuthorizationOperation,
   type AuthorizationPolicySpec,
   type AuthorizationRule,
   type AuthorizationSource,
 } from './authorization-policy';
+export { type LocalRateLimit, RateLimitAnnotation, parseRateLimit } from './rate-limit';
+export { type YamlDocument, parseYamlDocuments } from './yaml';

@@ -102,6 +102,23 @@ describe('Istio documentation samples, apiVersion changed to Skein', () => {
     expect((accepted(samples.allowAll) as AuthorizationPolicy).spec.rules).toEqual([{}]);
   });
 
+  it('types SkeinResource as a union narrowed by kind', () => {
+    const hostsOf = (r: SkeinResource): string[] => {
+      switch (r.kind) {
+        case 'VirtualService':
+          return r.spec.hosts;
+        case 'DestinationRule':
+          return [r.spec.host];
+        case 'PeerAuthentication':
+        case 'AuthorizationPolicy':
+          return Object.values(r.spec.selector?.matchLabels ?? {});
+      }
+    };
+    expect(hostsOf(accepted(samples.reviewsFiftyFifty))).toEqual(['reviews']);
+    expect(hostsOf(accepted(samples.httpbinCircuitBreaker))).toEqual(['httpbin']);
+    expect(hostsOf(accepted(samples.financePortLevel))).toEqual(['finance']);
+  });
+
   it('returns a clean copy: Kubernetes-owned metadata left out, nulls pruned', () => {
     const raw = fromIstio(samples.reviewsAllV1) as { metadata: Record<string, unknown>; spec: Record<string, unknown> };
     raw.metadata.managedFields = [{ manager: 'kubectl' }];

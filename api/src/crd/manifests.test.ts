@@ -2,6 +2,7 @@
  * The CRD schemas: structural (as Kubernetes requires), and in agreement with the validator — the
  * API server never refuses what the validator accepts, and refuses every structural mistake.
  */
+import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition';
 import { crdManifests, crdOpenApiSchemas, type SkeinKind, SkeinKinds, validateResource } from './index';
 import { fromIstio, istioSamples } from './testdata/istio-samples';
 import { type Row, authorizationPolicy, destinationRule, peerAuthentication, virtualService } from './testdata/rejections';
@@ -43,6 +44,10 @@ describe('crdOpenApiSchemas', () => {
 });
 
 describe('crdManifests', () => {
+  it('are valid apiextensions.k8s.io/v1 CustomResourceDefinitions (Kubernetes OpenAPI, via kubernetes-models)', () => {
+    for (const crd of crdManifests()) expect(() => new CustomResourceDefinition(crd as never).validate()).not.toThrow();
+  });
+
   it('renders apiextensions.k8s.io/v1 CRDs with the status subresource and printer columns', () => {
     const crds = crdManifests({ 'app.kubernetes.io/part-of': 'skein' });
     expect(crds.map((c) => (c.metadata as { name: string }).name)).toEqual([
@@ -91,10 +96,18 @@ describe('the API server and the validator agree', () => {
     'mirrorPercentage without mirror',
     'a header value with a newline',
     'setting a pseudo-header',
+    'removing Host',
+    'an empty method prefix',
+    'an empty header prefix',
+    'regex "*" for presence',
+    'perTryTimeout without attempts',
+    'retryOn with spaces',
     'no routes at all',
     'exportTo mixing * and names',
     'a bad destination subnet',
     'useSourceIp false',
+    'an empty traffic policy',
+    'an empty connection pool',
     'a keepalive in milliseconds',
     'duplicate subsets',
     'a duplicate port-level setting',

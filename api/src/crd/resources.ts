@@ -112,6 +112,11 @@ export const kindsByApiVersion: Readonly<Record<string, readonly SkeinKind[]>> =
   [SecurityApiVersion]: ['PeerAuthentication', 'AuthorizationPolicy'],
 };
 
+/** Whether an object claims a Skein policy apiVersion (the file source routes such documents here). */
+export function isSkeinApiVersion(apiVersion: unknown): boolean {
+  return typeof apiVersion === 'string' && Object.hasOwn(kindsByApiVersion, apiVersion);
+}
+
 interface Resource<V extends string, K extends SkeinKind> {
   apiVersion: V;
   kind: K;

@@ -52,14 +52,18 @@ export class WorkloadIdentity implements IdentityProvider {
   private readonly listeners = new Set<(cert: WorkloadCertificate) => void>();
   private timer: unknown;
   private stopped = false;
+  /** Bumped by every attempt; an answer to an older attempt is ignored (renewNow during a request). */
+  private generation = 0;
   private firstWaiters: { resolve: (c: WorkloadCertificate) => void; reject: (e: Error) => void }[] = [];
   private readonly now: () => Date;
   private readonly random: () => number;
   private readonly timers: Timers;
+  private trustBundlePem: string;
 
   constructor(private readonly options: WorkloadIdentityOptions) {
     parseSpiffeId(options.spiffeId);
     parseCertificates(options.trustBundlePem, 'trust bundle');
+    this.trustBundlePem = options.trustBundlePem;
     this.now = options.now ?? (() => new Date());
     this.random = options.random ?? Math.random;
     this.timers = options.timers ?? realTimers;
@@ -89,6 +93,16 @@ export class WorkloadIdentity implements IdentityProvider {
     for (const w of this.firstWaiters.splice(0)) w.reject(new Error('workload identity stopped before the first certificate'));
   }
 
+  /**
+   * Adopts a new trust bundle (e.g. the skein-root-cert ConfigMap gained a root during a root
+   * rotation) and renews at once, so listeners get a certificate and bundle that agree.
+   */
+  updateTrustBundle(trustBundlePem: string): void {
+    parseCertificates(trustBundlePem, 'trust bundle');
+    this.trustBundlePem = trustBundlePem;
+    this.renewNow();
+  }
+
   /** Renews now (e.g. after the trust bundle changed). */
   renewNow(): void {
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
@@ -105,16 +119,18 @@ export class WorkloadIdentity implements IdentityProvider {
 
   private attempt(failures: number): void {
     if (this.stopped) return;
+    const generation = ++this.generation;
+    const stale = () => this.stopped || generation !== this.generation;
     this.obtain().then(
       (cert) => {
-        if (this.stopped) return;
+        if (stale()) return;
         this.cert = cert;
         for (const w of this.firstWaiters.splice(0)) w.resolve(cert);
         for (const listener of [...this.listeners]) listener(cert);
         this.schedule(renewalDelayMs(cert, this.now(), this.random(), this.options.rotation ?? defaultRotation), () => this.attempt(0));
       },
       (err: unknown) => {
-        if (this.stopped) return;
+        if (stale()) return;
         const delay = backoffDelayMs(failures, this.random(), this.options.backoff ?? defaultBackoff);
         this.options.onError?.(err instanceof Error ? err : new Error(String(err)), delay);
         this.schedule(delay, () => this.attempt(failures + 1));
@@ -128,20 +144,21 @@ export class WorkloadIdentity implements IdentityProvider {
     const chainPem = await this.options.requester.createCertificate(csr, this.options.validitySeconds ?? 0);
     const chain = parseCertificates(chainPem.join('\n'), 'CA response');
     const leaf = chain[0]!;
-    await checkIssued(leaf, chain, this.options.spiffeId, key.keys.publicKey, this.options.trustBundlePem);
+    const trustBundlePem = this.trustBundlePem;
+    await checkIssued(leaf, chain, this.options.spiffeId, key.keys.publicKey, trustBundlePem, this.now());
     return {
       spiffeId: this.options.spiffeId,
       certChainPem: joinPem(chain.slice(0, -1)),
       privateKeyPem: key.privateKeyPem,
-      trustBundlePem: this.options.trustBundlePem,
+      trustBundlePem,
       notBefore: leaf.notBefore,
       notAfter: leaf.notAfter,
     };
   }
 }
 
-/** Refuses a CA answer that is not for us, not for our key, or not anchored in our bundle. */
-async function checkIssued(leaf: x509.X509Certificate, chain: x509.X509Certificate[], spiffeId: string, publicKey: CryptoKey, bundlePem: string): Promise<void> {
+/** Refuses a CA answer that is not for us, not for our key, not current, or not a chain to our bundle. */
+async function checkIssued(leaf: x509.X509Certificate, chain: x509.X509Certificate[], spiffeId: string, publicKey: CryptoKey, bundlePem: string, now: Date): Promise<void> {
   const names = leaf.getExtension(x509.SubjectAlternativeNameExtension)?.names.toJSON() ?? [];
   if (names.length !== 1 || names[0]!.type !== 'url' || formatSpiffeId(parseSpiffeId(names[0]!.value)) !== spiffeId) {
     throw new Error(`CA returned a certificate for ${JSON.stringify(names)} instead of ${spiffeId}`);
@@ -151,4 +168,8 @@ async function checkIssued(leaf: x509.X509Certificate, chain: x509.X509Certifica
   const root = chain[chain.length - 1]!;
   const bundle = parseCertificates(bundlePem, 'trust bundle');
   if (chain.length < 2 || !bundle.some((r) => r.equal(root))) throw new Error('CA returned a chain that does not end at a root of the trust bundle');
+  for (let i = 0; i + 1 < chain.length; i++) {
+    if (!(await chain[i]!.verify({ publicKey: chain[i + 1]!.publicKey, signatureOnly: true }))) throw new Error(`CA returned a broken chain: certificate #${i + 1} is not signed by #${i + 2}`);
+  }
+  if (leaf.notAfter.getTime() <= now.getTime()) throw new Error(`CA returned a certificate that expired at ${leaf.notAfter.toISOString()}`);
 }

@@ -1,7 +1,7 @@
 import { leafFor, makeIntermediate, makeRootCa, type TestCa } from '../testing/fixtures';
 import { assembleAuthority } from './authority';
 import { exportPrivateKeyPem } from './keys';
-import { subtle } from './x509';
+import { type CryptoKeyPair, subtle } from './x509';
 
 const now = new Date('2026-06-01T00:00:00Z');
 
@@ -26,7 +26,7 @@ describe('assembleAuthority', () => {
   it.each([
     ['a key that is not the certificate\'s', async () => ({ caCertPem: root.rootPem, caKeyPem: other.keyPem, certChainPem: '', rootBundlePem: root.rootPem }), /ca-key does not match ca-cert/],
     ['a P-384 key', async () => {
-      const k = (await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, true, ['sign'])) as { privateKey: never };
+      const k = (await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, true, ['sign'])) as CryptoKeyPair;
       return { caCertPem: root.rootPem, caKeyPem: await exportPrivateKeyPem(k.privateKey), certChainPem: '', rootBundlePem: root.rootPem };
     }, /unsupported private key EC secp384r1/],
     ['garbage as key', async () => ({ caCertPem: root.rootPem, caKeyPem: 'nope', certChainPem: '', rootBundlePem: root.rootPem }), /not a PEM private key/],

@@ -80,7 +80,7 @@ describe('CertificateIssuer', () => {
     }
     const good = await createCsr(await generateWorkloadKey('ec'), aliceId);
     const der = Buffer.from(x509.PemConverter.decodeFirst(good));
-    der[der.length - 5] ^= 0xff; // inside the signature
+    der[der.length - 5] = der[der.length - 5]! ^ 0xff; // inside the signature
     const tampered = x509.PemConverter.encode(der, 'CERTIFICATE REQUEST');
     const err = await rejection(issuer.issueForIdentity(tampered, 0, alice));
     expect(err.kind).toBe('invalid-argument');

@@ -3,10 +3,11 @@
  * carrying { ns, sa, aud, iat, exp }. Only the holder of the CA directory can mint one; the CA
  * verifies signature, algorithm, audience and expiry before it trusts ns/sa.
  */
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { CaTokenAudience } from '../../../api/src/names';
 import { spiffeId } from '../../../api/src/spiffe';
 import { CaError } from './errors';
+import { parsePrivateKeyPem } from './keys';
 import { type CryptoKey, subtle } from './x509';
 
 export interface JoinTokenClaims {
@@ -76,12 +77,7 @@ export interface JoinTokenKey {
 
 /** Loads the CA's token key (EC P-256 PEM) for signing and verifying join tokens. */
 export async function importJoinTokenKey(privateKeyPem: string): Promise<JoinTokenKey> {
-  let priv;
-  try {
-    priv = createPrivateKey(privateKeyPem);
-  } catch (err) {
-    throw new CaError('invalid-argument', `join token key: not a PEM private key: ${(err as Error).message}`);
-  }
+  const priv = parsePrivateKeyPem(privateKeyPem, 'join token key');
   if (priv.asymmetricKeyType !== 'ec' || priv.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new CaError('invalid-argument', 'join token key must be ECDSA P-256 (ES256)');
   const params = { name: 'ECDSA', namedCurve: 'P-256' };
   const spki = createPublicKey(priv).export({ type: 'spki', format: 'der' });

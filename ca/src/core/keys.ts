@@ -3,7 +3,7 @@
  * Everything about key algorithms lives here: generation, PEM import/export, the signing algorithm
  * for a key, and the policy check applied to public keys in CSRs.
  */
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { CaError } from './errors';
 import { type EcKeyGenParams, type RsaHashedKeyGenParams, type EcdsaParams, type Algorithm, type CryptoKeyPair, type CryptoKey, subtle, x509 } from './x509';
 
@@ -39,6 +39,15 @@ export async function exportPrivateKeyPem(key: CryptoKey): Promise<string> {
   return x509.PemConverter.encode(der, 'PRIVATE KEY');
 }
 
+/** Parses any PEM private key format openssl writes; INVALID_ARGUMENT if it is none. */
+export function parsePrivateKeyPem(pem: string, what = 'private key'): KeyObject {
+  try {
+    return createPrivateKey(pem);
+  } catch (err) {
+    throw new CaError('invalid-argument', `${what}: not a PEM private key: ${(err as Error).message}`);
+  }
+}
+
 export interface ImportedPrivateKey {
   type: KeyType;
   key: CryptoKey;
@@ -49,12 +58,7 @@ export interface ImportedPrivateKey {
  * openssl writes them) for signing. Throws if it is not an allowed key type.
  */
 export async function importPrivateKeyPem(pem: string): Promise<ImportedPrivateKey> {
-  let keyObject;
-  try {
-    keyObject = createPrivateKey(pem);
-  } catch (err) {
-    throw new CaError('invalid-argument', `not a PEM private key: ${(err as Error).message}`);
-  }
+  const keyObject = parsePrivateKeyPem(pem);
   const details = keyObject.asymmetricKeyDetails ?? {};
   let type: KeyType;
   if (keyObject.asymmetricKeyType === 'ec' && details.namedCurve === 'prime256v1') type = 'ec';

@@ -12,9 +12,11 @@ describe('renewalDelayMs', () => {
     expect(renewalDelayMs(cert, new Date(0), random)).toBeCloseTo(at, -2);
   });
 
-  it('counts from now, and is 0 once the renewal time has passed', () => {
+  it('counts from now, and never goes below the 1 s floor (an expired or tiny certificate does not spin)', () => {
     expect(renewalDelayMs(cert, new Date(10 * h), 0.5)).toBe(2 * h);
-    expect(renewalDelayMs(cert, new Date(20 * h), 0.5)).toBe(0);
+    expect(renewalDelayMs(cert, new Date(20 * h), 0.5)).toBe(1000);
+    expect(renewalDelayMs({ notBefore: new Date(0), notAfter: new Date(10) }, new Date(0), 0.5)).toBe(1000);
+    expect(renewalDelayMs({ notBefore: new Date(10), notAfter: new Date(0) }, new Date(0), 0.5)).toBe(1000);
   });
 
   it('spreads renewals of certificates issued together', () => {

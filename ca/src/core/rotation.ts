@@ -8,16 +8,18 @@ export interface RotationOptions {
   renewAt: number;
   /** Spread around renewAt, as a fraction of the lifetime (0.1 → renew between 40 % and 60 %). */
   jitter: number;
+  /** Floor of the delay, so a certificate that is already due (or absurdly short) never spins. */
+  minDelayMs: number;
 }
 
-export const defaultRotation: RotationOptions = { renewAt: 0.5, jitter: 0.1 };
+export const defaultRotation: RotationOptions = { renewAt: 0.5, jitter: 0.1, minDelayMs: 1000 };
 
-/** Milliseconds from `now` until the certificate should be renewed (0 if already due). */
+/** Milliseconds from `now` until the certificate should be renewed (at least minDelayMs). */
 export function renewalDelayMs(cert: { notBefore: Date; notAfter: Date }, now: Date, random: number, options: RotationOptions = defaultRotation): number {
   const start = cert.notBefore.getTime();
   const life = cert.notAfter.getTime() - start;
   const fraction = Math.min(0.95, Math.max(0.05, options.renewAt + options.jitter * (2 * random - 1)));
-  return Math.max(0, start + life * fraction - now.getTime());
+  return Math.max(options.minDelayMs, start + life * fraction - now.getTime());
 }
 
 export interface BackoffOptions {

@@ -26,6 +26,9 @@ export interface CaServiceDeps {
 
 const identity = (b: Buffer): Buffer => b;
 
+/** A P-256 CSR is ~400 characters, an RSA-4096 one ~1,700; anything far larger is not a CSR. */
+export const maxCsrChars = 16 * 1024;
+
 export const certificateServiceDefinition: grpc.ServiceDefinition = {
   CreateCertificate: {
     path: createCertificatePath,
@@ -50,6 +53,7 @@ export async function createCertificate(deps: CaServiceDeps, body: Buffer, metad
     throw new CaError('invalid-argument', (err as Error).message);
   }
   if (request.csr === '') throw new CaError('invalid-argument', 'malformed CSR: csr is empty');
+  if (request.csr.length > maxCsrChars) throw new CaError('invalid-argument', `malformed CSR: ${request.csr.length} characters, at most ${maxCsrChars}`);
   if (request.validitySeconds < 0) throw new CaError('invalid-argument', `invalid validity_seconds ${request.validitySeconds}: must be >= 0 (0 = default)`);
   const issued = await deps.issuer.issueForIdentity(request.csr, request.validitySeconds * 1000, caller);
   deps.onEvent?.({

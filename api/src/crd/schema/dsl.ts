@@ -25,8 +25,18 @@ export function mapKey(key: string): MapKey {
 /** Reports a problem at a path relative to the value a check was given (`[]` = the value itself). */
 export type Report = (relativePath: PathSegment | readonly PathSegment[], message: string) => void;
 
-/** A semantic check. Method syntax keeps it bivariant so specific schemas fit the general type. */
-export type Check<T> = { check(value: T, report: Report): void }['check'];
+/**
+ * A semantic (cross-field) rule: what it requires, in words (for the generated reference), and the
+ * code that checks it. Method syntax keeps `run` bivariant so specific schemas fit the general type.
+ */
+export interface Check<T> {
+  rule: string;
+  run(value: T, report: Report): void;
+}
+
+export function rule<T>(text: string, run: (value: T, report: Report) => void): Check<T> {
+  return { rule: text, run };
+}
 
 /** A named rule for strings, checked by the validator and (where expressible) by the API server. */
 export interface StringFormat {
@@ -79,6 +89,8 @@ export interface MapSchema<V extends Schema = Schema> extends Doc {
 }
 export interface ObjectSchema<F extends Fields = Fields> extends Doc {
   kind: 'object';
+  /** Istio's message name (`HTTPRoute`), used by the generated reference to document it once. */
+  title?: string;
   fields: F;
   /** Each group: exactly one of these fields must be set (`required`) or at most one. */
   oneOf: readonly OneOfGroup[];
@@ -191,7 +203,14 @@ export function object<F extends Fields>(
     ...(opts.exactlyOneOf ?? []).map((group) => ({ fields: group, required: true })),
     ...(opts.atMostOneOf ?? []).map((group) => ({ fields: group, required: false })),
   ];
-  return { kind: 'object', fields, oneOf, unknownFields: opts.unknownFields ?? 'reject', checks: opts.checks ?? [], description: opts.description };
+  return {
+    kind: 'object',
+    fields,
+    oneOf,
+    unknownFields: opts.unknownFields ?? 'reject',
+    checks: opts.checks ?? [],
+    description: opts.description,
+  };
 }
 
 export function required<S extends Schema>(schema: S): RequiredField<S> {
@@ -207,4 +226,14 @@ export function fieldSchema(field: Field): Schema | undefined {
   if (field.kind === 'required') return field.schema;
   if (field.kind === 'unsupported') return undefined;
   return field;
+}
+
+/** Names an object schema after Istio's message (`HTTPRoute`) for the generated reference. */
+export function titled<S extends ObjectSchema>(title: string, schema: S): S {
+  return { ...schema, title };
+}
+
+/** The same schema with a description for this use of it (shown by `kubectl explain` and the reference). */
+export function doc<S extends Schema>(schema: S, description: string): S {
+  return { ...schema, description };
 }

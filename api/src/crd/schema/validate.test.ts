@@ -1,5 +1,5 @@
 /** The DSL's validator interpreter on small schemas: paths, nulls, groups, checks, inference. */
-import { type Infer, array, bool, enumOf, int, map, mapKey, number, object, required, string, unsupported } from './dsl';
+import { type Infer, array, bool, enumOf, int, map, mapKey, number, object, required, rule, string, unsupported } from './dsl';
 import { formatPath, parseWithSchema } from './validate';
 
 const Item = object(
@@ -16,10 +16,10 @@ const Item = object(
   },
   {
     atMostOneOf: [['a', 'b']],
-    checks: [(item, report) => item.count === 7 && report('count', 'seven is unlucky')],
+    checks: [rule('seven is unlucky', (item, report) => item.count === 7 && report('count', 'seven is unlucky'))],
   },
 );
-const Root = object({ items: required(array(Item, { maxItems: 3, checks: [(items, report) => items.length === 2 && report([], 'two is a crowd')] })) });
+const Root = object({ items: required(array(Item, { maxItems: 3, checks: [rule('no pairs', (items, report) => items.length === 2 && report([], 'two is a crowd'))] })) });
 
 type Root = Infer<typeof Root>;
 // Inference: required fields are required, others optional, enums are literal unions, unsupported absent.
@@ -56,7 +56,9 @@ describe('parseWithSchema', () => {
     ['a map value of the wrong type', { items: [{ name: 'n', tags: { x: 1 } }] }, [['items[0].tags[x]', 'must be a string']]],
     ['two of an at-most-one group', { items: [{ name: 'n', a: '1', b: '2' }] }, [['items[0]', 'set only one of a, b (found a and b)']]],
     ['an unsupported field', { items: [{ name: 'n', old: 'x' }] }, [['items[0].old', 'not supported by Skein: use name']]],
-    ['an unknown field', { items: [{ name: 'n', nmae: 'x' }] }, [['items[0].nmae', 'unknown field (supported: name, count, ratio, on, mode, tags, a, b)']]],
+    ['a misspelt field', { items: [{ name: 'n', nmae: 'x' }] }, [['items[0].nmae', 'unknown field, did you mean "name"? (supported: name, count, ratio, on, mode, tags, a, b)']]],
+    ['a wrongly cased field', { items: [{ name: 'n', MODE: 'A' }] }, [['items[0].MODE', 'unknown field, did you mean "mode"? (supported: name, count, ratio, on, mode, tags, a, b)']]],
+    ['an unknown field', { items: [{ name: 'n', colour: 'x' }] }, [['items[0].colour', 'unknown field (supported: name, count, ratio, on, mode, tags, a, b)']]],
     ['too many items', { items: [{ name: 'a' }, { name: 'b' }, { name: 'c' }, { name: 'd' }] }, [['items', 'must have at most 3 items']]],
     ['a failing object check', { items: [{ name: 'n', count: 7 }] }, [['items[0].count', 'seven is unlucky']]],
     ['a failing list check', { items: [{ name: 'a' }, { name: 'b' }] }, [['items', 'two is a crowd']]],
@@ -73,6 +75,18 @@ describe('parseWithSchema', () => {
   it('drops unknown fields where the schema says so (Kubernetes-owned metadata)', () => {
     const Meta = object({ name: string() }, { unknownFields: 'drop' });
     expect(parseWithSchema(Meta, { name: 'a', managedFields: [] })).toEqual({ ok: true, value: { name: 'a' } });
+  });
+
+  it('keeps a map key named __proto__ as an entry (no prototype change, nothing lost)', () => {
+    const Headers = map(object({ exact: string() }));
+    const result = parseWithSchema(Headers, JSON.parse('{"__proto__": {"exact": "x"}, "a": {"exact": "y"}}'));
+    expect(result.ok).toBe(true);
+    const value = result.ok ? result.value : {};
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(Object.entries(value)).toEqual([
+      ['__proto__', { exact: 'x' }],
+      ['a', { exact: 'y' }],
+    ]);
   });
 
   it('does not treat inherited properties as fields', () => {

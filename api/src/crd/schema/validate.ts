@@ -3,7 +3,7 @@
  * and returns a clean copy (nulls removed, as the Kubernetes API server prunes them; fields the
  * schema marks `drop` left out) or the list of field errors, each with its full path.
  */
-import { type Check, type FieldError, type Infer, type ObjectSchema, type PathSegment, type Report, type Schema, fieldSchema } from './dsl';
+import { type Check, type FieldError, Int32Max, type Infer, type ObjectSchema, type PathSegment, type Report, type Schema, fieldSchema } from './dsl';
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
@@ -26,13 +26,17 @@ export function formatPath(path: readonly PathSegment[]): string {
 
 /** Integer ranges as the messages print them: `0..100`, or `>= 0` for "any non-negative int32". */
 export function describeRange(min: number, max: number): string {
-  return max >= 2_147_483_647 ? `>= ${min}` : `${min}..${max}`;
+  return max >= Int32Max ? `>= ${min}` : `${min}..${max}`;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * Walks value and schema together. `path` is one mutable stack (pushed and popped around each
+ * child) and is formatted only when an error is reported.
+ */
 function parseNode(schema: Schema, value: unknown, path: PathSegment[], errors: FieldError[]): unknown {
   const fail = (message: string): undefined => {
     errors.push({ path: formatPath(path), message });
@@ -68,18 +72,26 @@ function parseNode(schema: Schema, value: unknown, path: PathSegment[], errors: 
       const before = errors.length;
       if (schema.minItems !== undefined && value.length < schema.minItems) fail(`must have at least ${schema.minItems} item(s)`);
       if (schema.maxItems !== undefined && value.length > schema.maxItems) fail(`must have at most ${schema.maxItems} items`);
-      const out = value.map((item, i) => parseNode(schema.items, item, [...path, i], errors));
+      const out = new Array<unknown>(value.length);
+      for (let i = 0; i < value.length; i++) {
+        path.push(i);
+        out[i] = parseNode(schema.items, value[i], path, errors);
+        path.pop();
+      }
       if (errors.length === before) runChecks(schema.checks, out, path, errors);
       return out;
     }
     case 'map': {
       if (!isPlainObject(value)) return fail('must be a mapping of names to values');
       const out: Record<string, unknown> = {};
-      for (const [key, item] of Object.entries(value)) {
-        const keyPath = [...path, { mapKey: key }];
+      for (const key of Object.keys(value)) {
+        path.push({ mapKey: key });
         const keyProblem = schema.keys?.check(key);
-        if (keyProblem !== undefined) errors.push({ path: formatPath(keyPath), message: `invalid key: ${keyProblem}` });
-        out[key] = parseNode(schema.values, item, keyPath, errors);
+        if (keyProblem !== undefined) errors.push({ path: formatPath(path), message: `invalid key: ${keyProblem}` });
+        // defineProperty: a key named "__proto__" stays an entry instead of replacing the prototype.
+        const item = parseNode(schema.values, value[key], path, errors);
+        Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
+        path.pop();
       }
       return out;
     }
@@ -89,33 +101,34 @@ function parseNode(schema: Schema, value: unknown, path: PathSegment[], errors: 
 }
 
 function parseObject(schema: ObjectSchema, value: unknown, path: PathSegment[], errors: FieldError[]): unknown {
-  const at = (seg: string): string => formatPath([...path, seg]);
   if (!isPlainObject(value)) {
     errors.push({ path: formatPath(path), message: 'must be an object (a mapping of field names to values)' });
     return undefined;
   }
+  const errorAt = (key: string, message: string): void => {
+    errors.push({ path: formatPath([...path, key]), message });
+  };
   const before = errors.length;
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
+  for (const key of Object.keys(value)) {
+    const item = value[key];
     if (item === null || item === undefined) continue; // the API server prunes nulls; so do we
     const field = Object.hasOwn(schema.fields, key) ? schema.fields[key] : undefined;
     if (field === undefined) {
-      if (schema.unknownFields === 'reject') {
-        errors.push({ path: at(key), message: `unknown field (supported: ${supportedFields(schema).join(', ')})` });
-      }
+      if (schema.unknownFields === 'reject') errorAt(key, unknownFieldMessage(key, supportedFields(schema)));
       continue;
     }
     if (field.kind === 'unsupported') {
-      errors.push({ path: at(key), message: field.reason ? `not supported by Skein: ${field.reason}` : 'not supported by Skein' });
+      errorAt(key, field.reason ? `not supported by Skein: ${field.reason}` : 'not supported by Skein');
       continue;
     }
-    out[key] = parseNode(fieldSchema(field)!, item, [...path, key], errors);
+    path.push(key);
+    out[key] = parseNode(fieldSchema(field)!, item, path, errors);
+    path.pop();
   }
-  for (const [key, field] of Object.entries(schema.fields)) {
-    if (field.kind === 'required' && !(key in out)) errors.push({ path: at(key), message: 'required' });
-  }
+  for (const key of requiredFields(schema)) if (!Object.hasOwn(out, key)) errorAt(key, 'required');
   for (const group of schema.oneOf) {
-    const set = group.fields.filter((f) => f in out);
+    const set = group.fields.filter((f) => Object.hasOwn(out, f));
     if (set.length > 1) {
       errors.push({ path: formatPath(path), message: `set only one of ${group.fields.join(', ')} (found ${set.join(' and ')})` });
     } else if (set.length === 0 && group.required) {
@@ -124,6 +137,36 @@ function parseObject(schema: ObjectSchema, value: unknown, path: PathSegment[], 
   }
   if (errors.length === before) runChecks(schema.checks, out, path, errors);
   return out;
+}
+
+const requiredCache = new WeakMap<ObjectSchema, readonly string[]>();
+function requiredFields(schema: ObjectSchema): readonly string[] {
+  let names = requiredCache.get(schema);
+  if (names === undefined) {
+    names = Object.keys(schema.fields).filter((name) => schema.fields[name]!.kind === 'required');
+    requiredCache.set(schema, names);
+  }
+  return names;
+}
+
+/** `unknown field, did you mean "route"? (supported: …)` — the hint only for a near miss. */
+export function unknownFieldMessage(key: string, supported: readonly string[]): string {
+  const near = supported.find((name) => name.toLowerCase() === key.toLowerCase()) ?? supported.find((name) => editDistance(name, key) <= 2);
+  const hint = near === undefined ? '' : `, did you mean "${near}"?`;
+  return `unknown field${hint} (supported: ${supported.join(', ')})`;
+}
+
+/** Levenshtein distance (field names are short). */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
 }
 
 function supportedFields(schema: ObjectSchema): string[] {
@@ -138,5 +181,5 @@ function runChecks(checks: readonly Check<never>[], value: unknown, path: PathSe
     const rel: readonly PathSegment[] = Array.isArray(relative) ? relative : [relative as PathSegment];
     errors.push({ path: formatPath([...path, ...rel]), message });
   };
-  for (const check of checks) (check as Check<unknown>)(value, report);
+  for (const check of checks) (check as Check<unknown>).run(value, report);
 }

@@ -46,7 +46,8 @@ export const envelope: Row[] = [
   ['a bad name', { ...pa({}), metadata: { name: 'Reviews_1' } }, 'metadata.name', 'must be a DNS subdomain: lowercase letters, digits, "-" and ".", at most 253 characters'],
   ['a bad namespace', { ...pa({}), metadata: { name: 'a', namespace: 'a.b' } }, 'metadata.namespace', dnsLabelMessage],
   ['a bad label key', { ...pa({}), metadata: { name: 'a', labels: { 'a b': 'x' } } }, 'metadata.labels[a b]', /^invalid key: label key name must be/],
-  ['a top-level typo', { ...pa({}), specs: {} }, 'specs', 'unknown field (supported: apiVersion, kind, metadata, spec, status)'],
+  ['a top-level typo', { ...pa({}), specs: {} }, 'specs', 'unknown field, did you mean "spec"? (supported: apiVersion, kind, metadata, spec, status)'],
+  ['an unknown top-level field', { ...pa({}), data: {} }, 'data', 'unknown field (supported: apiVersion, kind, metadata, spec, status)'],
 ];
 
 export const virtualService: Row[] = [
@@ -70,7 +71,7 @@ export const virtualService: Row[] = [
     'a typo in a rule',
     http({ routes: [] }),
     'spec.http[0].routes',
-    'unknown field (supported: name, match, route, redirect, rewrite, timeout, retries, fault, mirror, mirrorPercentage, headers)',
+    'unknown field, did you mean "route"? (supported: name, match, route, redirect, rewrite, timeout, retries, fault, mirror, mirrorPercentage, headers)',
   ],
   ['an empty route list', http({ route: [] }), 'spec.http[0].route', 'must have at least 1 item(s)'],
   ['route and redirect', http({ redirect: { uri: '/x' } }), 'spec.http[0]', 'set only one of route, redirect (found route and redirect)'],
@@ -117,7 +118,13 @@ export const virtualService: Row[] = [
   ['a subset that is not a DNS label', http({ route: [to('reviews', { subset: 'v1.0' })] }), 'spec.http[0].route[0].destination.subset', dnsLabelMessage],
   ['per-destination headers', http({ route: [{ ...to(), headers: {} }] }), 'spec.http[0].route[0].headers', 'not supported by Skein: per-destination header changes; set headers on the route'],
   ['a header value with a newline', http({ headers: { request: { set: { 'x-a': 'a\r\nx-b: b' } } } }), 'spec.http[0].headers.request.set[x-a]', 'header values cannot contain CR, LF or NUL'],
-  ['setting a pseudo-header', http({ headers: { request: { set: { ':path': '/' } } } }), 'spec.http[0].headers.request.set[:path]', 'invalid key: pseudo-headers cannot be changed; use rewrite for :path and :authority'],
+  ['setting a pseudo-header', http({ headers: { request: { set: { ':path': '/' } } } }), 'spec.http[0].headers.request.set[:path]', 'invalid key: pseudo-headers and Host cannot be changed here; use rewrite.authority and rewrite.uri'],
+  ['removing Host', http({ headers: { request: { remove: ['Host'] } } }), 'spec.http[0].headers.request.remove[0]', 'pseudo-headers and Host cannot be changed here; use rewrite.authority and rewrite.uri'],
+  ['an empty method prefix', match({ method: { prefix: '' } }), 'spec.http[0].match[0].method.prefix', 'must not be empty'],
+  ['an empty header prefix', match({ headers: { 'x-user': { prefix: '' } } }), 'spec.http[0].match[0].headers[x-user].prefix', 'must not be empty'],
+  ['regex "*" for presence', match({ withoutHeaders: { 'x-user': { regex: '*' } } }), 'spec.http[0].match[0].withoutHeaders[x-user].regex', 'invalid regex "*": to match any value (presence), use {} instead of a regex'],
+  ['perTryTimeout without attempts', http({ retries: { perTryTimeout: '1s' } }), 'spec.http[0].retries.perTryTimeout', 'has no effect: attempts is absent or 0, which disables retries'],
+  ['retryOn with spaces', http({ retries: { attempts: 2, retryOn: '5xx, reset' } }), 'spec.http[0].retries.retryOn', 'retry conditions are separated by "," without spaces (got "5xx, reset")'],
   ['no hosts', vs({ hosts: [], http: [{ route: [to()] }] }), 'spec.hosts', 'must have at least 1 item(s)'],
   ['the catch-all host', vs({ hosts: ['*'], http: [{ route: [to()] }] }), 'spec.hosts[0]', 'the catch-all host "*" is not supported; name the hosts (a "*.suffix" wildcard is allowed)'],
   ['no routes at all', vs({ hosts: ['r'] }), 'spec', 'set http or tcp routes'],
@@ -152,6 +159,9 @@ export const destinationRule: Row[] = [
   ],
   ['useSourceIp false', tp({ loadBalancer: { consistentHash: { useSourceIp: false } } }), 'spec.trafficPolicy.loadBalancer.consistentHash.useSourceIp', 'must be true when set (it selects hashing on the source IP)'],
   ['a cookie without name', tp({ loadBalancer: { consistentHash: { httpCookie: { ttl: '1h' } } } }), 'spec.trafficPolicy.loadBalancer.consistentHash.httpCookie.name', 'required'],
+  ['a cookie without ttl', tp({ loadBalancer: { consistentHash: { httpCookie: { name: 'user' } } } }), 'spec.trafficPolicy.loadBalancer.consistentHash.httpCookie.ttl', 'required'],
+  ['an empty traffic policy', dr({ trafficPolicy: {} }), 'spec.trafficPolicy', 'a traffic policy must set at least one field'],
+  ['an empty connection pool', tp({ connectionPool: {} }), 'spec.trafficPolicy.connectionPool', 'a connection pool must set at least one field'],
   ['ringHash', tp({ loadBalancer: { consistentHash: { useSourceIp: true, ringHash: {} } } }), 'spec.trafficPolicy.loadBalancer.consistentHash.ringHash', 'not supported by Skein: Skein picks the hashing algorithm'],
   ['tls SIMPLE', tp({ tls: { mode: 'SIMPLE' } }), 'spec.trafficPolicy.tls.mode', rejectedTls],
   ['tls sni', tp({ tls: { mode: 'ISTIO_MUTUAL', sni: 'a' } }), 'spec.trafficPolicy.tls.sni', 'not supported by Skein: Skein originates only mesh mTLS (ISTIO_MUTUAL) with its own certificates'],
@@ -185,7 +195,7 @@ export const peerAuthentication: Row[] = [
   ],
   ['a port key that is not a number', pa({ selector: { matchLabels: { app: 'a' } }, portLevelMtls: { http: { mode: 'DISABLE' } } }), 'spec.portLevelMtls[http]', 'invalid key: must be a port number 1..65535'],
   ['a port key out of range', pa({ selector: { matchLabels: { app: 'a' } }, portLevelMtls: { '70000': { mode: 'DISABLE' } } }), 'spec.portLevelMtls[70000]', 'invalid key: must be a port number 1..65535'],
-  ['a selector typo', pa({ selector: { matchLabel: { app: 'a' } } }), 'spec.selector.matchLabel', 'unknown field (supported: matchLabels)'],
+  ['a selector typo', pa({ selector: { matchLabel: { app: 'a' } } }), 'spec.selector.matchLabel', 'unknown field, did you mean "matchLabels"? (supported: matchLabels)'],
 ];
 
 export const authorizationPolicy: Row[] = [
