@@ -1,0 +1,128 @@
+/** Clusters: outbound (EDS, per service port and subset), inbound (static), passthrough, black hole. */
+import { formatSpiffeId } from '../../../../api/src/spiffe';
+import { InboundPassthroughSource } from '../../../../api/src/names';
+import { type ServiceModel, type ServicePortModel } from '../model';
+import { needsHttp2 } from '../protocol';
+import { type TrafficPolicy } from '../policy-types';
+import { type Json, TypeUrls, adsConfigSource, envoyDuration, socketAddress, typed } from './envoy';
+import { BlackHoleCluster, InboundPassthroughCluster, PassthroughCluster, inboundClusterName, outboundClusterName, outboundSni } from './names';
+import { type MeshScope, effectiveTrafficPolicy } from './scope';
+import { upstreamMtls } from './tls';
+
+const connectTimeout = '10s';
+
+export interface ClusterOptions {
+  /** Proxyless gRPC clients: no transport socket (they lack SDS), only lb policies gRPC implements. */
+  proxyless: boolean;
+}
+
+const lbPolicies: Record<string, string> = { ROUND_ROBIN: 'ROUND_ROBIN', LEAST_REQUEST: 'LEAST_REQUEST', LEAST_CONN: 'LEAST_REQUEST', RANDOM: 'RANDOM' };
+
+function lbFields(policy: TrafficPolicy, proxyless: boolean): Json {
+  const lb = policy.loadBalancer;
+  if (lb?.consistentHash) {
+    return { lb_policy: 'RING_HASH', ring_hash_lb_config: { minimum_ring_size: '1024' } };
+  }
+  const simple = lb?.simple ? lbPolicies[lb.simple] : undefined;
+  if (!simple || proxyless) return { lb_policy: 'ROUND_ROBIN' };
+  return { lb_policy: simple };
+}
+
+function circuitBreakers(policy: TrafficPolicy): Json | undefined {
+  const pool = policy.connectionPool;
+  if (!pool) return undefined;
+  const t: Json = {};
+  if (pool.tcp?.maxConnections !== undefined) t.max_connections = pool.tcp.maxConnections;
+  if (pool.http?.http1MaxPendingRequests !== undefined) t.max_pending_requests = pool.http.http1MaxPendingRequests;
+  if (pool.http?.http2MaxRequests !== undefined) t.max_requests = pool.http.http2MaxRequests;
+  if (pool.http?.maxRetries !== undefined) t.max_retries = pool.http.maxRetries;
+  return Object.keys(t).length ? { thresholds: [t] } : undefined;
+}
+
+function outlierDetection(policy: TrafficPolicy): Json | undefined {
+  const od = policy.outlierDetection;
+  if (!od) return undefined;
+  const out: Json = {};
+  if (od.consecutive5xxErrors !== undefined) out.consecutive_5xx = od.consecutive5xxErrors;
+  if (od.consecutiveGatewayErrors !== undefined) out.consecutive_gateway_failure = od.consecutiveGatewayErrors;
+  if (od.interval) out.interval = envoyDuration(od.interval);
+  if (od.baseEjectionTime) out.base_ejection_time = envoyDuration(od.baseEjectionTime);
+  if (od.maxEjectionPercent !== undefined) out.max_ejection_percent = od.maxEjectionPercent;
+  return out;
+}
+
+/** The SPIFFE ids the client accepts: every service account behind the service. */
+export function expectedSpiffeIds(scope: MeshScope, service: ServiceModel): string[] {
+  const ids = new Set(scope.endpoints(service).map((e) => formatSpiffeId({ trustDomain: scope.model.trustDomain, namespace: e.namespace, serviceAccount: e.serviceAccount })));
+  return [...ids].sort();
+}
+
+/** mTLS to the destination unless the DR disables it or no endpoint runs a sidecar. */
+export function usesMtls(scope: MeshScope, service: ServiceModel, policy: TrafficPolicy): boolean {
+  const mode = policy.tls?.mode;
+  if (mode === 'DISABLE') return false;
+  return scope.endpoints(service).some((e) => e.meshed);
+}
+
+export function outboundCluster(scope: MeshScope, service: ServiceModel, port: ServicePortModel, subset: string, options: ClusterOptions): Json {
+  const dr = scope.destinationRule(service)?.spec;
+  const policy = effectiveTrafficPolicy(dr, port.port, subset);
+  const name = outboundClusterName(port.port, subset, service.fqdn);
+  const cluster: Json = {
+    name,
+    type: 'EDS',
+    eds_cluster_config: { eds_config: adsConfigSource, service_name: name },
+    connect_timeout: policy.connectionPool?.tcp?.connectTimeout ? envoyDuration(policy.connectionPool.tcp.connectTimeout) : connectTimeout,
+    ...lbFields(policy, options.proxyless),
+  };
+  const breakers = circuitBreakers(policy);
+  if (breakers) cluster.circuit_breakers = breakers;
+  const outlier = outlierDetection(policy);
+  if (outlier) cluster.outlier_detection = outlier;
+  if (!options.proxyless) {
+    if (needsHttp2(port.protocol)) {
+      cluster.typed_extension_protocol_options = {
+        'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': typed(TypeUrls.httpProtocolOptions, { explicit_http_config: { http2_protocol_options: {} } }),
+      };
+    }
+    if (usesMtls(scope, service, policy)) {
+      cluster.transport_socket = upstreamMtls(expectedSpiffeIds(scope, service), outboundSni(port.port, subset, service.fqdn));
+    }
+  }
+  return typed(TypeUrls.cluster, cluster);
+}
+
+/** Every outbound cluster a namespace can reach: one per service port, plus one per DR subset. */
+export function outboundClusters(scope: MeshScope, options: ClusterOptions): Json[] {
+  const out: Json[] = [];
+  for (const service of scope.services) {
+    const subsets = ['', ...(scope.destinationRule(service)?.spec.subsets ?? []).map((s) => s.name)];
+    for (const port of service.ports) {
+      if (port.protocol === 'UDP') continue;
+      for (const subset of subsets) out.push(outboundCluster(scope, service, port, subset, options));
+    }
+  }
+  return out;
+}
+
+export function inboundCluster(port: number): Json {
+  const name = inboundClusterName(port);
+  return typed(TypeUrls.cluster, {
+    name,
+    type: 'STATIC',
+    connect_timeout: connectTimeout,
+    upstream_bind_config: { source_address: { address: InboundPassthroughSource, port_value: 0 } },
+    load_assignment: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress('127.0.0.1', port) } }] }] },
+  });
+}
+
+export function fixedClusters(): Json[] {
+  return [
+    typed(TypeUrls.cluster, { name: PassthroughCluster, type: 'ORIGINAL_DST', lb_policy: 'CLUSTER_PROVIDED', connect_timeout: connectTimeout }),
+    typed(TypeUrls.cluster, {
+      name: InboundPassthroughCluster, type: 'ORIGINAL_DST', lb_policy: 'CLUSTER_PROVIDED', connect_timeout: connectTimeout,
+      upstream_bind_config: { source_address: { address: InboundPassthroughSource, port_value: 0 } },
+    }),
+    typed(TypeUrls.cluster, { name: BlackHoleCluster, type: 'STATIC', connect_timeout: connectTimeout }),
+  ];
+}

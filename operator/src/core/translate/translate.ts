@@ -1,0 +1,142 @@
+/**
+ * Translation entry point: mesh model + proxy → Envoy resources. Everything a namespace shares
+ * (outbound clusters, endpoints, routes, the outbound listener) is computed once per namespace and
+ * reused for every proxy in it; only the inbound side is per workload.
+ */
+import { type MeshModel, type PodModel } from '../model';
+import { type ProxyNode } from '../node-id';
+import { fixedClusters, inboundCluster, outboundClusters } from './clusters';
+import { type Json, TypeUrls, type XdsTypeUrl } from './envoy';
+import { outboundLoadAssignments } from './endpoints';
+import { grpcListenersAndRoutes } from './grpc';
+import { type InboundPort, type LocalOutbound, localOutboundListener, virtualInbound, virtualOutbound } from './listeners';
+import { workloadMtls } from './peer-auth';
+import { policiesFor } from './rbac';
+import { outboundRouteConfigs } from './routes';
+import { MeshScope, usesSourceLabels } from './scope';
+
+/** Node metadata keys Skein reads. */
+export const NodeMetadata = {
+  /** `grpc` for proxyless gRPC clients. */
+  generator: 'GENERATOR',
+  /** Local mode: `LOCAL=HOST:PORT,…` explicit outbound listeners on 127.0.0.1 (see docs/control-plane.md). */
+  outboundPorts: 'SKEIN_OUTBOUND_PORTS',
+} as const;
+
+export interface ProxyInfo {
+  node: ProxyNode;
+  metadata: Record<string, unknown>;
+}
+
+export type ProxyResources = Record<XdsTypeUrl, Json[]>;
+
+export interface Translation {
+  resources: ProxyResources;
+  /** Problems that did not stop translation (bad metadata, unknown hosts). */
+  warnings: string[];
+}
+
+interface Shared {
+  scope: MeshScope;
+  clusters: Json[];
+  endpoints: Json[];
+  listeners: Json[];
+  routes: Json[];
+}
+
+export class Translator {
+  private readonly shared = new Map<string, Shared>();
+  /** With sourceLabels in use, outbound config depends on the workload's labels too. */
+  private readonly perWorkload: boolean;
+
+  constructor(readonly model: MeshModel) {
+    this.perWorkload = usesSourceLabels(model);
+  }
+
+  private sharedFor(namespace: string, proxyless: boolean, labels: Record<string, string>): Shared {
+    const labelKey = this.perWorkload ? JSON.stringify(Object.entries(labels).sort()) : '';
+    const key = `${namespace}|${proxyless}|${labelKey}`;
+    let s = this.shared.get(key);
+    if (!s) {
+      const scope = this.shared.get(`${namespace}|${!proxyless}|${labelKey}`)?.scope ?? new MeshScope(this.model, namespace, this.perWorkload ? labels : undefined);
+      const clusters = outboundClusters(scope, { proxyless });
+      const endpoints = outboundLoadAssignments(scope);
+      if (proxyless) {
+        const grpc = grpcListenersAndRoutes(scope);
+        s = { scope, clusters, endpoints, listeners: grpc.listeners, routes: grpc.routes };
+      } else {
+        s = { scope, clusters: [...fixedClusters(), ...clusters], endpoints, listeners: [virtualOutbound(scope)], routes: outboundRouteConfigs(scope) };
+      }
+      this.shared.set(key, s);
+    }
+    return s;
+  }
+
+  translate(proxy: ProxyInfo): Translation {
+    const warnings: string[] = [];
+    const proxyless = proxy.metadata[NodeMetadata.generator] === 'grpc';
+    const pod = this.model.pods.get(`${proxy.node.namespace}/${proxy.node.podName}`);
+    const labels = pod?.labels ?? {};
+    const shared = this.sharedFor(proxy.node.namespace, proxyless, labels);
+    if (proxyless) {
+      return { resources: resources(shared.clusters, shared.endpoints, shared.listeners, shared.routes), warnings };
+    }
+    const ports = inboundPorts(this.model, proxy.node, pod);
+    const inbound = virtualInbound(ports, workloadMtls(this.model, proxy.node.namespace, labels), policiesFor(this.model, proxy.node.namespace, labels));
+    const listeners = [...shared.listeners, inbound];
+    const routes = [...shared.routes];
+    const local = parseLocalOutbound(shared.scope, proxy.metadata[NodeMetadata.outboundPorts], warnings);
+    for (const entry of local) {
+      const l = localOutboundListener(shared.scope, entry);
+      listeners.push(l.listener);
+      if (l.route) routes.push(l.route);
+    }
+    const clusters = [...shared.clusters, ...ports.map((p) => inboundCluster(p.port))];
+    return { resources: resources(clusters, shared.endpoints, listeners, routes), warnings };
+  }
+}
+
+function resources(clusters: Json[], endpoints: Json[], listeners: Json[], routes: Json[]): ProxyResources {
+  return { [TypeUrls.cluster]: clusters, [TypeUrls.endpoint]: endpoints, [TypeUrls.listener]: listeners, [TypeUrls.route]: routes };
+}
+
+/** Ports the workload serves: endpoints of services in its namespace that are this pod (or its IP). */
+export function inboundPorts(model: MeshModel, node: ProxyNode, pod: PodModel | undefined): InboundPort[] {
+  const byPort = new Map<number, InboundPort>();
+  for (const service of model.services) {
+    if (service.namespace !== node.namespace) continue;
+    for (const e of model.endpoints.get(`${service.namespace}/${service.name}`) ?? []) {
+      const isThisPod = e.podName !== undefined ? e.podName === node.podName : (pod?.ips ?? [node.ip]).includes(e.address);
+      if (!isThisPod) continue;
+      for (const sp of service.ports) {
+        const port = e.ports[sp.name] ?? (typeof sp.targetPort === 'number' ? sp.targetPort : undefined);
+        if (port !== undefined && sp.protocol !== 'UDP' && !byPort.has(port)) byPort.set(port, { port, protocol: sp.protocol });
+      }
+    }
+  }
+  return [...byPort.values()].sort((a, b) => a.port - b.port);
+}
+
+/** `15101=echo.default:8080,15102=db:5432` → listeners; bad entries become warnings. */
+export function parseLocalOutbound(scope: MeshScope, value: unknown, warnings: string[]): LocalOutbound[] {
+  if (value === undefined || value === '') return [];
+  if (typeof value !== 'string') {
+    warnings.push(`node metadata ${NodeMetadata.outboundPorts} must be a string like "15101=echo.default:8080"`);
+    return [];
+  }
+  const out: LocalOutbound[] = [];
+  for (const raw of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^(\d{1,5})=([^:=\s]+):(\d{1,5})$/.exec(raw);
+    if (!m) {
+      warnings.push(`${NodeMetadata.outboundPorts}: "${raw}" is not LOCAL_PORT=HOST:PORT`);
+      continue;
+    }
+    const listenPort = Number(m[1]);
+    const service = scope.service(m[2]!, scope.namespace);
+    const servicePort = service?.ports.find((p) => p.port === Number(m[3]));
+    if (listenPort < 1 || listenPort > 65535) warnings.push(`${NodeMetadata.outboundPorts}: "${raw}": port ${listenPort} is out of range`);
+    else if (!service || !servicePort) warnings.push(`${NodeMetadata.outboundPorts}: "${raw}": no visible service ${m[2]} with port ${m[3]}`);
+    else out.push({ listenPort, service, servicePort });
+  }
+  return out;
+}

@@ -1,0 +1,66 @@
+/** Monitoring (:15014): /metrics, /healthz, /readyz, /debug/syncz, /debug/configz. Read-only. */
+import http from 'node:http';
+import { formatConfigError } from '../core/config-error';
+import { type ControlPlane } from '../controlplane';
+
+function send(res: http.ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  res.end(body);
+}
+
+function json(res: http.ServerResponse, value: unknown): void {
+  send(res, 200, `${JSON.stringify(value, null, 2)}\n`, 'application/json');
+}
+
+export function monitoringHandler(cp: ControlPlane): http.RequestListener {
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'only GET\n');
+    switch (url.pathname) {
+      case '/healthz':
+        return send(res, 200, 'ok\n');
+      case '/readyz':
+        return cp.ready ? send(res, 200, 'ready\n') : send(res, 503, 'waiting for the first complete configuration load\n');
+      case '/metrics':
+        cp.metrics.registry.metrics().then((text) => send(res, 200, text, cp.metrics.registry.contentType), (err: Error) => send(res, 500, `${err.message}\n`));
+        return;
+      case '/debug/syncz': {
+        const view = cp.sync.view();
+        const out = Object.fromEntries(Object.entries(view).map(([id, s]) => [id, {
+          ...s,
+          snapshotErrors: cp.snapshotErrors.get(id) ?? [],
+          translationWarnings: cp.translationWarnings.get(id) ?? [],
+        }]));
+        return json(res, out);
+      }
+      case '/debug/configz': {
+        const model = cp.index.model();
+        return json(res, {
+          ready: cp.ready,
+          objects: cp.index.keys().sort(),
+          services: model.services.map((s) => ({ fqdn: s.fqdn, vips: s.vips, ports: s.ports, endpoints: model.endpoints.get(`${s.namespace}/${s.name}`)?.length ?? 0 })),
+          errors: cp.configErrors().map(formatConfigError),
+        });
+      }
+      default:
+        return send(res, 404, 'not found: try /metrics /healthz /readyz /debug/syncz /debug/configz\n');
+    }
+  };
+}
+
+export function startMonitoring(cp: ControlPlane, host: string, port: number): Promise<{ port: number; close(): Promise<void> }> {
+  const server = http.createServer(monitoringHandler(cp));
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const address = server.address();
+      resolve({
+        port: typeof address === 'object' && address ? address.port : port,
+        close: () => new Promise<void>((r) => {
+          server.closeAllConnections();
+          server.close(() => r());
+        }),
+      });
+    });
+  });
+}

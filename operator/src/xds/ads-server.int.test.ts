@@ -1,0 +1,161 @@
+/**
+ * The control plane's ADS over TLS on loopback with a plain xDS client (api/src/xds AdsClient):
+ * server verified against the CA root, CDS → EDS → LDS → RDS, ACK/NACK with the reason in
+ * /debug/syncz, nothing re-sent when unchanged, bad node ids refused.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { create } from '@bufbuild/protobuf';
+import * as grpc from '@grpc/grpc-js';
+import { DiscoveryRequestSchema, type DiscoveryResponse } from '../../../api/gen/envoy/service/discovery/v3/discovery_pb';
+import { AdsClient } from '../../../api/src/xds';
+import { CaFiles, initCaDir, loadCaDir } from '../../../ca/src/store/ca-dir';
+import { defaultMeshSettings } from '../core/mesh-index';
+import { TypeUrls } from '../core/translate/envoy';
+import { runControlPlane, type RunningControlPlane } from '../run';
+
+const nodeId = 'sidecar~10.0.2.1~productpage-1.default~default.svc.cluster.local';
+const testdata = path.join(__dirname, '../core/translate/testdata');
+
+/** Collects responses; `next()` resolves with the next one or rejects after 5 s. */
+function responses(stream: grpc.ClientDuplexStream<unknown, DiscoveryResponse>) {
+  const queue: DiscoveryResponse[] = [];
+  const waiters: ((r: DiscoveryResponse) => void)[] = [];
+  stream.on('data', (r: DiscoveryResponse) => (waiters.length ? waiters.shift()!(r) : queue.push(r)));
+  return {
+    next(step: string): Promise<DiscoveryResponse> {
+      if (queue.length) return Promise.resolve(queue.shift()!);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${step}: no response within 5 s`)), 5000);
+        waiters.push((r) => {
+          clearTimeout(timer);
+          resolve(r);
+        });
+      });
+    },
+    pending: () => queue.length,
+  };
+}
+
+function request(typeUrl: string, fields: { names?: string[]; version?: string; nonce?: string; error?: string } = {}) {
+  return create(DiscoveryRequestSchema, {
+    node: { id: nodeId, metadata: {} },
+    typeUrl,
+    resourceNames: fields.names ?? [],
+    versionInfo: fields.version ?? '',
+    responseNonce: fields.nonce ?? '',
+    ...(fields.error ? { errorDetail: { code: 3, message: fields.error } } : {}),
+  });
+}
+
+describe('ADS server (TLS, state of the world)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skein-ads-'));
+  const configDir = path.join(dir, 'config');
+  const caDir = path.join(dir, 'ca');
+  let cp: RunningControlPlane;
+  let client: InstanceType<typeof AdsClient>;
+
+  beforeAll(async () => {
+    fs.mkdirSync(configDir);
+    fs.copyFileSync(path.join(testdata, 'base.yaml'), path.join(configDir, 'base.yaml'));
+    await initCaDir(caDir);
+    cp = await runControlPlane({
+      configDir, ca: await loadCaDir(caDir), settings: defaultMeshSettings, xdsHost: '127.0.0.1', xdsPort: 0,
+      monitorHost: '127.0.0.1', monitorPort: 0, pollIntervalMs: 200, debounce: { quietMs: 20, maxMs: 100 },
+    });
+    const root = fs.readFileSync(path.join(caDir, CaFiles.rootCert));
+    client = new AdsClient(`127.0.0.1:${cp.xdsPort}`, grpc.credentials.createSsl(root), { 'grpc.ssl_target_name_override': 'localhost' });
+  }, 30_000);
+
+  afterAll(async () => {
+    client?.close();
+    await cp?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 15_000);
+
+  it('serves CDS, EDS, LDS, RDS; tracks ACK and NACK; re-sends only on change', async () => {
+    const stream = client.streamAggregatedResources();
+    const rx = responses(stream as never);
+    const ended = new Promise<void>((resolve) => {
+      stream.on('end', () => resolve());
+      stream.on('error', () => resolve());
+    });
+    try {
+      stream.write(request(TypeUrls.cluster));
+      const cds = await rx.next('cds');
+      expect(cds.typeUrl).toBe(TypeUrls.cluster);
+      expect(cds.resources.length).toBeGreaterThan(3);
+      stream.write(request(TypeUrls.cluster, { version: cds.versionInfo, nonce: cds.nonce }));
+
+      const edsNames = ['outbound|9080||reviews.default.svc.cluster.local'];
+      stream.write(request(TypeUrls.endpoint, { names: edsNames }));
+      const eds = await rx.next('eds');
+      expect(eds.typeUrl).toBe(TypeUrls.endpoint);
+      expect(eds.resources).toHaveLength(1);
+      stream.write(request(TypeUrls.endpoint, { names: edsNames, version: eds.versionInfo, nonce: eds.nonce }));
+
+      stream.write(request(TypeUrls.listener));
+      const lds = await rx.next('lds');
+      expect(lds.typeUrl).toBe(TypeUrls.listener);
+      // NACK the listeners: the reason is kept and shown, and nothing is re-sent.
+      stream.write(request(TypeUrls.listener, { version: '', nonce: lds.nonce, error: 'listener virtualInbound: unsupported filter' }));
+
+      stream.write(request(TypeUrls.route, { names: ['9080'] }));
+      const rds = await rx.next('rds');
+      expect(rds.typeUrl).toBe(TypeUrls.route);
+      stream.write(request(TypeUrls.route, { names: ['9080'], version: rds.versionInfo, nonce: rds.nonce }));
+
+      const syncz = await (await fetch(`http://127.0.0.1:${cp.monitorPort}/debug/syncz`)).json() as Record<string, { types: Record<string, { ackedVersion?: string; nack?: { message: string } }> }>;
+      const types = syncz[nodeId]!.types;
+      expect(types[TypeUrls.cluster]!.ackedVersion).toBe(cds.versionInfo);
+      expect(types[TypeUrls.listener]!.nack?.message).toBe('listener virtualInbound: unsupported filter');
+      expect(types[TypeUrls.listener]!.ackedVersion).toBeUndefined();
+      const metrics = await (await fetch(`http://127.0.0.1:${cp.monitorPort}/metrics`)).text();
+      expect(metrics).toMatch(/skein_xds_nacks_total\{type="Listener"\} 1/);
+      expect(metrics).toMatch(/skein_xds_connected_proxies 1/);
+
+      // A config change that touches only routes: only RDS is re-sent (CDS/EDS/LDS versions unchanged).
+      fs.copyFileSync(path.join(testdata, 'retries.yaml'), path.join(configDir, 'retries.yaml'));
+      const pushed = await rx.next('pushed');
+      expect(pushed.typeUrl).toBe(TypeUrls.route);
+      expect(pushed.versionInfo).not.toBe(rds.versionInfo);
+      stream.write(request(TypeUrls.route, { names: ['9080'], version: pushed.versionInfo, nonce: pushed.nonce }));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(rx.pending()).toBe(0);
+
+      // An endpoint change re-sends only EDS: clusters, listeners and routes do not depend on addresses.
+      const slice = fs.readFileSync(path.join(configDir, 'base.yaml'), 'utf8').replace('addresses: [10.0.0.3]', 'addresses: [10.0.0.4]');
+      fs.writeFileSync(path.join(configDir, 'base.yaml'), slice);
+      const edsUpdate = await rx.next('edsUpdate');
+      expect(edsUpdate.typeUrl).toBe(TypeUrls.endpoint);
+      stream.write(request(TypeUrls.endpoint, { names: edsNames, version: edsUpdate.versionInfo, nonce: edsUpdate.nonce }));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(rx.pending()).toBe(0);
+    } finally {
+      stream.end();
+      await ended;
+    }
+  }, 30_000);
+
+  it('refuses a stream whose node id is malformed', async () => {
+    const stream = client.streamAggregatedResources();
+    const error = new Promise<grpc.ServiceError>((resolve) => stream.on('error', resolve));
+    stream.write(create(DiscoveryRequestSchema, { node: { id: 'router~x~y~z' }, typeUrl: TypeUrls.cluster }));
+    const err = await error;
+    expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(err.details).toMatch(/type "router" is not supported/);
+  }, 15_000);
+
+  it('rejects clients that do not trust the control plane root', async () => {
+    const other = new AdsClient(`127.0.0.1:${cp.xdsPort}`, grpc.credentials.createSsl(), { 'grpc.ssl_target_name_override': 'localhost' });
+    try {
+      const stream = other.streamAggregatedResources();
+      const error = new Promise<grpc.ServiceError>((resolve) => stream.on('error', resolve));
+      stream.write(request(TypeUrls.cluster));
+      expect((await error).code).toBe(grpc.status.UNAVAILABLE);
+    } finally {
+      other.close();
+    }
+  }, 15_000);
+});
