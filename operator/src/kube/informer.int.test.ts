@@ -1,7 +1,8 @@
 // socks-proxy-agent ships ESM that jest.config's transformIgnorePatterns does not let through (lead: add it); SOCKS proxies are unused here.
 jest.mock('socks-proxy-agent', () => ({ SocksProxyAgent: class SocksProxyAgent {} }));
 import { Informer, type InformerEvent } from './informer';
-import { KubeApiError, KubeRestClient, kubeConfigFor } from './rest';
+import { KubeApiError } from './api';
+import { KubeRestClient, kubeConfigFor } from './rest';
 import { NamespaceResource, PodResource } from './resources';
 import { FakeApiServer } from './testing/fake-apiserver';
 import { waitFor } from './testing/wait-for';

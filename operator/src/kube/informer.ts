@@ -7,7 +7,7 @@
  * - any other failure retries with capped exponential backoff (reset after a successful list/event).
  * `synced` resolves after the first complete list.
  */
-import { type KubeApi, isGone, KubeApiError } from './rest';
+import { type KubeApi, isGone, KubeApiError } from './api';
 import { type ResourceType, resourcePath } from './resources';
 
 export interface KubeObjectMeta {

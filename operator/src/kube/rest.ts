@@ -11,71 +11,14 @@
 import http from 'node:http';
 import https from 'node:https';
 import * as k8s from '@kubernetes/client-node';
+import { type KubeApi, type PatchType, type RequestOptions, apiError, patchContentType } from './api';
 
-export class KubeApiError extends Error {
-  override name = 'KubeApiError';
-  constructor(
-    readonly status: number,
-    /** Status.reason from the API server (NotFound, AlreadyExists, Conflict, Expired, Forbidden…). */
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export const isNotFound = (err: unknown): boolean => err instanceof KubeApiError && err.status === 404;
-export const isConflict = (err: unknown): boolean => err instanceof KubeApiError && err.status === 409;
-export const isGone = (err: unknown): boolean => err instanceof KubeApiError && err.status === 410;
-
-export type PatchType = 'merge' | 'json' | 'strategic';
-const patchContentType: Record<PatchType, string> = {
-  merge: 'application/merge-patch+json',
-  json: 'application/json-patch+json',
-  strategic: 'application/strategic-merge-patch+json',
-};
-
-export interface RequestOptions {
-  query?: Record<string, string | number | boolean | undefined>;
-  body?: unknown;
-  contentType?: string;
-  /** Aborts the request (watch streams). */
-  signal?: AbortSignal;
-  /** Per-request timeout in ms for non-streaming calls (default 30 s). */
-  timeoutMs?: number;
-}
-
-/** What the rest of operator/src/kube needs from the API; the class below is the real one. */
-export interface KubeApi {
-  get<T = Record<string, unknown>>(path: string): Promise<T>;
-  list<T = Record<string, unknown>>(path: string, query?: RequestOptions['query']): Promise<T>;
-  create<T = Record<string, unknown>>(path: string, body: unknown): Promise<T>;
-  replace<T = Record<string, unknown>>(path: string, body: unknown): Promise<T>;
-  patch<T = Record<string, unknown>>(path: string, patch: unknown, type: PatchType): Promise<T>;
-  /** Opens a watch and calls onLine for every newline-delimited JSON event; resolves when the stream ends. */
-  watch(path: string, query: RequestOptions['query'], onEvent: (event: unknown) => void, signal: AbortSignal): Promise<void>;
-}
 
 function queryString(query: RequestOptions['query']): string {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) params.set(k, String(v));
   const s = params.toString();
   return s ? `?${s}` : '';
-}
-
-function apiError(status: number, text: string): KubeApiError {
-  let reason = http.STATUS_CODES[status] ?? 'Unknown';
-  let message = text.slice(0, 500);
-  try {
-    const body = JSON.parse(text) as { kind?: string; reason?: string; message?: string };
-    if (body.kind === 'Status') {
-      reason = body.reason ?? reason;
-      message = body.message ?? message;
-    }
-  } catch {
-    // not JSON: keep the raw text
-  }
-  return new KubeApiError(status, reason, `${status} ${reason}: ${message}`);
 }
 
 export class KubeRestClient implements KubeApi {

@@ -287,6 +287,10 @@ export class FakeApiServer {
       }
       next = clone(obj);
     } else if (method === 'PATCH') {
+      const precondition = (body as { metadata?: { resourceVersion?: string } } | undefined)?.metadata?.resourceVersion;
+      if (precondition !== undefined && precondition !== existing.metadata.resourceVersion) {
+        return this.send(res, 409, status(409, 'Conflict', `Operation cannot be fulfilled on ${route.collection} "${route.name}": the object has been modified`));
+      }
       if (contentType.startsWith('application/merge-patch+json')) next = mergePatch(existing, body) as StoredObject;
       else if (contentType.startsWith('application/json-patch+json')) {
         try {
