@@ -57,7 +57,7 @@ describe('install manifests', () => {
   });
 
   it('the Kubernetes schema check is real: a malformed object is refused', () => {
-    const d = structuredClone(one('Deployment')) as { spec: { replicas: unknown } };
+    const d = structuredClone(one('Deployment')) as unknown as { spec: { replicas: unknown } };
     d.spec.replicas = 'two';
     expect(() => new Deployment(d as never).validate()).toThrow();
   });
