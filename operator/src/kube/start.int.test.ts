@@ -97,6 +97,12 @@ describe('startKubeControlPlane against the API double', () => {
     expect(answer.body).toBe(JSON.stringify({ 'skein.dev/inject': 'enabled' }));
     expect(answer.peerNames).toContain('DNS:skein-controlplane.skein-system.svc');
 
+    // Rotation swaps the served certificate without a restart.
+    const before = a.webhook!.current().context.cert;
+    await a.webhook!.rotate();
+    expect(a.webhook!.current().context.cert).not.toBe(before);
+    expect((await callWebhook(a.webhook!.port, caBundle)).body).toBe(JSON.stringify({ 'skein.dev/inject': 'enabled' }));
+
     await waitFor(() => api.get('networking.skein.dev/v1alpha1/virtualservices', 'shop', 'r')!.status !== undefined, 'CRD status');
 
     // A namespace labelled later gets the bundle too.
