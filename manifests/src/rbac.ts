@@ -52,20 +52,21 @@ export function namespaceRules(n: RbacNames) {
   ];
 }
 
-export function addClusterRbac(scope: Construct, n: RbacNames, labels: Record<string, string>): void {
-  new ApiObject(scope, 'cluster-role', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: n.name, labels }, rules: clusterRules(n) });
-  new ApiObject(scope, 'cluster-role-binding', {
-    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: n.name, labels },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: n.name },
+/** A role and the binding that grants it to the control plane's service account. */
+function addRoleAndBinding(scope: Construct, kind: 'ClusterRole' | 'Role', rules: unknown[], n: RbacNames, labels: Record<string, string>): void {
+  const prefix = kind === 'ClusterRole' ? 'cluster-role' : 'role';
+  new ApiObject(scope, prefix, { apiVersion: 'rbac.authorization.k8s.io/v1', kind, metadata: { name: n.name, labels }, rules });
+  new ApiObject(scope, `${prefix}-binding`, {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: `${kind}Binding`, metadata: { name: n.name, labels },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind, name: n.name },
     subjects: [{ kind: 'ServiceAccount', name: n.serviceAccount, namespace: n.namespace }],
   });
 }
 
+export function addClusterRbac(scope: Construct, n: RbacNames, labels: Record<string, string>): void {
+  addRoleAndBinding(scope, 'ClusterRole', clusterRules(n), n, labels);
+}
+
 export function addNamespaceRbac(scope: Construct, n: RbacNames, labels: Record<string, string>): void {
-  new ApiObject(scope, 'role', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: n.name, labels }, rules: namespaceRules(n) });
-  new ApiObject(scope, 'role-binding', {
-    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: n.name, labels },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: n.name },
-    subjects: [{ kind: 'ServiceAccount', name: n.serviceAccount, namespace: n.namespace }],
-  });
+  addRoleAndBinding(scope, 'Role', namespaceRules(n), n, labels);
 }
