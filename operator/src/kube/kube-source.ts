@@ -53,6 +53,16 @@ export function projectForIndex(obj: ApiObject): KubeObject {
   }
 }
 
+/**
+ * What the Pod cache keeps: metadata (labels, annotations, uid, resourceVersion) and the few spec and
+ * status fields Skein reads. Containers, volumes and conditions are dropped (most of a pod's size).
+ */
+export function slimPod(pod: ApiObject): ApiObject {
+  const spec = pick((pod.spec ?? {}) as Record<string, unknown>, ['serviceAccountName', 'serviceAccount', 'nodeName']);
+  const status = pick((pod.status ?? {}) as Record<string, unknown>, ['podIP', 'podIPs', 'phase']);
+  return { apiVersion: pod.apiVersion, kind: pod.kind, metadata: pod.metadata, spec, status };
+}
+
 export class KubeSource implements ConfigSource {
   readonly informers: Informer[];
   private readonly errors = new Map<string, ConfigError[]>();
@@ -62,6 +72,7 @@ export class KubeSource implements ConfigSource {
   constructor(private readonly options: KubeSourceOptions) {
     this.informers = (options.resources ?? WatchedResources).map((resource) => new Informer({
       api: options.api, resource, backoff: options.backoff, log: options.log,
+      ...(resource.kind === 'Pod' ? { transform: slimPod } : {}),
       onEvents: (events) => this.handle(events),
     }));
   }

@@ -1,6 +1,6 @@
 import { type ApiObject } from './informer';
 import { caFromSecret } from './ca-secret';
-import { projectForIndex } from './kube-source';
+import { projectForIndex, slimPod } from './kube-source';
 import { meshedNamespaces } from './root-cert-publisher';
 import { desiredStatus, statusUpToDate } from './status-writer';
 import { caBundlePatch } from './webhook-ca-bundle';
@@ -74,6 +74,19 @@ describe('projectForIndex', () => {
     });
     expect(projectForIndex(pod)).toEqual({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'n', labels: { app: 'a' } }, spec: { serviceAccountName: 'sa' }, status: { podIP: '10.0.0.1' } });
     expect(projectForIndex(obj('VirtualService', { namespace: 'n' }, { spec: { hosts: ['h'] }, status: { conditions: [] } }))).not.toHaveProperty('status');
+  });
+});
+
+describe('slimPod', () => {
+  it('keeps metadata and the fields Skein reads; drops containers and conditions', () => {
+    const pod = obj('Pod', { name: 'p', namespace: 'n', uid: 'u', annotations: { 'skein.dev/status': '{}' } }, {
+      spec: { serviceAccountName: 'sa', nodeName: 'node-1', containers: [{ name: 'c', image: 'i' }], volumes: [] },
+      status: { podIP: '10.0.0.1', phase: 'Running', conditions: [{ type: 'Ready' }], containerStatuses: [] },
+    });
+    expect(slimPod(pod)).toEqual({
+      apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata,
+      spec: { serviceAccountName: 'sa', nodeName: 'node-1' }, status: { podIP: '10.0.0.1', phase: 'Running' },
+    });
   });
 });
 

@@ -103,6 +103,8 @@ export async function startKubeControlPlane(options: KubeControlPlaneOptions): P
     onStoppedLeading: () => leaderWork(false),
   });
   try {
+    // Built first: a bad injection config fails the start before anything listens.
+    const handler = options.webhookHandler?.(new InformerNamespaceLookup(source.informer('Namespace')));
     const monitoring = await startMonitoring(controlPlane, options.monitorHost, options.monitorPort);
     stops.push(monitoring.close);
     const synced = source.start();
@@ -125,8 +127,7 @@ export async function startKubeControlPlane(options: KubeControlPlaneOptions): P
     });
     stops.push(xds.close);
     let webhook: RunningWebhookServer | undefined;
-    if (options.webhookHandler) {
-      const handler = options.webhookHandler(new InformerNamespaceLookup(source.informer('Namespace')));
+    if (handler) {
       webhook = await startWebhookServing({ ca, handler, host: options.webhookHost ?? '0.0.0.0', port: options.webhookPort ?? 15017, log });
       stops.push(webhook.close);
     }
