@@ -102,7 +102,7 @@ export class ControlPlane implements SourceListener {
     const translation = this.translator.translate(proxy);
     if (translation.warnings.length) this.translationWarnings.set(id, translation.warnings);
     else this.translationWarnings.delete(id);
-    const snapshot = makeSnapshot(this.generation, translation.resources);
+    const snapshot = makeSnapshot(this.generation, translation.parts);
     try {
       this.cache.set(id, snapshot);
       this.snapshotErrors.delete(id);

@@ -3,13 +3,16 @@
  * real RPCs follow a VirtualService (80/20 split, header match) and a change in the config dir takes
  * effect without restarting the client. Backends are @grpc/grpc-js servers on loopback.
  * grpc-js-xds bootstraps only support `insecure` channel credentials, so this uses the loopback
- * plaintext ADS listener (--plaintext-xds-port).
+ * plaintext ADS listener (--plaintext-xds-port). The client runs in a child process
+ * (testing/grpc-xds-client.ts) because grpc-js-xds's process-wide xDS client cannot be shut down.
  */
+import { type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { runControlPlane, type RunningControlPlane } from './run';
+import { startGrpcXdsClient } from './testing/grpc-xds-client';
 import { defaultMeshSettings } from './core/mesh-index';
 
 const identity = (b: Buffer) => b;
@@ -78,29 +81,31 @@ describe('proxyless gRPC (grpc-js-xds) follows VirtualServices from the control 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skein-grpc-'));
   const servers: grpc.Server[] = [];
   let cp: RunningControlPlane | undefined;
-  let client: grpc.Client | undefined;
+  let child: ChildProcess | undefined;
+  let nextId = 0;
 
   afterAll(async () => {
-    client?.close();
+    child?.kill();
     for (const s of servers) s.forceShutdown();
     await cp?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }, 15_000);
 
-  function who(metadata = new grpc.Metadata()): Promise<string> {
+  /** Makes `n` RPCs from the proxyless client; resolves with how many each backend answered. */
+  function count(n: number, metadata?: Record<string, string>): Promise<Record<string, number>> {
+    const id = ++nextId;
     return new Promise((resolve, reject) => {
-      client!.makeUnaryRequest('/skein.test.Echo/Who', identity, identity, Buffer.alloc(0), metadata, { deadline: Date.now() + 5000 },
-        (err: grpc.ServiceError | null, res?: Buffer) => (err ? reject(err) : resolve(res!.toString())));
+      const timer = setTimeout(() => reject(new Error(`client: no answer to ${n} RPCs within 30 s`)), 30_000);
+      const onMessage = (msg: { id?: number; counts?: Record<string, number>; error?: string }) => {
+        if (msg.id !== id) return;
+        clearTimeout(timer);
+        child!.off('message', onMessage);
+        if (msg.error) reject(new Error(msg.error));
+        else resolve(msg.counts!);
+      };
+      child!.on('message', onMessage);
+      child!.send({ id, target: 'xds:///echo.default.svc.cluster.local:8080', count: n, metadata });
     });
-  }
-
-  async function count(n: number, metadata?: grpc.Metadata): Promise<Record<string, number>> {
-    const counts: Record<string, number> = {};
-    for (let i = 0; i < n; i++) {
-      const name = await who(metadata);
-      counts[name] = (counts[name] ?? 0) + 1;
-    }
-    return counts;
   }
 
   it('splits 80/20, routes by header, and follows a config change', async () => {
@@ -113,13 +118,15 @@ describe('proxyless gRPC (grpc-js-xds) follows VirtualServices from the control 
       configDir: dir, settings: defaultMeshSettings, xdsHost: '127.0.0.1', xdsPort: 0, plaintextXdsPort: 0,
       monitorHost: '127.0.0.1', monitorPort: 0, pollIntervalMs: 200,
     });
-    process.env.GRPC_XDS_BOOTSTRAP_CONFIG = JSON.stringify({
+    const bootstrap = JSON.stringify({
       xds_servers: [{ server_uri: `127.0.0.1:${cp.plaintextXdsPort}`, channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] }],
       node: { id: 'sidecar~127.0.0.1~client.default~default.svc.cluster.local', metadata: { GENERATOR: 'grpc' }, locality: { zone: 'local' } },
     });
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require('@grpc/grpc-js-xds').register();
-    client = new grpc.Client('xds:///echo.default.svc.cluster.local:8080', grpc.credentials.createInsecure());
+    child = startGrpcXdsClient(bootstrap);
+    await new Promise<void>((resolve, reject) => {
+      child!.once('message', () => resolve());
+      child!.once('exit', (code) => reject(new Error(`client exited with ${code}`)));
+    });
 
     const split = await count(300);
     expect((split.v1 ?? 0) + (split.v2 ?? 0)).toBe(300);
@@ -127,9 +134,7 @@ describe('proxyless gRPC (grpc-js-xds) follows VirtualServices from the control 
     expect(split.v2).toBeGreaterThanOrEqual(35);
     expect(split.v2).toBeLessThanOrEqual(95);
 
-    const md = new grpc.Metadata();
-    md.set('x-version', 'v2');
-    expect(await count(20, md)).toEqual({ v2: 20 });
+    expect(await count(20, { 'x-version': 'v2' })).toEqual({ v2: 20 });
 
     // Change the split to 0/100 on disk; the running client follows without a restart.
     fs.writeFileSync(path.join(dir, 'routing.yaml'), routing(0));

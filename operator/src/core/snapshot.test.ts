@@ -7,7 +7,7 @@ const cla = (name: string) => ({ '@type': TypeUrls.endpoint, cluster_name: name,
 const route = (name: string) => ({ '@type': TypeUrls.route, name });
 
 function resources(l: string, c: string, e: string, r: string) {
-  return { [TypeUrls.cluster]: [cluster(c)], [TypeUrls.endpoint]: [cla(e)], [TypeUrls.listener]: [listener(l)], [TypeUrls.route]: [route(r)] };
+  return { [TypeUrls.cluster]: [[cluster(c)]], [TypeUrls.endpoint]: [[cla(e)]], [TypeUrls.listener]: [[listener(l)]], [TypeUrls.route]: [[route(r)]] };
 }
 
 describe('snapshots', () => {
@@ -15,7 +15,7 @@ describe('snapshots', () => {
     const a = makeSnapshot(1, resources('80', 'c', 'c', '80'));
     const b = makeSnapshot(2, resources('80', 'c', 'c', '80'));
     expect(b.types[TypeUrls.cluster].version).toBe(a.types[TypeUrls.cluster].version);
-    const c = makeSnapshot(3, { ...resources('80', 'c', 'c', '80'), [TypeUrls.route]: [{ ...route('80'), virtual_hosts: [] }] });
+    const c = makeSnapshot(3, { ...resources('80', 'c', 'c', '80'), [TypeUrls.route]: [[{ ...route('80'), virtual_hosts: [] }]] });
     expect(c.types[TypeUrls.route].version).not.toBe(a.types[TypeUrls.route].version);
     expect(c.types[TypeUrls.listener].version).toBe(a.types[TypeUrls.listener].version);
     expect(Object.isFrozen(c)).toBe(true);

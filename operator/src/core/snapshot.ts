@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type Json, TypeUrls, type XdsTypeUrl, XdsTypeOrder } from './translate/envoy';
-import { type ProxyResources } from './translate/translate';
+import { type ProxyResourceParts } from './translate/translate';
 
 export interface VersionedResource {
   name: string;
@@ -14,9 +14,40 @@ export interface VersionedResource {
   resource: Json;
 }
 
+/** One part of a type's resources (shared by a namespace's proxies, or a proxy's own), hashed once. */
+interface Part {
+  version: string;
+  byName: Map<string, VersionedResource>;
+}
+
+/** Read-only view over a type's parts: the subset of ReadonlyMap the server and checks use. */
+export class TypeResources {
+  constructor(private readonly parts: readonly Part[]) {}
+
+  get(name: string): VersionedResource | undefined {
+    for (const p of this.parts) {
+      const r = p.byName.get(name);
+      if (r) return r;
+    }
+    return undefined;
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  get size(): number {
+    return this.parts.reduce((n, p) => n + p.byName.size, 0);
+  }
+
+  *values(): IterableIterator<VersionedResource> {
+    for (const p of this.parts) yield* p.byName.values();
+  }
+}
+
 export interface TypeSnapshot {
   version: string;
-  resources: ReadonlyMap<string, VersionedResource>;
+  resources: TypeResources;
 }
 
 export interface Snapshot {
@@ -26,6 +57,7 @@ export interface Snapshot {
 }
 
 const hashes = new WeakMap<Json, string>();
+const partCache = new WeakMap<Json[], Part>();
 
 function hash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
@@ -53,15 +85,27 @@ export function versionOf(resources: Iterable<VersionedResource>): string {
   return hash(parts.join('\n'));
 }
 
-export function makeSnapshot(generation: number, input: ProxyResources): Snapshot {
+function partOf(resources: Json[]): Part {
+  let part = partCache.get(resources);
+  if (!part) {
+    const byName = new Map<string, VersionedResource>();
+    for (const resource of resources) {
+      const name = resourceName(resource);
+      byName.set(name, { name, version: resourceVersion(resource), resource });
+    }
+    part = { version: versionOf(byName.values()), byName };
+    partCache.set(resources, part);
+  }
+  return part;
+}
+
+/** Builds an immutable snapshot from resources given in parts (see ProxyResourceParts). */
+export function makeSnapshot(generation: number, input: ProxyResourceParts): Snapshot {
   const types = {} as Record<XdsTypeUrl, TypeSnapshot>;
   for (const type of XdsTypeOrder) {
-    const resources = new Map<string, VersionedResource>();
-    for (const resource of input[type]) {
-      const name = resourceName(resource);
-      resources.set(name, { name, version: resourceVersion(resource), resource });
-    }
-    types[type] = Object.freeze({ version: versionOf(resources.values()), resources });
+    const parts = input[type].filter((p) => p.length > 0).map(partOf);
+    const version = parts.length === 1 ? parts[0]!.version : hash(parts.map((p) => p.version).join('+'));
+    types[type] = Object.freeze({ version, resources: new TypeResources(parts) });
   }
   return Object.freeze({ generation, types: Object.freeze(types) });
 }
@@ -78,13 +122,24 @@ function routeNames(value: unknown, out: string[]): string[] {
   return out;
 }
 
+const listenerRoutes = new WeakMap<Json, string[]>();
+
+function routesOfListener(listener: Json): string[] {
+  let names = listenerRoutes.get(listener);
+  if (!names) {
+    names = [...new Set(routeNames(listener, []))];
+    listenerRoutes.set(listener, names);
+  }
+  return names;
+}
+
 /** Problems that make a snapshot unsafe to send; empty when consistent. */
 export function checkConsistency(snapshot: Snapshot): string[] {
   const problems: string[] = [];
   const routes = snapshot.types[TypeUrls.route].resources;
   const endpoints = snapshot.types[TypeUrls.endpoint].resources;
   for (const { name, resource } of snapshot.types[TypeUrls.listener].resources.values()) {
-    for (const route of new Set(routeNames(resource, []))) {
+    for (const route of routesOfListener(resource)) {
       if (!routes.has(route)) problems.push(`listener ${name} refers to RouteConfiguration "${route}" which is not in the snapshot`);
     }
   }

@@ -1,8 +1,9 @@
 /**
  * The control plane's ADS over TLS on loopback with a plain xDS client (api/src/xds AdsClient):
  * server verified against the CA root, CDS → EDS → LDS → RDS, ACK/NACK with the reason in
- * /debug/syncz, nothing re-sent when unchanged, bad node ids refused.
+ * /debug/syncz, nothing re-sent when unchanged, bad node ids refused, the CA on the same port.
  */
+import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +11,9 @@ import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { DiscoveryRequestSchema, type DiscoveryResponse } from '../../../api/gen/envoy/service/discovery/v3/discovery_pb';
 import { AdsClient } from '../../../api/src/xds';
-import { CaFiles, initCaDir, loadCaDir } from '../../../ca/src/store/ca-dir';
+import { CaClient, createCsr, generateWorkloadKey } from '../../../ca/src/client';
+import { signJoinToken } from '../../../ca/src/core/join-token';
+import { CaFiles, type LoadedCa, initCaDir, loadCaDir } from '../../../ca/src/store/ca-dir';
 import { defaultMeshSettings } from '../core/mesh-index';
 import { TypeUrls } from '../core/translate/envoy';
 import { runControlPlane, type RunningControlPlane } from '../run';
@@ -54,6 +57,7 @@ describe('ADS server (TLS, state of the world)', () => {
   const configDir = path.join(dir, 'config');
   const caDir = path.join(dir, 'ca');
   let cp: RunningControlPlane;
+  let ca: LoadedCa;
   let client: InstanceType<typeof AdsClient>;
 
   beforeAll(async () => {
@@ -61,7 +65,7 @@ describe('ADS server (TLS, state of the world)', () => {
     fs.copyFileSync(path.join(testdata, 'base.yaml'), path.join(configDir, 'base.yaml'));
     await initCaDir(caDir);
     cp = await runControlPlane({
-      configDir, ca: await loadCaDir(caDir), settings: defaultMeshSettings, xdsHost: '127.0.0.1', xdsPort: 0,
+      configDir, ca: (ca = await loadCaDir(caDir)), settings: defaultMeshSettings, xdsHost: '127.0.0.1', xdsPort: 0,
       monitorHost: '127.0.0.1', monitorPort: 0, pollIntervalMs: 200, debounce: { quietMs: 20, maxMs: 100 },
     });
     const root = fs.readFileSync(path.join(caDir, CaFiles.rootCert));
@@ -132,11 +136,49 @@ describe('ADS server (TLS, state of the world)', () => {
       stream.write(request(TypeUrls.endpoint, { names: edsNames, version: edsUpdate.versionInfo, nonce: edsUpdate.nonce }));
       await new Promise((r) => setTimeout(r, 300));
       expect(rx.pending()).toBe(0);
+
+      // Bad configuration (invalid YAML, a dangling subset): reported, nothing pushed, proxies keep their config.
+      fs.writeFileSync(path.join(configDir, 'broken.yaml'), 'kind: [\n');
+      fs.writeFileSync(path.join(configDir, 'dangling.yaml'), [
+        'apiVersion: networking.skein.dev/v1alpha1', 'kind: VirtualService', 'metadata: { name: ratings, namespace: default }',
+        'spec: { hosts: [ratings], http: [{ route: [{ destination: { host: ratings, subset: nope } }] }] }',
+      ].join('\n'));
+      let configz: { errors: string[]; ready: boolean } = { errors: [], ready: false };
+      for (let i = 0; i < 50 && configz.errors.length < 2; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        configz = await (await fetch(`http://127.0.0.1:${cp.monitorPort}/debug/configz`)).json() as typeof configz;
+      }
+      expect(configz.errors).toEqual([
+        expect.stringMatching(/^broken.yaml document 0: invalid YAML/),
+        'VirtualService/default/ratings: spec.http[0].route[0].destination: subset "nope" of ratings.default.svc.cluster.local is not defined by any DestinationRule',
+      ]);
+      expect((await fetch(`http://127.0.0.1:${cp.monitorPort}/readyz`)).status).toBe(200);
+      expect(await (await fetch(`http://127.0.0.1:${cp.monitorPort}/metrics`)).text()).toMatch(/skein_config_errors 2/);
+      // RDS 9080 (reviews) is untouched; nothing else was subscribed that changed.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(rx.pending()).toBe(0);
     } finally {
       stream.end();
       await ended;
     }
   }, 30_000);
+
+  it('hosts the CA on the same TLS port: a workload with a join token gets its SPIFFE certificate', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await signJoinToken({ ns: 'default', sa: 'productpage', aud: 'skein-ca', iat: now, exp: now + 600 }, ca.joinTokenKey!.signingKey, ca.joinTokenKey!.keyId);
+    const caClient = new CaClient({
+      address: `127.0.0.1:${cp.xdsPort}`, serverName: 'localhost', credential: () => token,
+      trustBundlePem: fs.readFileSync(path.join(caDir, CaFiles.rootCert), 'utf8'),
+    });
+    try {
+      const key = await generateWorkloadKey();
+      const chain = await caClient.createCertificate(await createCsr(key, 'spiffe://cluster.local/ns/default/sa/productpage'), 3600);
+      expect(chain.length).toBeGreaterThanOrEqual(2);
+      expect(new X509Certificate(chain[0]!).subjectAltName).toContain('URI:spiffe://cluster.local/ns/default/sa/productpage');
+    } finally {
+      caClient.close();
+    }
+  }, 15_000);
 
   it('refuses a stream whose node id is malformed', async () => {
     const stream = client.streamAggregatedResources();

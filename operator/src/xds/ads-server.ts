@@ -152,7 +152,7 @@ export class AdsStream {
     const started = performance.now();
     let resources;
     try {
-      resources = selected.map((r) => encodeResource(r.resource));
+      resources = selected.map((r) => encodeResource(r.resource, r.version));
     } catch (err) {
       this.deps.log?.(`ads: not pushing ${typeUrl} to ${this.node.id}: ${(err as Error).message}`);
       return;

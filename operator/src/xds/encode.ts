@@ -1,6 +1,7 @@
 /**
  * Translated resources (proto3 JSON) → protobuf Any for the wire. Encoding is memoised per resource
- * object: proxies of one namespace share most resources, so each is encoded once per generation.
+ * object and, when the caller passes the content version (hash), per content: identical resources of
+ * different namespaces and generations are encoded once.
  */
 import { fromJson, type DescMessage, type JsonObject } from '@bufbuild/protobuf';
 import { anyPack, type Any } from '@bufbuild/protobuf/wkt';
@@ -8,6 +9,9 @@ import { typeNameOf, xdsRegistry } from '../../../api/src/xds';
 import { type Json } from '../core/translate/envoy';
 
 const encoded = new WeakMap<Json, Any>();
+const byContent = new Map<string, Any>();
+/** Bound on the content cache; when full it starts over (the next generation refills it). */
+const maxContentEntries = 200_000;
 
 export class EncodeError extends Error {
   override name = 'EncodeError';
@@ -20,15 +24,22 @@ function schemaFor(typeUrl: string): DescMessage {
 }
 
 /** Encodes one resource (which carries its own `@type`). Throws EncodeError naming the resource. */
-export function encodeResource(resource: Json): Any {
-  const cached = encoded.get(resource);
-  if (cached) return cached;
+export function encodeResource(resource: Json, contentVersion?: string): Any {
+  const cached = encoded.get(resource) ?? (contentVersion === undefined ? undefined : byContent.get(contentVersion));
+  if (cached) {
+    encoded.set(resource, cached);
+    return cached;
+  }
   const { '@type': typeUrl, ...body } = resource;
   if (typeof typeUrl !== 'string') throw new EncodeError('resource without @type');
   const schema = schemaFor(typeUrl);
   try {
     const any = anyPack(schema, fromJson(schema, body as JsonObject, { registry: xdsRegistry }));
     encoded.set(resource, any);
+    if (contentVersion !== undefined) {
+      if (byContent.size >= maxContentEntries) byContent.clear();
+      byContent.set(contentVersion, any);
+    }
     return any;
   } catch (err) {
     const name = String(body.name ?? body.cluster_name ?? '?');

@@ -45,7 +45,11 @@ export interface RunningXdsServer {
 /** Graceful stop; ADS streams never end on their own, so after the grace period they are cut. */
 function shutdown(server: grpc.Server, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => server.forceShutdown(), graceMs);
+    // forceShutdown does not always run tryShutdown's callback (open HTTP/2 sessions), so resolve here too.
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
     server.tryShutdown(() => {
       clearTimeout(timer);
       resolve();

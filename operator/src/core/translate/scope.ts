@@ -15,6 +15,33 @@ export function expandHost(host: string, namespace: string, clusterDomain: strin
   return host;
 }
 
+/** Policies by the FQDN they apply to, oldest first; computed once per model. */
+interface HostIndex {
+  virtualServices: Map<string, PolicyObject<VirtualServiceSpec>[]>;
+  destinationRules: Map<string, PolicyObject<DestinationRuleSpec>[]>;
+}
+
+const hostIndexes = new WeakMap<MeshModel, HostIndex>();
+
+function hostIndex(model: MeshModel): HostIndex {
+  let index = hostIndexes.get(model);
+  if (!index) {
+    index = { virtualServices: new Map(), destinationRules: new Map() };
+    const add = <T>(map: Map<string, T[]>, fqdn: string, value: T) => {
+      const list = map.get(fqdn) ?? [];
+      if (!list.includes(value)) list.push(value);
+      map.set(fqdn, list);
+    };
+    for (const vs of model.virtualServices) {
+      if (!appliesToSidecars(vs.spec)) continue;
+      for (const h of vs.spec.hosts ?? []) add(index.virtualServices, expandHost(h, vs.namespace, model.clusterDomain), vs);
+    }
+    for (const dr of model.destinationRules) add(index.destinationRules, expandHost(dr.spec.host, dr.namespace, model.clusterDomain), dr);
+    hostIndexes.set(model, index);
+  }
+  return index;
+}
+
 export class MeshScope {
   readonly services: ServiceModel[];
   private readonly byFqdn = new Map<string, ServiceModel>();
@@ -42,10 +69,7 @@ export class MeshScope {
   /** The VirtualService routing to this service for sidecars of this namespace (oldest wins). */
   virtualService(service: ServiceModel): PolicyObject<VirtualServiceSpec> | undefined {
     if (!this.vsCache.has(service.fqdn)) {
-      const found = this.model.virtualServices.find((vs) =>
-        isVisible(vs.spec.exportTo, vs.namespace, this.namespace) &&
-        appliesToSidecars(vs.spec) &&
-        (vs.spec.hosts ?? []).some((h) => expandHost(h, vs.namespace, this.model.clusterDomain) === service.fqdn));
+      const found = hostIndex(this.model).virtualServices.get(service.fqdn)?.find((vs) => isVisible(vs.spec.exportTo, vs.namespace, this.namespace));
       this.vsCache.set(service.fqdn, found);
     }
     return this.vsCache.get(service.fqdn);
@@ -54,9 +78,7 @@ export class MeshScope {
   /** The DestinationRule for this service: own namespace first, then the service's, then the root's. */
   destinationRule(service: ServiceModel): PolicyObject<DestinationRuleSpec> | undefined {
     if (!this.drCache.has(service.fqdn)) {
-      const candidates = this.model.destinationRules.filter((dr) =>
-        isVisible(dr.spec.exportTo, dr.namespace, this.namespace) &&
-        expandHost(dr.spec.host, dr.namespace, this.model.clusterDomain) === service.fqdn);
+      const candidates = (hostIndex(this.model).destinationRules.get(service.fqdn) ?? []).filter((dr) => isVisible(dr.spec.exportTo, dr.namespace, this.namespace));
       const rank = (dr: PolicyObject<DestinationRuleSpec>) =>
         dr.namespace === this.namespace ? 0 : dr.namespace === service.namespace ? 1 : dr.namespace === this.model.rootNamespace ? 2 : 3;
       const best = candidates.reduce<PolicyObject<DestinationRuleSpec> | undefined>((a, b) => (!a || rank(b) < rank(a) ? b : a), undefined);

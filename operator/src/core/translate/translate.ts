@@ -6,7 +6,7 @@
 import { type MeshModel, type PodModel } from '../model';
 import { type ProxyNode } from '../node-id';
 import { fixedClusters, inboundCluster, outboundClusters } from './clusters';
-import { type Json, TypeUrls, type XdsTypeUrl } from './envoy';
+import { type Json, TypeUrls, type XdsTypeUrl, XdsTypeOrder } from './envoy';
 import { outboundLoadAssignments } from './endpoints';
 import { grpcListenersAndRoutes } from './grpc';
 import { type InboundPort, type LocalOutbound, localOutboundListener, virtualInbound, virtualOutbound } from './listeners';
@@ -29,9 +29,15 @@ export interface ProxyInfo {
 }
 
 export type ProxyResources = Record<XdsTypeUrl, Json[]>;
+/**
+ * The same resources in parts: arrays shared by every proxy of a namespace (same array object) and
+ * the proxy's own. Snapshots hash and check a shared part once, not once per proxy.
+ */
+export type ProxyResourceParts = Record<XdsTypeUrl, Json[][]>;
 
 export interface Translation {
   resources: ProxyResources;
+  parts: ProxyResourceParts;
   /** Problems that did not stop translation (bad metadata, unknown hosts). */
   warnings: string[];
 }
@@ -79,25 +85,41 @@ export class Translator {
     const labels = pod?.labels ?? {};
     const shared = this.sharedFor(proxy.node.namespace, proxyless, labels);
     if (proxyless) {
-      return { resources: resources(shared.clusters, shared.endpoints, shared.listeners, shared.routes), warnings };
+      return result({ [TypeUrls.cluster]: [shared.clusters], [TypeUrls.endpoint]: [shared.endpoints], [TypeUrls.listener]: [shared.listeners], [TypeUrls.route]: [shared.routes] }, warnings);
     }
     const ports = inboundPorts(this.model, proxy.node, pod);
     const inbound = virtualInbound(ports, workloadMtls(this.model, proxy.node.namespace, labels), policiesFor(this.model, proxy.node.namespace, labels));
-    const listeners = [...shared.listeners, inbound];
-    const routes = [...shared.routes];
+    const listeners = [inbound];
+    const routes: Json[] = [];
     const local = parseLocalOutbound(shared.scope, proxy.metadata[NodeMetadata.outboundPorts], warnings);
     for (const entry of local) {
       const l = localOutboundListener(shared.scope, entry);
       listeners.push(l.listener);
       if (l.route) routes.push(l.route);
     }
-    const clusters = [...shared.clusters, ...ports.map((p) => inboundCluster(p.port))];
-    return { resources: resources(clusters, shared.endpoints, listeners, routes), warnings };
+    const clusters = ports.map((p) => inboundCluster(p.port));
+    return result({
+      [TypeUrls.cluster]: [shared.clusters, clusters],
+      [TypeUrls.endpoint]: [shared.endpoints],
+      [TypeUrls.listener]: [shared.listeners, listeners],
+      [TypeUrls.route]: [shared.routes, routes],
+    }, warnings);
   }
 }
 
-function resources(clusters: Json[], endpoints: Json[], listeners: Json[], routes: Json[]): ProxyResources {
-  return { [TypeUrls.cluster]: clusters, [TypeUrls.endpoint]: endpoints, [TypeUrls.listener]: listeners, [TypeUrls.route]: routes };
+function result(parts: ProxyResourceParts, warnings: string[]): Translation {
+  let flat: ProxyResources | undefined;
+  return {
+    parts, warnings,
+    // Flattened on demand (snapshots use the parts; only tools and tests read the flat lists).
+    get resources(): ProxyResources {
+      if (!flat) {
+        flat = {} as ProxyResources;
+        for (const type of XdsTypeOrder) flat[type] = parts[type].flat();
+      }
+      return flat;
+    },
+  };
 }
 
 /** Ports the workload serves: endpoints of services in its namespace that are this pod (or its IP). */
