@@ -1,7 +1,7 @@
 /** DestinationRule (networking.skein.dev/v1alpha1): what happens to traffic after routing. */
-import { type Infer, array, doc, bool, enumOf, int, object, required, string, unsupported, rule, titled } from './schema/dsl';
+import { type Check, type Infer, Uint32Max, array, doc, bool, enumOf, int, object, required, string, unsupported, rule, titled } from './schema/dsl';
 import { ExportTo, Labels, PortSelector, noDuplicates } from './common';
-import { dnsLabel, duration, headerName, hostOrWildcard, nonEmpty } from './formats';
+import { dnsLabel, duration, headerToken, hostOrWildcard, nonEmpty } from './formats';
 
 export const LoadBalancerSettings = titled('LoadBalancerSettings', object(
   {
@@ -11,11 +11,11 @@ export const LoadBalancerSettings = titled('LoadBalancerSettings', object(
     }),
     consistentHash: object(
       {
-        httpHeaderName: string({ format: headerName, description: 'Hash on this request header.' }),
+        httpHeaderName: string({ format: headerToken, description: 'Hash on this request header.' }),
         httpCookie: object({
           name: required(string({ format: nonEmpty, description: 'Cookie name.' })),
           path: string({ description: 'Cookie path.' }),
-          ttl: string({ format: duration({ min: 0 }), description: 'Cookie lifetime; Envoy generates the cookie when absent.' }),
+          ttl: required(string({ format: duration({ min: 0 }), description: 'Lifetime of the cookie Envoy sets when the request has none; 0s: a session cookie.' })),
         }),
         useSourceIp: bool({ description: 'Hash on the source IP address.' }),
         httpQueryParameterName: unsupported('string'),
@@ -38,35 +38,45 @@ export const LoadBalancerSettings = titled('LoadBalancerSettings', object(
   { exactlyOneOf: [['simple', 'consistentHash']] },
 ));
 
+/** Istio refuses an empty policy block: it says nothing and usually means a mis-indented YAML. */
+function notEmpty(what: string): Check<Record<string, unknown>> {
+  return rule(`${what} sets at least one field`, (value, report) => {
+    if (Object.keys(value).length === 0) report([], `${what} must set at least one field`);
+  });
+}
+
 const count = (description: string) => int({ description: `${description} 0 means the default (unlimited).` });
 
-export const ConnectionPoolSettings = titled('ConnectionPoolSettings', object({
-  tcp: object({
-    maxConnections: count('Maximum connections to a destination host.'),
-    connectTimeout: string({ format: duration(), description: 'TCP connect timeout.' }),
-    tcpKeepalive: object({
-      probes: int({ description: 'Unanswered probes before the connection is dropped.' }),
-      time: string({ format: duration({ min: 1000, wholeSeconds: true }), description: 'Idle time before probes start (whole seconds).' }),
-      interval: string({ format: duration({ min: 1000, wholeSeconds: true }), description: 'Time between probes (whole seconds).' }),
+export const ConnectionPoolSettings = titled('ConnectionPoolSettings', object(
+  {
+    tcp: object({
+      maxConnections: count('Maximum connections to a destination host.'),
+      connectTimeout: string({ format: duration(), description: 'TCP connect timeout.' }),
+      tcpKeepalive: object({
+        probes: int({ description: 'Unanswered probes before the connection is dropped.' }),
+        time: string({ format: duration({ min: 1000, wholeSeconds: true }), description: 'Idle time before probes start (whole seconds).' }),
+        interval: string({ format: duration({ min: 1000, wholeSeconds: true }), description: 'Time between probes (whole seconds).' }),
+      }),
+      maxConnectionDuration: unsupported('string'),
+      idleTimeout: unsupported('string', 'use http.idleTimeout'),
     }),
-    maxConnectionDuration: unsupported('string'),
-    idleTimeout: unsupported('string', 'use http.idleTimeout'),
-  }),
-  http: object({
-    http1MaxPendingRequests: count('Maximum requests waiting for a connection.'),
-    http2MaxRequests: count('Maximum active requests to a destination.'),
-    maxRequestsPerConnection: count('Requests per connection before it is closed; 1 disables keep-alive.'),
-    maxRetries: count('Maximum concurrent retries to a destination.'),
-    idleTimeout: string({ format: duration(), description: 'Close upstream connections idle this long.' }),
-    h2UpgradePolicy: enumOf(['DEFAULT', 'DO_NOT_UPGRADE', 'UPGRADE'], { description: 'Whether HTTP/1.1 requests are sent upstream as HTTP/2.' }),
-    useClientProtocol: unsupported('boolean'),
-    maxConcurrentStreams: unsupported('integer'),
-  }),
-}));
+    http: object({
+      http1MaxPendingRequests: count('Maximum requests waiting for a connection.'),
+      http2MaxRequests: count('Maximum active requests to a destination.'),
+      maxRequestsPerConnection: count('Requests per connection before it is closed; 1 disables keep-alive.'),
+      maxRetries: count('Maximum concurrent retries to a destination.'),
+      idleTimeout: string({ format: duration(), description: 'Close upstream connections idle this long.' }),
+      h2UpgradePolicy: enumOf(['DEFAULT', 'DO_NOT_UPGRADE', 'UPGRADE'], { description: 'Whether HTTP/1.1 requests are sent upstream as HTTP/2.' }),
+      useClientProtocol: unsupported('boolean'),
+      maxConcurrentStreams: unsupported('integer'),
+    }),
+  },
+  { checks: [notEmpty('a connection pool')] },
+));
 
 export const OutlierDetection = titled('OutlierDetection', object({
-  consecutive5xxErrors: int({ max: 4_294_967_295, description: '5xx responses (or connection failures) in a row that eject an endpoint; 0 disables.' }),
-  consecutiveGatewayErrors: int({ max: 4_294_967_295, description: '502/503/504 (or connection failures) in a row that eject an endpoint; 0 disables.' }),
+  consecutive5xxErrors: int({ max: Uint32Max, description: '5xx responses (or connection failures) in a row that eject an endpoint; 0 disables.' }),
+  consecutiveGatewayErrors: int({ max: Uint32Max, description: '502/503/504 (or connection failures) in a row that eject an endpoint; 0 disables.' }),
   interval: string({ format: duration(), description: 'Time between ejection sweeps.' }),
   baseEjectionTime: string({ format: duration(), description: 'Ejection time; multiplied by the number of times the endpoint was ejected.' }),
   maxEjectionPercent: int({ min: 0, max: 100, description: 'At most this share of endpoints is ejected.' }),
@@ -103,16 +113,22 @@ const policyFields = {
 
 export const PortTrafficPolicy = titled('PortTrafficPolicy', object({ port: required(doc(PortSelector, 'The destination port this policy applies to.')), ...policyFields }));
 
-export const TrafficPolicy = titled('TrafficPolicy', object({
-  ...policyFields,
-  portLevelSettings: array(PortTrafficPolicy, {
-    checks: [noDuplicates((p: { port: { number: number } }) => p.port.number, 'port')],
-    description: 'Overrides per destination port; a port-level setting replaces the whole matching top-level setting.',
-  }),
-  tunnel: unsupported('object'),
-  proxyProtocol: unsupported('object'),
-  retryBudget: unsupported('object'),
-}));
+export const TrafficPolicy = titled(
+  'TrafficPolicy',
+  object(
+    {
+      ...policyFields,
+      portLevelSettings: array(PortTrafficPolicy, {
+        checks: [noDuplicates((p: { port: { number: number } }) => p.port.number, 'port')],
+        description: 'Overrides per destination port; a port-level setting replaces the whole matching top-level setting.',
+      }),
+      tunnel: unsupported('object'),
+      proxyProtocol: unsupported('object'),
+      retryBudget: unsupported('object'),
+    },
+    { checks: [notEmpty('a traffic policy')] },
+  ),
+);
 
 export const Subset = titled('Subset', object({
   name: required(string({ format: dnsLabel })),

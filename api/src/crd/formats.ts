@@ -76,12 +76,20 @@ export const matchHeaderName: StringFormat = {
   },
 };
 
+/** Any HTTP header name (an RFC 9110 token), e.g. to hash on. */
+export const headerToken: StringFormat = {
+  name: 'header name',
+  check: (v) => (tokenChars.test(v) ? undefined : 'must be an HTTP header name (letters, digits and !#$%&\'*+.^_`|~-)'),
+};
+
 /** A header name to set, add or remove. */
 export const headerName: StringFormat = {
   name: 'header name',
   check: (v) => {
-    if (v.startsWith(':')) return 'pseudo-headers cannot be changed; use rewrite for :path and :authority';
-    return tokenChars.test(v) ? undefined : 'must be an HTTP header name (letters, digits and !#$%&\'*+.^_`|~-)';
+    if (v.startsWith(':') || v.toLowerCase() === 'host') {
+      return 'pseudo-headers and Host cannot be changed here; use rewrite.authority and rewrite.uri';
+    }
+    return headerToken.check(v);
   },
 };
 

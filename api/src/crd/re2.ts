@@ -13,6 +13,7 @@ const MaxRepeat = 1000;
 /** Returns why `pattern` is not an RE2-compatible regex Skein accepts, or undefined if it is. */
 export function re2Problem(pattern: string): string | undefined {
   if (pattern.length > MaxRegexLength) return `regex is longer than ${MaxRegexLength} characters`;
+  if (pattern === '*') return 'invalid regex "*": to match any value (presence), use {} instead of a regex';
   const construct = unsupportedConstruct(pattern);
   if (construct) return `regex uses ${construct}, which RE2 (used by Envoy) does not support`;
   try {

@@ -1,5 +1,5 @@
 /** VirtualService (networking.skein.dev/v1alpha1): Istio's routing rules, the subset Skein honours. */
-import { type Infer, type StringFormat, array, doc, bool, enumOf, int, map, object, required, string, unsupported, rule, titled } from './schema/dsl';
+import { type Infer, type StringFormat, array, doc, mapKey, bool, enumOf, int, map, object, required, string, unsupported, rule, titled } from './schema/dsl';
 import { Destination, ExportTo, Labels, Percent, Port, PresenceOrStringMatch, QueryParamMatch, StringMatch, weightsAddUpTo100 } from './common';
 import { duration, headerName, headerValue, hostOrWildcard, ipBlock, matchHeaderName, nonEmpty } from './formats';
 
@@ -30,8 +30,8 @@ export const RetryOnConditions = [
 export const retryOn: StringFormat = {
   name: 'retry conditions',
   check: (v) => {
-    const items = v.split(',').map((s) => s.trim());
-    for (const item of items) {
+    for (const item of v.split(',')) {
+      if (/\s/.test(item)) return `retry conditions are separated by "," without spaces (got "${v}")`;
       if (/^[1-5][0-9][0-9]$/.test(item)) continue;
       if (!(RetryOnConditions as readonly string[]).includes(item)) {
         return `unknown retry condition "${item}"; use a comma-separated list of ${RetryOnConditions.join(', ')} or HTTP status codes`;
@@ -87,6 +87,15 @@ export const HttpMatchRequest = titled('HTTPMatchRequest', object({
   scheme: unsupported('object', 'matching on the scheme'),
   sourceNamespace: unsupported('string', 'use sourceLabels'),
   statPrefix: unsupported('string'),
+}, {
+  checks: [
+    rule('prefix matches are not empty, except for uri (Envoy refuses an empty prefix there)', (m, report) => {
+      for (const field of ['method', 'authority'] as const) if (m[field]?.prefix === '') report([field, 'prefix'], 'must not be empty');
+      for (const field of ['headers', 'withoutHeaders'] as const) {
+        for (const [name, match] of Object.entries(m[field] ?? {})) if (match.prefix === '') report([field, mapKey(name), 'prefix'], 'must not be empty');
+      }
+    }),
+  ],
 }));
 
 export const HttpRouteDestination = titled('HTTPRouteDestination', object({
@@ -105,12 +114,28 @@ export const Headers = titled(
   object({ request: doc(HeaderOperations, 'Changes to the request sent upstream.'), response: doc(HeaderOperations, 'Changes to the response sent back.') }),
 );
 
-export const HttpRetry = titled('HTTPRetry', object({
-  attempts: int({ description: 'Number of retries (0 disables retries).' }),
-  perTryTimeout: string({ format: duration(), description: 'Timeout of each attempt.' }),
-  retryOn: string({ format: retryOn, description: `Comma-separated: ${RetryOnConditions.join(', ')} or HTTP status codes.` }),
-  retryRemoteLocalities: unsupported('boolean', 'Skein has no locality-aware load balancing'),
-}));
+export const HttpRetry = titled(
+  'HTTPRetry',
+  object(
+    {
+      attempts: int({ description: 'Number of retries; absent or 0 disables retries (Istio).' }),
+      perTryTimeout: string({ format: duration(), description: 'Timeout of each attempt.' }),
+      retryOn: string({ format: retryOn, description: `Comma-separated: ${RetryOnConditions.join(', ')} or HTTP status codes.` }),
+      retryRemoteLocalities: unsupported('boolean', 'Skein has no locality-aware load balancing'),
+      backoff: unsupported('string'),
+    },
+    {
+      checks: [
+        rule('perTryTimeout and retryOn need attempts > 0 (absent or 0 disables retries, as in Istio)', (r, report) => {
+          if (r.attempts) return;
+          for (const field of ['perTryTimeout', 'retryOn'] as const) {
+            if (r[field] !== undefined) report(field, 'has no effect: attempts is absent or 0, which disables retries');
+          }
+        }),
+      ],
+    },
+  ),
+);
 
 export const HttpFaultInjection = titled(
   'HTTPFaultInjection',

@@ -11,7 +11,7 @@
  * path). Cross-field checks (weights summing to 100, regexes, durations) run in the validator and are
  * reported by the control plane as status conditions.
  */
-import { type Field, type ObjectSchema, type Schema, type UnsupportedShape } from './dsl';
+import { type Field, Int32Max, type ObjectSchema, type Schema, type UnsupportedShape } from './dsl';
 
 /** The subset of OpenAPI v3 that Skein emits. */
 export interface OpenApiSchema {
@@ -49,7 +49,7 @@ export function toOpenApi(schema: Schema): OpenApiSchema {
     case 'string':
       return { type: 'string', ...description, ...schema.format?.openApi };
     case 'int':
-      return { type: 'integer', ...description, format: schema.max > 2_147_483_647 ? 'int64' : 'int32', minimum: schema.min, maximum: schema.max };
+      return { type: 'integer', ...description, format: schema.max > Int32Max ? 'int64' : 'int32', minimum: schema.min, maximum: schema.max };
     case 'number':
       return { type: 'number', ...description, format: 'double', minimum: schema.min, maximum: schema.max };
     case 'bool':

@@ -77,6 +77,18 @@ describe('parseWithSchema', () => {
     expect(parseWithSchema(Meta, { name: 'a', managedFields: [] })).toEqual({ ok: true, value: { name: 'a' } });
   });
 
+  it('keeps a map key named __proto__ as an entry (no prototype change, nothing lost)', () => {
+    const Headers = map(object({ exact: string() }));
+    const result = parseWithSchema(Headers, JSON.parse('{"__proto__": {"exact": "x"}, "a": {"exact": "y"}}'));
+    expect(result.ok).toBe(true);
+    const value = result.ok ? result.value : {};
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(Object.entries(value)).toEqual([
+      ['__proto__', { exact: 'x' }],
+      ['a', { exact: 'y' }],
+    ]);
+  });
+
   it('does not treat inherited properties as fields', () => {
     expect(parseWithSchema(object({ a: string() }), JSON.parse('{"constructor": 1, "toString": "x"}'))).toEqual({
       ok: false,

@@ -3,7 +3,7 @@
  * and returns a clean copy (nulls removed, as the Kubernetes API server prunes them; fields the
  * schema marks `drop` left out) or the list of field errors, each with its full path.
  */
-import { type Check, type FieldError, type Infer, type ObjectSchema, type PathSegment, type Report, type Schema, fieldSchema } from './dsl';
+import { type Check, type FieldError, Int32Max, type Infer, type ObjectSchema, type PathSegment, type Report, type Schema, fieldSchema } from './dsl';
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
@@ -26,7 +26,7 @@ export function formatPath(path: readonly PathSegment[]): string {
 
 /** Integer ranges as the messages print them: `0..100`, or `>= 0` for "any non-negative int32". */
 export function describeRange(min: number, max: number): string {
-  return max >= 2_147_483_647 ? `>= ${min}` : `${min}..${max}`;
+  return max >= Int32Max ? `>= ${min}` : `${min}..${max}`;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -88,7 +88,9 @@ function parseNode(schema: Schema, value: unknown, path: PathSegment[], errors: 
         path.push({ mapKey: key });
         const keyProblem = schema.keys?.check(key);
         if (keyProblem !== undefined) errors.push({ path: formatPath(path), message: `invalid key: ${keyProblem}` });
-        out[key] = parseNode(schema.values, value[key], path, errors);
+        // defineProperty: a key named "__proto__" stays an entry instead of replacing the prototype.
+        const item = parseNode(schema.values, value[key], path, errors);
+        Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
         path.pop();
       }
       return out;
