@@ -16,6 +16,7 @@ describe('skein controlplane kube: bad usage is refused before anything starts',
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skein-kube-cli-'));
     fs.writeFileSync(path.join(dir, 'list.yaml'), '- a\n- b\n');
     fs.writeFileSync(path.join(dir, 'broken.yaml'), 'image: [unclosed\n');
+    fs.writeFileSync(path.join(dir, 'other-td.yaml'), 'trustDomain: example.org\n');
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -29,6 +30,7 @@ describe('skein controlplane kube: bad usage is refused before anything starts',
     [['--injection-config', '/nonexistent/injection.yaml'], /--injection-config .*ENOENT/],
     [['--injection-config', 'list.yaml'], /expected a mapping of fields/],
     [['--injection-config', 'broken.yaml'], /--injection-config .*broken\.yaml/],
+    [['--injection-config', 'other-td.yaml'], /trustDomain "example.org" differs from the control plane's "cluster.local"/],
   ])('%j → %s', async (args, message) => {
     const resolved = args.map((a) => (a.endsWith('.yaml') && !a.startsWith('/') ? path.join(dir, a) : a));
     const err = await command.run(resolved, io()).catch((e: unknown) => e);

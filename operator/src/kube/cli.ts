@@ -15,7 +15,10 @@ import { KubeRestClient, loadKubeConfig } from './rest';
 import { startKubeControlPlane } from './start';
 import { DefaultWebhookConfigurationName } from './webhook-ca-bundle';
 
-/** Builds the webhook handler from the namespace lookup and the raw injection config (file + flags). */
+/**
+ * Builds the webhook handler from the namespace lookup and the raw injection config: the file, then
+ * what the control plane knows (trust domain, the cluster's version unless the file sets one), then flags.
+ */
 export type WebhookHandlerFactory = (namespaces: InformerNamespaceLookup, injectionConfig: Record<string, unknown>) => RequestListener;
 
 const usage = `Usage: skein controlplane kube [options]
@@ -47,7 +50,7 @@ function port(value: string | undefined, flag: string, fallback: number): number
   return n;
 }
 
-function injectionConfig(file: string | undefined, image: string | undefined): Record<string, unknown> {
+function injectionConfig(file: string | undefined, image: string | undefined, trustDomain: string): Record<string, unknown> {
   let raw: unknown = {};
   if (file) {
     try {
@@ -57,7 +60,11 @@ function injectionConfig(file: string | undefined, image: string | undefined): R
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError(`--injection-config ${file}: expected a mapping of fields`);
   }
-  return { ...(raw as Record<string, unknown>), ...(image ? { image } : {}) };
+  const fileTrustDomain = (raw as Record<string, unknown>).trustDomain;
+  if (fileTrustDomain !== undefined && fileTrustDomain !== trustDomain) {
+    throw new UsageError(`--injection-config ${file}: trustDomain ${JSON.stringify(fileTrustDomain)} differs from the control plane's ${JSON.stringify(trustDomain)} (--trust-domain); proxies would not trust each other`);
+  }
+  return { ...(raw as Record<string, unknown>), trustDomain, ...(image ? { image } : {}) };
 }
 
 export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): Command {
@@ -87,7 +94,7 @@ export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): 
       } catch (err) {
         throw new UsageError((err as Error).message);
       }
-      const injection = injectionConfig(values['injection-config'], values['proxy-image']);
+      const injection = injectionConfig(values['injection-config'], values['proxy-image'], trustDomain);
       const xdsPort = port(values['xds-port'], '--xds-port', ControlPlanePorts.xds);
       const monitorPort = port(values['monitor-port'], '--monitor-port', ControlPlanePorts.monitoring);
       const webhookPort = port(values['webhook-port'], '--webhook-port', ControlPlanePorts.webhook);
@@ -101,7 +108,10 @@ export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): 
         xdsHost: values['xds-host'] ?? '0.0.0.0', xdsPort,
         monitorHost: values['monitor-host'] ?? '0.0.0.0', monitorPort,
         webhookPort, webhookConfigurationName: values['webhook-configuration'],
-        ...(values['no-webhook'] ? {} : { webhookHandler: (namespaces: InformerNamespaceLookup) => webhookHandler(namespaces, injection) }),
+        ...(values['no-webhook'] ? {} : {
+          webhookHandler: (namespaces: InformerNamespaceLookup, cluster: { version?: string }) =>
+            webhookHandler(namespaces, { ...(cluster.version ? { clusterVersion: cluster.version } : {}), ...injection }),
+        }),
       });
       log(`controlplane: ADS+CA on :${running.xdsPort}, monitoring on :${running.monitorPort}${running.webhook ? `, webhook on :${running.webhook.port}` : ''}`);
       await new Promise<void>((resolve) => {

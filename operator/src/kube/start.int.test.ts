@@ -61,16 +61,18 @@ describe('startKubeControlPlane against the API double', () => {
     await api.close();
   });
 
+  const seenVersions: (string | undefined)[] = [];
+
   async function replica(identity: string) {
     const r = await startKubeControlPlane({
       api: new KubeRestClient(kubeConfigFor(url)), identity,
       settings: { trustDomain: 'cluster.local', clusterDomain: 'cluster.local', rootNamespace: 'skein-system' },
       xdsHost: '127.0.0.1', xdsPort: 0, monitorHost: '127.0.0.1', monitorPort: 0, webhookHost: '127.0.0.1', webhookPort: 0,
       lease: { durationMs: 1000, renewDeadlineMs: 600, retryPeriodMs: 50 },
-      webhookHandler: (namespaces) => (req, res) => {
+      webhookHandler: (namespaces, cluster) => (seenVersions.push(cluster.version), (req, res) => {
         const ns = new URL(req.url ?? '/', 'http://x').searchParams.get('ns') ?? '';
         namespaces.labels(ns).then((labels) => res.end(JSON.stringify(labels ?? null)), () => res.end('error'));
-      },
+      }),
     });
     running.push(r);
     return r;
@@ -104,6 +106,7 @@ describe('startKubeControlPlane against the API double', () => {
     expect((await callWebhook(a.webhook!.port, caBundle)).body).toBe(JSON.stringify({ 'skein.dev/inject': 'enabled' }));
 
     await waitFor(() => api.get('networking.skein.dev/v1alpha1/virtualservices', 'shop', 'r')!.status !== undefined, 'CRD status');
+    expect(seenVersions).toEqual(['v1.31.2']); // the webhook learns the cluster version (native sidecars)
 
     // A namespace labelled later gets the bundle too.
     api.put('v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'plain', labels: { 'skein.dev/inject': 'enabled' } } });

@@ -37,8 +37,12 @@ export interface KubeControlPlaneOptions {
   xdsPort: number;
   monitorHost: string;
   monitorPort: number;
-  /** The webhook's request handler given the namespace lookup; no webhook when absent. */
-  webhookHandler?: (namespaces: InformerNamespaceLookup) => RequestListener;
+  /**
+   * The webhook's request handler, given the namespace lookup and the cluster's Kubernetes version
+   * (from GET /version; undefined when it cannot be read), which decides native sidecars.
+   * No webhook when absent.
+   */
+  webhookHandler?: (namespaces: InformerNamespaceLookup, cluster: { version?: string }) => RequestListener;
   webhookHost?: string;
   webhookPort?: number;
   webhookConfigurationName?: string;
@@ -57,6 +61,17 @@ export interface RunningKubeControlPlane {
   monitorPort: number;
   webhook?: RunningWebhookServer;
   stop(): Promise<void>;
+}
+
+/** The API server's version (`gitVersion`, e.g. v1.31.2), or nothing when it cannot be read. */
+async function clusterVersion(api: KubeApi, log: (line: string) => void): Promise<{ version?: string }> {
+  try {
+    const info = await api.get<{ gitVersion?: string }>('/version');
+    return info.gitVersion ? { version: info.gitVersion } : {};
+  } catch (err) {
+    log(`cannot read the cluster version (native sidecars stay off unless configured): ${(err as Error).message}`);
+    return {};
+  }
 }
 
 export async function startKubeControlPlane(options: KubeControlPlaneOptions): Promise<RunningKubeControlPlane> {
@@ -104,7 +119,7 @@ export async function startKubeControlPlane(options: KubeControlPlaneOptions): P
   });
   try {
     // Built first: a bad injection config fails the start before anything listens.
-    const handler = options.webhookHandler?.(new InformerNamespaceLookup(source.informer('Namespace')));
+    const handler = options.webhookHandler?.(new InformerNamespaceLookup(source.informer('Namespace')), await clusterVersion(api, log));
     const monitoring = await startMonitoring(controlPlane, options.monitorHost, options.monitorPort);
     stops.push(monitoring.close);
     const synced = source.start();

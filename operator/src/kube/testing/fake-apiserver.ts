@@ -101,6 +101,8 @@ export class FakeApiServer {
   private readonly history: HistoryEvent[] = [];
   private readonly watchers = new Set<Watcher>();
   private readonly failures: { method: string; match: RegExp; status: number; reason: string }[] = [];
+  /** What GET /version answers (gitVersion). */
+  version = 'v1.31.2';
   private rv = 1;
   private compactedRv = 0;
   private server: http.Server | undefined;
@@ -239,6 +241,7 @@ export class FakeApiServer {
       const f = this.failures.splice(failure, 1)[0]!;
       return this.send(res, f.status, status(f.status, f.reason, 'injected failure'));
     }
+    if (url.pathname === '/version') return this.send(res, 200, { major: '1', minor: '31', gitVersion: this.version });
     const route = parseRoute(url.pathname);
     if (!route) return this.send(res, 404, status(404, 'NotFound', `no route for ${url.pathname}`));
     try {
