@@ -35,8 +35,11 @@ const models: Record<string, new (data: never) => { validate(): void }> = {
 const clusterScoped = new Set(['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration']);
 
 describe('install manifests', () => {
-  it('match the reviewed snapshot', () => {
-    expect(yamlText).toMatchSnapshot();
+  it('match the reviewed snapshot (CRD schemas elided: they are compared with api/src/crd below)', () => {
+    const elided = objects.map((o) => (o.kind !== 'CustomResourceDefinition' ? o : {
+      ...o, spec: { ...(o.spec as object), versions: (o.spec as { versions: object[] }).versions.map((v) => ({ ...v, schema: '<from api/src/crd>' })) },
+    }));
+    expect(elided).toMatchSnapshot();
   });
 
   it('hold exactly the expected objects', () => {
@@ -63,7 +66,8 @@ describe('install manifests', () => {
   });
 
   it('manifests/install.yaml (what users apply) is the current synthesis', () => {
-    expect(fs.readFileSync(path.join(__dirname, '..', 'install.yaml'), 'utf8')).toBe(yamlText);
+    const committed = fs.readFileSync(path.join(__dirname, '..', 'install.yaml'), 'utf8');
+    if (committed !== yamlText) throw new Error('manifests/install.yaml is stale: run `npm run build && node dist/manifests/src/main.js > manifests/install.yaml`');
   });
 
   it('CRD schemas are structural (no keyword or junctor the API server refuses)', () => {
