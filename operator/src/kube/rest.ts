@@ -53,6 +53,10 @@ export class KubeRestClient implements KubeApi {
   async watch(path: string, query: RequestOptions['query'], onEvent: (event: unknown) => void, signal: AbortSignal): Promise<void> {
     const res = await this.open('GET', path, { query: { ...query, watch: true }, signal });
     if ((res.statusCode ?? 0) >= 300) throw apiError(res.statusCode ?? 0, await readAll(res));
+    // A half-open connection never ends by itself: give up when nothing (not even a bookmark)
+    // arrived for a minute past the server-side timeout, and let the informer reopen the watch.
+    const idleMs = (Number(query?.timeoutSeconds ?? 300) + 60) * 1000;
+    res.socket.setTimeout(idleMs, () => res.destroy(new Error(`watch ${path}: no data for ${idleMs / 1000} s`)));
     res.setEncoding('utf8');
     let buffered = '';
     await new Promise<void>((resolve, reject) => {
