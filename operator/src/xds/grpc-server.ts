@@ -7,7 +7,7 @@
 import { isIP } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { SystemNamespace } from '../../../api/src/names';
-import { FirstSuccessAuthenticator } from '../../../ca/src/auth/authenticator';
+import { type Authenticator, FirstSuccessAuthenticator } from '../../../ca/src/auth/authenticator';
 import { type CertificateIssuer } from '../../../ca/src/core/issuer';
 import { exportPrivateKeyPem, generateKeyPair } from '../../../ca/src/core/keys';
 import { type LeafParams } from '../../../ca/src/core/profiles';
@@ -28,6 +28,8 @@ export interface XdsServerOptions {
   /** Loopback port for plaintext ADS (tests, proxyless gRPC); undefined = none. */
   plaintextPort?: number;
   dnsNames?: string[];
+  /** Authenticators besides the CA's join-token one (Kubernetes: TokenReview, see operator/src/kube). */
+  authenticators?: Authenticator[];
   onCaEvent?: (event: CaServiceEvent) => void;
   /** How long open streams may take to finish on close before they are cut (default 2000 ms). */
   shutdownGraceMs?: number;
@@ -85,7 +87,7 @@ export async function startXdsServer(options: XdsServerOptions): Promise<Running
       options.ads.register(server);
       const now = () => new Date();
       const issuer = createIssuer(options.ca, undefined, now);
-      const authenticators = defaultAuthenticators(options.ca, now);
+      const authenticators = [...defaultAuthenticators(options.ca, now), ...(options.authenticators ?? [])];
       if (authenticators.length) {
         addCaService(server, { issuer, authenticator: new FirstSuccessAuthenticator(authenticators), ...(options.onCaEvent ? { onEvent: options.onCaEvent } : {}) });
       }

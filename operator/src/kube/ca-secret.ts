@@ -1,0 +1,109 @@
+/**
+ * The CA in a cluster. Every replica signs, so every replica loads the same CA from a Secret in
+ * skein-system, with the file names of Istio's `cacerts` Secret (ca/src/store/ca-dir.ts CaFiles):
+ * - `cacerts` (made by the user: an intermediate under the organisation's root) wins when present;
+ * - else `skein-ca`, a self-signed root that only the leader creates (create is atomic: a 409 means
+ *   it exists, and it is read back); other replicas wait for it.
+ * The CA key stays in that Secret and in the control plane's memory; RBAC lets only the control
+ * plane's service account read it (a Role in skein-system, resourceNames-scoped).
+ */
+import { randomBytes } from 'node:crypto';
+import { DefaultTrustDomain, SystemNamespace } from '../../../api/src/names';
+import { assembleAuthority, type AuthorityPem } from '../../../ca/src/core/authority';
+import { createSelfSignedRoot } from '../../../ca/src/core/root';
+import { CaFiles, type LoadedCa } from '../../../ca/src/store/ca-dir';
+import { type KubeApi, isConflict, isNotFound } from './api';
+import { SecretResource, resourcePath } from './resources';
+
+export const PluggedInCaSecret = 'cacerts';
+export const SelfSignedCaSecret = 'skein-ca';
+
+export interface Secret {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  type?: string;
+  data?: Record<string, string>;
+}
+
+const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+const unb64 = (s: string | undefined) => (s === undefined ? undefined : Buffer.from(s, 'base64').toString('utf8'));
+
+/** Reads a CA Secret; throws naming the Secret and the missing key. */
+export async function caFromSecret(secret: Secret, trustDomain: string, now: Date): Promise<LoadedCa> {
+  const where = `Secret ${secret.metadata.namespace ?? ''}/${secret.metadata.name}`;
+  const get = (key: string, required: boolean) => {
+    const v = unb64(secret.data?.[key]);
+    if (v === undefined && required) throw new Error(`${where}: key ${key} is missing (expected ${CaFiles.caCert}, ${CaFiles.caKey}, ${CaFiles.rootCert}, optional ${CaFiles.certChain})`);
+    return v ?? '';
+  };
+  const pem: AuthorityPem = {
+    trustDomain,
+    caCertPem: get(CaFiles.caCert, true),
+    caKeyPem: get(CaFiles.caKey, true),
+    certChainPem: get(CaFiles.certChain, false),
+    rootBundlePem: get(CaFiles.rootCert, true),
+  };
+  try {
+    return { dir: `secret:${secret.metadata.namespace ?? ''}/${secret.metadata.name}`, authority: await assembleAuthority(pem, now) };
+  } catch (err) {
+    throw new Error(`${where}: invalid CA: ${(err as Error).message}`);
+  }
+}
+
+/** A new self-signed root as the `skein-ca` Secret. */
+export async function newSelfSignedCaSecret(namespace: string, trustDomain: string, now: Date): Promise<Secret> {
+  const root = await createSelfSignedRoot({ keyType: 'ec', trustDomain, now, randomBytes: (n) => randomBytes(n) });
+  return {
+    apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
+    metadata: { name: SelfSignedCaSecret, namespace, labels: { 'app.kubernetes.io/part-of': 'skein' } },
+    data: { [CaFiles.caCert]: b64(root.certPem), [CaFiles.caKey]: b64(root.keyPem), [CaFiles.certChain]: b64(root.certPem), [CaFiles.rootCert]: b64(root.certPem) },
+  };
+}
+
+export interface ObtainCaOptions {
+  api: KubeApi;
+  namespace?: string;
+  trustDomain?: string;
+  isLeader: () => boolean;
+  /** How often a non-leader looks again while no CA Secret exists (default 1 s). */
+  pollMs?: number;
+  signal?: AbortSignal;
+  now?: () => Date;
+  log?: (line: string) => void;
+}
+
+async function readSecret(api: KubeApi, namespace: string, name: string): Promise<Secret | undefined> {
+  try {
+    return await api.get<Secret>(resourcePath(SecretResource, namespace, name));
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** The cluster's CA: `cacerts`, else `skein-ca` (created by the leader when neither exists). */
+export async function obtainClusterCa(options: ObtainCaOptions): Promise<LoadedCa> {
+  const namespace = options.namespace ?? SystemNamespace;
+  const trustDomain = options.trustDomain ?? DefaultTrustDomain;
+  const now = options.now ?? (() => new Date());
+  for (let waited = false; ; waited = true) {
+    if (options.signal?.aborted) throw new Error('stopped while waiting for the CA Secret');
+    const pluggedIn = await readSecret(options.api, namespace, PluggedInCaSecret);
+    if (pluggedIn) return caFromSecret(pluggedIn, trustDomain, now());
+    const own = await readSecret(options.api, namespace, SelfSignedCaSecret);
+    if (own) return caFromSecret(own, trustDomain, now());
+    if (options.isLeader()) {
+      try {
+        const created = await options.api.create<Secret>(resourcePath(SecretResource, namespace), await newSelfSignedCaSecret(namespace, trustDomain, now()));
+        options.log?.(`ca: created self-signed root in Secret ${namespace}/${SelfSignedCaSecret}`);
+        return caFromSecret(created, trustDomain, now());
+      } catch (err) {
+        if (!isConflict(err)) throw err; // someone created it first: read it on the next round
+        continue;
+      }
+    }
+    if (!waited) options.log?.(`ca: waiting for the leader to create Secret ${namespace}/${SelfSignedCaSecret} (or for ${PluggedInCaSecret})`);
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
+  }
+}

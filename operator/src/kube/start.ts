@@ -1,0 +1,155 @@
+/**
+ * The control plane on Kubernetes: informers → the same ControlPlane core as local mode → ADS; the CA
+ * (TokenReview authentication) on the same gRPC server; the admission webhook over HTTPS with a
+ * CA-issued, rotating certificate; monitoring (/readyz turns ready after every informer synced).
+ * Every replica serves; only the Lease holder writes: CA Secret creation, skein-root-cert ConfigMaps,
+ * the webhook's caBundle, CRD status conditions.
+ */
+import { randomBytes } from 'node:crypto';
+import { type RequestListener } from 'node:http';
+import { SystemNamespace } from '../../../api/src/names';
+import { TokenReviewAuthenticator } from '../../../ca/src/auth/token-review';
+import { CertificateIssuer } from '../../../ca/src/core/issuer';
+import { ControlPlane } from '../controlplane';
+import { type MeshSettings } from '../core/mesh-index';
+import { startMonitoring } from '../monitoring/http-server';
+import { ControlPlaneMetrics } from '../monitoring/metrics';
+import { startXdsServer } from '../xds/grpc-server';
+import { type KubeApi } from './api';
+import { obtainClusterCa } from './ca-secret';
+import { KubeSource } from './kube-source';
+import { LeaderElector } from './leader-election';
+import { InformerNamespaceLookup } from './namespace-lookup';
+import { RootCertPublisher } from './root-cert-publisher';
+import { StatusWriter } from './status-writer';
+import { KubeTokenReviewer } from './token-reviewer';
+import { DefaultWebhookConfigurationName, syncWebhookCaBundle } from './webhook-ca-bundle';
+import { type RunningWebhookServer, startWebhookServing } from './webhook-serving';
+
+export interface KubeControlPlaneOptions {
+  api: KubeApi;
+  /** This replica's name (POD_NAME): the Lease holder identity. */
+  identity: string;
+  /** Where the control plane runs (POD_NAMESPACE): Lease, CA Secret. */
+  namespace?: string;
+  settings: MeshSettings;
+  xdsHost: string;
+  xdsPort: number;
+  monitorHost: string;
+  monitorPort: number;
+  /**
+   * The webhook's request handler, given the namespace lookup and the cluster's Kubernetes version
+   * (from GET /version; undefined when it cannot be read), which decides native sidecars.
+   * No webhook when absent.
+   */
+  webhookHandler?: (namespaces: InformerNamespaceLookup, cluster: { version?: string }) => RequestListener;
+  webhookHost?: string;
+  webhookPort?: number;
+  webhookConfigurationName?: string;
+  /** Leader election timings (defaults 15 s / 10 s / 2 s). */
+  lease?: { durationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+  /** How often the leader re-checks the webhook caBundle and every skein-root-cert ConfigMap (default 60 s). */
+  resyncMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface RunningKubeControlPlane {
+  controlPlane: ControlPlane;
+  source: KubeSource;
+  elector: LeaderElector;
+  xdsPort?: number;
+  monitorPort: number;
+  webhook?: RunningWebhookServer;
+  stop(): Promise<void>;
+}
+
+/** The API server's version (`gitVersion`, e.g. v1.31.2), or nothing when it cannot be read. */
+async function clusterVersion(api: KubeApi, log: (line: string) => void): Promise<{ version?: string }> {
+  try {
+    const info = await api.get<{ gitVersion?: string }>('/version');
+    return info.gitVersion ? { version: info.gitVersion } : {};
+  } catch (err) {
+    log(`cannot read the cluster version (native sidecars stay off unless configured): ${(err as Error).message}`);
+    return {};
+  }
+}
+
+export async function startKubeControlPlane(options: KubeControlPlaneOptions): Promise<RunningKubeControlPlane> {
+  const log = options.log ?? (() => undefined);
+  const namespace = options.namespace ?? SystemNamespace;
+  const { api } = options;
+  const controlPlane = new ControlPlane({ settings: options.settings, log, metrics: new ControlPlaneMetrics() });
+  const source = new KubeSource({ api, listener: controlPlane, log });
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    controlPlane.stop();
+    for (const s of stops.reverse()) await s().catch((err: Error) => log(`shutdown: ${err.message}`));
+  };
+  const caAbort = new AbortController();
+  let trustBundle = '';
+  const statusWriter = new StatusWriter({ api, lookup: (kind) => source.informer(kind).cache, log });
+  const publisher = new RootCertPublisher({
+    api, log, trustBundlePem: () => trustBundle,
+    namespaces: () => source.informer('Namespace').cache.values(), pods: () => source.informer('Pod').cache.values(),
+  });
+  source.subscribe((events) => {
+    statusWriter.onEvents(events);
+    if (trustBundle) publisher.onEvents(events);
+  });
+  const webhookConfig = options.webhookConfigurationName ?? DefaultWebhookConfigurationName;
+  const syncCaBundle = () => {
+    if (!elector.isLeader() || !trustBundle || !options.webhookHandler) return;
+    syncWebhookCaBundle(api, webhookConfig, trustBundle).then(
+      (wrote) => wrote && log(`webhook: caBundle of ${webhookConfig} updated`),
+      (err: Error) => log(`webhook: cannot update caBundle of ${webhookConfig}: ${err.message}`),
+    );
+  };
+  let caBundleTimer: NodeJS.Timeout | undefined;
+  const leaderWork = (leading: boolean) => {
+    statusWriter.setLeader(leading);
+    if (!trustBundle) return;
+    publisher.setLeader(leading);
+    syncCaBundle();
+  };
+  const elector = new LeaderElector({
+    api, identity: options.identity, namespace, log,
+    leaseDurationMs: options.lease?.durationMs, renewDeadlineMs: options.lease?.renewDeadlineMs, retryPeriodMs: options.lease?.retryPeriodMs,
+    onStartedLeading: () => leaderWork(true),
+    onStoppedLeading: () => leaderWork(false),
+  });
+  try {
+    // Built first: a bad injection config fails the start before anything listens.
+    const handler = options.webhookHandler?.(new InformerNamespaceLookup(source.informer('Namespace')), await clusterVersion(api, log));
+    const monitoring = await startMonitoring(controlPlane, options.monitorHost, options.monitorPort);
+    stops.push(monitoring.close);
+    const synced = source.start();
+    stops.push(() => source.stop());
+    elector.start();
+    stops.push(() => elector.stop()); // runs before the source stops: the Lease is released first
+    stops.push(async () => caAbort.abort());
+    const ca = await obtainClusterCa({ api, namespace, trustDomain: options.settings.trustDomain, isLeader: () => elector.isLeader(), signal: caAbort.signal, log });
+    trustBundle = new CertificateIssuer(ca.authority, { now: () => new Date(), randomBytes: (n) => randomBytes(n) }).trustBundlePem();
+    if (elector.isLeader()) leaderWork(true);
+    caBundleTimer = setInterval(() => {
+      syncCaBundle();
+      publisher.resync();
+    }, options.resyncMs ?? 60_000);
+    caBundleTimer.unref();
+    stops.push(async () => clearInterval(caBundleTimer));
+    const xds = await startXdsServer({
+      ads: controlPlane.ads, ca, host: options.xdsHost, port: options.xdsPort,
+      authenticators: [new TokenReviewAuthenticator(new KubeTokenReviewer(api))],
+    });
+    stops.push(xds.close);
+    let webhook: RunningWebhookServer | undefined;
+    if (handler) {
+      webhook = await startWebhookServing({ ca, handler, host: options.webhookHost ?? '0.0.0.0', port: options.webhookPort ?? 15017, log });
+      stops.push(webhook.close);
+    }
+    void synced.catch((err: Error) => log(`informers: ${err.message}`));
+    return { controlPlane, source, elector, xdsPort: xds.port, monitorPort: monitoring.port, ...(webhook ? { webhook } : {}), stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
