@@ -2,7 +2,7 @@
 // loopback), system (network namespaces, root). `npm test` runs all three.
 const transform = { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] };
 // ESM-only packages (e.g. @kubernetes/client-node 2.x and its deps) must be transformed too.
-const transformIgnorePatterns = ['/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose|@peculiar|uuid)/)'];
+const transformIgnorePatterns = ['/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose|@peculiar|uuid|socks-proxy-agent|agent-base)/)'];
 const common = { transform, transformIgnorePatterns, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
 const fs = require('node:fs');
 const path = require('node:path');
