@@ -1,7 +1,7 @@
 // Rotation and retry of the workload identity with fake time: renew at half-life (jittered),
 // back off while the CA is down, keep serving the current certificate meanwhile.
 import { type WorkloadCertificate } from '../../../api/src/identity';
-import { backoffDelayMs, renewalDelayMs } from '../core/rotation';
+import { backoffDelayMs } from '../core/rotation';
 import { issuerFor, makeRootCa, type TestCa } from '../testing/fixtures';
 import { type CertificateRequester } from './ca-client';
 import { createCsr, generateWorkloadKey } from './csr';
@@ -58,8 +58,7 @@ describe('WorkloadIdentity (fake time)', () => {
     expect(first.privateKeyPem).toMatch(/BEGIN PRIVATE KEY/);
     expect(seen).toEqual([first]);
 
-    const delay = renewalDelayMs(first, new Date(), 0.5);
-    expect(delay).toBe(12 * 3_600_000 - 2.5 * 60_000); // half of 24 h + 5 min back-dating, from now
+    const delay = 12 * 3_600_000; // half of the 24 h granted, counted from receipt (not from the back-dated notBefore)
     await jest.advanceTimersByTimeAsync(delay - 1);
     expect(calls).toBe(1);
     await jest.advanceTimersByTimeAsync(1);
@@ -68,12 +67,24 @@ describe('WorkloadIdentity (fake time)', () => {
     expect(id.current()).toBe(seen[1]);
   });
 
+  it('a short-lived certificate renews at half of its granted life, not at once (back-dating does not count)', async () => {
+    const seen: WorkloadCertificate[] = [];
+    const id = make({ validitySeconds: 60 });
+    id.onChange((c) => seen.push(c));
+    await id.start();
+    await jest.advanceTimersByTimeAsync(29_000);
+    expect(calls).toBe(1);
+    await jest.advanceTimersByTimeAsync(1_000);
+    await until(() => seen.length === 2);
+    expect(calls).toBe(2);
+  });
+
   it('retries with exponential backoff while the CA is down and keeps the current certificate', async () => {
     const errors: number[] = [];
     const id = make({ onError: (_e, retryIn) => errors.push(retryIn) });
     const first = await id.start();
     down = true;
-    await jest.advanceTimersByTimeAsync(renewalDelayMs(first, new Date(), 0.5));
+    await jest.advanceTimersByTimeAsync(12 * 3_600_000);
     await until(() => errors.length === 1);
     for (let attempt = 1; attempt < 4; attempt++) {
       await jest.advanceTimersByTimeAsync(errors[attempt - 1]!);

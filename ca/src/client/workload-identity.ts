@@ -127,7 +127,10 @@ export class WorkloadIdentity implements IdentityProvider {
         this.cert = cert;
         for (const w of this.firstWaiters.splice(0)) w.resolve(cert);
         for (const listener of [...this.listeners]) listener(cert);
-        this.schedule(renewalDelayMs(cert, this.now(), this.random(), this.options.rotation ?? defaultRotation), () => this.attempt(0));
+        // The CA back-dates notBefore for clock skew; the lifetime we were given starts now.
+        const now = this.now();
+        const granted = { notBefore: new Date(Math.max(cert.notBefore.getTime(), now.getTime())), notAfter: cert.notAfter };
+        this.schedule(renewalDelayMs(granted, now, this.random(), this.options.rotation ?? defaultRotation), () => this.attempt(0));
       },
       (err: unknown) => {
         if (stale()) return;
