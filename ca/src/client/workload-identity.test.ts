@@ -129,7 +129,8 @@ describe('WorkloadIdentity (fake time)', () => {
     id.renewNow();
     id.renewNow();
     await until(() => answered === 3);
-    for (let i = 0; i < 100; i++) await new Promise((r) => setImmediate(r)); // let the last answer be checked
+    await until(() => seen.length === 2); // the newest answer, once its chain is verified (off-thread)
+    for (let i = 0; i < 100; i++) await new Promise((r) => setImmediate(r)); // a stale answer would land by now
     expect(seen).toHaveLength(2);
     expect(id.current()).toBe(seen[1]);
   });
