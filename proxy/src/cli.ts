@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../../api/src/command';
+import { ProxyEnv } from '../../api/src/names';
 import { AgentConfigError, ProxyAgent } from './agent';
 import { EnvError, readProxyEnv } from './env';
 import { NodeConfigError } from './xds/core/node';
@@ -83,6 +84,7 @@ export const proxyCommand: Command = {
     const accessLog = values['access-log'] ? (e: object) => io.stdout.write(`${JSON.stringify(e)}\n`) : undefined;
     if (!file) {
       if (values.cert || values.key || values.ca) throw new UsageError('--cert, --key and --ca belong to --static-config mode (xDS mode gets its certificate from the CA)');
+      if (!process.env[ProxyEnv.xdsAddress]?.trim()) throw new UsageError(`${ProxyEnv.xdsAddress} is not set: xDS mode needs the control plane address (or run with --static-config FILE)`);
       return runAgent(io, { ports, drainSeconds, accessLog, inboundSource: !values['no-inbound-source'], originalDst: !values['no-original-dst'] });
     }
     if (values['no-original-dst']) throw new UsageError('--no-original-dst applies to xDS mode only');
