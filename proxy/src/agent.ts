@@ -187,6 +187,7 @@ export class ProxyAgent {
       if (this.closed) throw new Error('the proxy is shutting down');
       if (this.proxy) {
         await this.proxy.applyConfig(config);
+        this.options.log(`config ${config.version} applied: ${config.listeners.length} listeners, ${config.clusters.length} clusters`);
         return;
       }
       const ports = this.options.ports ?? {};
