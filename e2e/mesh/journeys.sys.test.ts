@@ -6,7 +6,7 @@
 import { ProxyPorts } from '../../api/src/names';
 import { describeSystem } from '../support/system';
 import { containsPlaintext, containsTlsRecords, useMesh, waitUntil, type ManagedProcess, type Pod } from '../harness';
-import { addSidecar, changeConfig, startControlPlane, startMeshWorld, type MeshWorld } from './support';
+import { addSidecar, adminJson, changeConfig, startControlPlane, startMeshWorld, type MeshWorld } from './support';
 
 const tools = ['ip', 'iptables', 'tcpdump', 'setpriv', 'bash'];
 
@@ -121,6 +121,11 @@ describeSystem('mesh journeys: sidecars in xDS mode between network namespaces',
     expect(h2.first).toMatchObject({ name: 'web', callerSpiffeId: client.spiffeId });
     expect(containsTlsRecords(pcap)).toBe(true);
     expect(containsPlaintext(pcap, marker)).toBe(false);
+
+    // The sidecar's admin shows its identity, readiness and the xDS stream (never a key).
+    const dump = await adminJson(client, '/config_dump') as Record<string, unknown>;
+    expect(dump).toMatchObject({ identity: { spiffeId: client.spiffeId }, ready: { ready: true }, xds: { connected: true } });
+    expect(JSON.stringify(dump)).not.toMatch(/PRIVATE KEY/);
   });
 
   it('2. STRICT refuses a client without a sidecar; PERMISSIVE accepts it; DISABLE sends plaintext', async () => {

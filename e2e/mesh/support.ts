@@ -78,3 +78,11 @@ export async function changeConfig(m: Mesh, w: MeshWorld, extraYaml: string, con
   await waitUntil(converged, { timeoutMs, intervalMs: 50, what: 'the new configuration to apply' });
   return Date.now() - started;
 }
+
+/** GET a path of the sidecar's loopback admin port from inside the pod; the JSON body. */
+export async function adminJson(pod: Pod, urlPath: string): Promise<unknown> {
+  const script = 'exec 3<>/dev/tcp/127.0.0.1/$1 && printf "GET %s HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n" "$2" >&3 && cat <&3';
+  const r = await pod.exec(['timeout', '5', 'bash', '-c', script, 'admin', String(ProxyPorts.admin), urlPath]);
+  const body = r.stdout.slice(r.stdout.indexOf('\r\n\r\n') + 4);
+  return JSON.parse(body) as unknown;
+}
