@@ -74,6 +74,7 @@ describeSystem('mesh journeys: sidecars in xDS mode between network namespaces',
   let open: Pod;
   let rotor: Pod;
   let clientProxy: ManagedProcess;
+  let otherProxy: ManagedProcess;
   let rotorProxy: ManagedProcess;
 
   const mesh = useMesh({
@@ -97,6 +98,7 @@ describeSystem('mesh journeys: sidecars in xDS mode between network namespaces',
       await Promise.all([strict, open].map((p) => p.startEcho({ http: 8080 })));
       const proxies = await Promise.all([client, other, webV1, webV2, strict, open].map((p) => addSidecar(m, world, p)));
       clientProxy = proxies[0]!;
+      otherProxy = proxies[1]!;
       rotorProxy = await addSidecar(m, world, rotor, { certValiditySeconds: 60 });
     },
   });
@@ -225,5 +227,24 @@ spec:
     await m.writeConfig(world.configDir, base + split(0));
     world.controlPlane = await startControlPlane(m, world);
     await waitUntil(async () => (await client.client({ protocol: 'http', target: 'http://web/cp-back', count: 4 })).byVersion.v2 === 4, { timeoutMs: 30_000, intervalMs: 200, what: 'the restarted control plane to push the 100 % v2 route' });
+  });
+
+  it('8. a sidecar is not ready without a config and says why; SIGTERM drains it and it exits 0', async () => {
+    const m = mesh();
+    const lonely = await m.addPod({ name: 'lonely', labels: { app: 'lonely' }, serviceAccount: 'lonely' });
+    const proxy = await addSidecar(m, world, lonely, { xdsAddress: `${m.node.ip}:15999`, waitReady: false });
+    await proxy.waitForLog(/certificate for spiffe:/, { timeoutMs: 20_000 });
+    expect(await m.node.httpStatus(`http://${lonely.ip}:${ProxyPorts.health}/healthz/ready`)).toBe(503);
+    expect(await adminJson(lonely, '/config_dump')).toMatchObject({
+      identity: { spiffeId: lonely.spiffeId },
+      ready: { ready: false, reason: 'no configuration from the control plane yet' },
+      xds: { connected: false },
+    });
+
+    expect(await m.node.httpStatus(`http://${other.ip}:${ProxyPorts.health}/healthz/ready`)).toBe(200);
+    otherProxy.signal('SIGTERM');
+    await waitUntil(async () => (await m.node.httpStatus(`http://${other.ip}:${ProxyPorts.health}/healthz/ready`)) !== 200, { timeoutMs: 5_000, intervalMs: 50, what: 'the draining sidecar to report not ready' });
+    const exit = await Promise.race([otherProxy.exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 10_000))]);
+    expect(exit).toEqual({ code: 0, signal: null });
   });
 }, tools);

@@ -44,6 +44,10 @@ export async function startControlPlane(m: Mesh, w: Pick<MeshWorld, 'caDir' | 'c
 
 export interface SidecarOptions {
   certValiditySeconds?: number;
+  /** Another control plane address (the CA stays the real one). */
+  xdsAddress?: string;
+  /** Wait for /healthz/ready to answer 200 (default true). */
+  waitReady?: boolean;
 }
 
 /** init-network (as the init container would) then the sidecar; resolves when it is ready. */
@@ -59,7 +63,8 @@ export async function addSidecar(m: Mesh, w: MeshWorld, pod: Pod, options: Sidec
       [ProxyEnv.podNamespace]: pod.namespace,
       [ProxyEnv.instanceIp]: pod.ip,
       [ProxyEnv.serviceAccount]: pod.serviceAccount,
-      [ProxyEnv.xdsAddress]: w.xdsAddress,
+      [ProxyEnv.xdsAddress]: options.xdsAddress ?? w.xdsAddress,
+      [ProxyEnv.caAddress]: w.xdsAddress,
       [ProxyEnv.rootCertPath]: w.rootCert,
       [ProxyEnv.joinToken]: token,
       [ProxyEnv.podLabels]: JSON.stringify(pod.labels),
@@ -67,7 +72,7 @@ export async function addSidecar(m: Mesh, w: MeshWorld, pod: Pod, options: Sidec
       NODE_OPTIONS: '--max-semi-space-size=2',
     },
   });
-  await proxy.waitForHttp(`http://${pod.ip}:${ProxyPorts.health}/healthz/ready`, { status: 200, timeoutMs: 30_000 });
+  if (options.waitReady !== false) await proxy.waitForHttp(`http://${pod.ip}:${ProxyPorts.health}/healthz/ready`, { status: 200, timeoutMs: 30_000 });
   return proxy;
 }
 
