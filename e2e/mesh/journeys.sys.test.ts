@@ -6,57 +6,24 @@
 import { ProxyPorts } from '../../api/src/names';
 import { describeSystem } from '../support/system';
 import { containsPlaintext, containsTlsRecords, useMesh, waitUntil, type ManagedProcess, type Pod } from '../harness';
+import { authorizationPolicy, destinationRule, peerAuthentication, virtualService, yamlDocs } from './policies';
 import { addSidecar, adminJson, changeConfig, startControlPlane, startMeshWorld, type MeshWorld } from './support';
 
 const tools = ['ip', 'iptables', 'tcpdump', 'setpriv', 'bash'];
 
 /** Always present: subsets for web, STRICT for `strict`, DISABLE (both sides) for `open`. */
-const base = `
-apiVersion: networking.skein.dev/v1alpha1
-kind: DestinationRule
-metadata: { name: web, namespace: default }
-spec:
-  host: web
-  subsets:
-    - { name: v1, labels: { version: v1 } }
-    - { name: v2, labels: { version: v2 } }
----
-apiVersion: networking.skein.dev/v1alpha1
-kind: DestinationRule
-metadata: { name: open, namespace: default }
-spec:
-  host: open
-  trafficPolicy: { tls: { mode: DISABLE } }
----
-apiVersion: security.skein.dev/v1alpha1
-kind: PeerAuthentication
-metadata: { name: strict, namespace: default }
-spec:
-  selector: { matchLabels: { app: strict } }
-  mtls: { mode: STRICT }
----
-apiVersion: security.skein.dev/v1alpha1
-kind: PeerAuthentication
-metadata: { name: open, namespace: default }
-spec:
-  selector: { matchLabels: { app: open } }
-  mtls: { mode: DISABLE }
-`;
+const base = yamlDocs(
+  destinationRule('web', '  subsets:\n    - { name: v1, labels: { version: v1 } }\n    - { name: v2, labels: { version: v2 } }'),
+  destinationRule('open', '  trafficPolicy: { tls: { mode: DISABLE } }'),
+  peerAuthentication('strict', 'strict', 'STRICT'),
+  peerAuthentication('open', 'open', 'DISABLE'),
+);
 
-const split = (v1: number, canaryHeader = false): string => `
----
-apiVersion: networking.skein.dev/v1alpha1
-kind: VirtualService
-metadata: { name: web, namespace: default }
-spec:
-  hosts: [web]
-  http:
-${canaryHeader ? `    - match: [{ headers: { x-canary: { exact: "yes" } } }]
+const split = (v1: number, canaryHeader = false): string => yamlDocs(base, virtualService('web', `${canaryHeader ? `    - match: [{ headers: { x-canary: { exact: "yes" } } }]
       route: [{ destination: { host: web, subset: v2 } }]
 ` : ''}    - route:
         - { destination: { host: web, subset: v1 }, weight: ${v1} }
-        - { destination: { host: web, subset: v2 }, weight: ${100 - v1} }
-`;
+        - { destination: { host: web, subset: v2 }, weight: ${100 - v1} }`));
 
 /** Lines of a process log matching a pattern (the proxies log every applied config and certificate). */
 async function countLog(p: ManagedProcess, pattern: RegExp): Promise<number> {
@@ -151,7 +118,7 @@ describeSystem('mesh journeys: sidecars in xDS mode between network namespaces',
   it('3. a 90/10 split converges, a header routes to v2, and a change applies quickly without failed requests', async () => {
     const m = mesh();
     const applied = await countLog(clientProxy, /^config .+ applied: /m);
-    const ms = await changeConfig(m, world, base + split(90, true), async () => (await countLog(clientProxy, /^config .+ applied: /m)) > applied);
+    const ms = await changeConfig(m, world, split(90, true), async () => (await countLog(clientProxy, /^config .+ applied: /m)) > applied);
     console.log(`journey 3: VirtualService 90/10 + header route applied by the client's sidecar ${ms} ms after the config dir changed`);
     const r = await client.client({ protocol: 'http', target: 'http://web/split', count: 200, concurrency: 4 });
     expect(r.failed).toBe(0);
@@ -164,7 +131,7 @@ describeSystem('mesh journeys: sidecars in xDS mode between network namespaces',
     const load = client.client({ protocol: 'http', target: 'http://web/during', durationMs: 4000, count: 5000, concurrency: 2 });
     await new Promise((r) => setTimeout(r, 1000));
     const before = await countLog(clientProxy, /^config .+ applied: /m);
-    const shiftMs = await changeConfig(m, world, base + split(0), async () => (await countLog(clientProxy, /^config .+ applied: /m)) > before);
+    const shiftMs = await changeConfig(m, world, split(0), async () => (await countLog(clientProxy, /^config .+ applied: /m)) > before);
     console.log(`journey 3: shift to 100 % v2 applied by the client's sidecar ${shiftMs} ms after the config dir changed`);
     const during = await load;
     expect({ failed: during.failed, errors: during.errors }).toEqual({ failed: 0, errors: {} });
@@ -174,15 +141,8 @@ describeSystem('mesh journeys: sidecars in xDS mode between network namespaces',
 
   it('4. AuthorizationPolicy DENY by principal answers 403 to that caller while another passes', async () => {
     const webProxyApplied = async (): Promise<boolean> => (await other.client({ protocol: 'http', target: 'http://web/probe' })).statuses['403'] === 1;
-    const ms = await changeConfig(mesh(), world, `${base}---
-apiVersion: security.skein.dev/v1alpha1
-kind: AuthorizationPolicy
-metadata: { name: deny-other, namespace: default }
-spec:
-  selector: { matchLabels: { app: web } }
-  action: DENY
-  rules: [{ from: [{ source: { principals: ["cluster.local/ns/default/sa/other"] } }] }]
-`, webProxyApplied);
+    const deny = authorizationPolicy('deny-other', 'web', 'DENY', '[{ from: [{ source: { principals: ["cluster.local/ns/default/sa/other"] } }] }]');
+    const ms = await changeConfig(mesh(), world, yamlDocs(base, deny), webProxyApplied);
     console.log(`journey 4: DENY policy effective after ${ms} ms`);
     expect(await other.client({ protocol: 'http', target: 'http://web/x', count: 5 })).toMatchObject({ ok: 0, statuses: { 403: 5 } });
     expect(await client.client({ protocol: 'http', target: 'http://web/x', count: 5 })).toMatchObject({ ok: 5, statuses: { 200: 5 } });
@@ -190,18 +150,11 @@ spec:
 
   it('5. a fault abort in a VirtualService answers the configured status', async () => {
     const faulty = async (): Promise<boolean> => (await client.client({ protocol: 'http', target: 'http://web/fault', headers: { 'x-fault': 'yes' } })).statuses['418'] === 1;
-    await changeConfig(mesh(), world, `${base}---
-apiVersion: networking.skein.dev/v1alpha1
-kind: VirtualService
-metadata: { name: web, namespace: default }
-spec:
-  hosts: [web]
-  http:
-    - match: [{ headers: { x-fault: { exact: "yes" } } }]
+    const fault = virtualService('web', `    - match: [{ headers: { x-fault: { exact: "yes" } } }]
       fault: { abort: { httpStatus: 418, percentage: { value: 100 } } }
       route: [{ destination: { host: web } }]
-    - route: [{ destination: { host: web } }]
-`, faulty);
+    - route: [{ destination: { host: web } }]`);
+    await changeConfig(mesh(), world, yamlDocs(base, fault), faulty);
     expect(await client.client({ protocol: 'http', target: 'http://web/fault', headers: { 'x-fault': 'yes' }, count: 5 })).toMatchObject({ ok: 0, statuses: { 418: 5 } });
     expect(await client.client({ protocol: 'http', target: 'http://web/fine', count: 5 })).toMatchObject({ ok: 5 });
   });
@@ -224,7 +177,7 @@ spec:
     expect(await m.node.httpStatus(`http://${webV1.ip}:${ProxyPorts.health}/healthz/ready`)).toBe(200);
 
     // A change made while the control plane is down is picked up once it is back.
-    await m.writeConfig(world.configDir, base + split(0));
+    await m.writeConfig(world.configDir, split(0));
     world.controlPlane = await startControlPlane(m, world);
     await waitUntil(async () => (await client.client({ protocol: 'http', target: 'http://web/cp-back', count: 4 })).byVersion.v2 === 4, { timeoutMs: 30_000, intervalMs: 200, what: 'the restarted control plane to push the 100 % v2 route' });
   });

@@ -6,18 +6,12 @@
  */
 import { describeSystem } from '../support/system';
 import { useMesh, type Pod } from '../harness';
+import { destinationRule, virtualService, yamlDocs } from './policies';
 import { addSidecar, changeConfig, startMeshWorld, type MeshWorld } from './support';
 
 const tools = ['ip', 'iptables', 'setpriv', 'bash'];
 
-const subsets = `
-apiVersion: networking.skein.dev/v1alpha1
-kind: DestinationRule
-metadata: { name: flaky, namespace: default }
-spec:
-  host: flaky
-  subsets: [{ name: v1, labels: { version: v1 } }]
-`;
+const subsets = destinationRule('flaky', '  subsets: [{ name: v1, labels: { version: v1 } }]');
 
 describeSystem('mesh journeys: resilience (retries, outlier detection)', () => {
   let world: MeshWorld;
@@ -46,41 +40,21 @@ describeSystem('mesh journeys: resilience (retries, outlier detection)', () => {
   });
 
   it('retries (3 attempts on 5xx) hide an endpoint that fails 30 % of requests', async () => {
-    const withRetries = `${subsets}---
-apiVersion: networking.skein.dev/v1alpha1
-kind: VirtualService
-metadata: { name: flaky, namespace: default }
-spec:
-  hosts: [flaky]
-  http:
-    - route: [{ destination: { host: flaky } }]
-      retries: { attempts: 3, retryOn: 5xx }
-`;
-    // Converged once the echo's header route marker is irrelevant: wait for one successful request.
+    const withRetries = yamlDocs(subsets, virtualService('flaky', `    - route: [{ destination: { host: flaky } }]
+      retries: { attempts: 3, retryOn: 5xx }`));
+    // Converged once a request goes through with the new route.
     await changeConfig(mesh(), world, withRetries, async () => (await client.client({ protocol: 'http', target: 'http://flaky/' })).ok === 1);
     const r = await client.client({ protocol: 'http', target: 'http://flaky/retry', count: 50, concurrency: 2 });
     expect({ ok: r.ok, failed: r.failed, statuses: r.statuses }).toEqual({ ok: 50, failed: 0, statuses: { 200: 50 } });
   });
 
   it('outlier detection ejects an endpoint that answers only 503s', async () => {
-    const ejecting = `${subsets}---
-apiVersion: networking.skein.dev/v1alpha1
-kind: DestinationRule
-metadata: { name: pool, namespace: default }
-spec:
-  host: pool
-  trafficPolicy:
-    outlierDetection: { consecutive5xxErrors: 2, interval: 1s, baseEjectionTime: 60s, maxEjectionPercent: 100 }
----
-apiVersion: networking.skein.dev/v1alpha1
-kind: VirtualService
-metadata: { name: pool, namespace: default }
-spec:
-  hosts: [pool]
-  http:
-    - route: [{ destination: { host: pool } }]
-      retries: { attempts: 0 }
-`;
+    const ejecting = yamlDocs(
+      subsets,
+      destinationRule('pool', '  trafficPolicy:\n    outlierDetection: { consecutive5xxErrors: 2, interval: 1s, baseEjectionTime: 60s, maxEjectionPercent: 100 }'),
+      virtualService('pool', `    - route: [{ destination: { host: pool } }]
+      retries: { attempts: 0 }`),
+    );
     await changeConfig(mesh(), world, ejecting, async () => (await client.client({ protocol: 'http', target: 'http://pool/', count: 4 })).ok >= 1);
     // Warm-up: the broken endpoint fails a few requests, then gets ejected.
     await client.client({ protocol: 'http', target: 'http://pool/warm', count: 20 });
