@@ -22,7 +22,7 @@ import type { ProxyConfig } from './config/model';
 import type { ProxyEnvironment } from './env';
 import type { OriginalDst } from './listeners/listener';
 import { Proxy, type ProxyOptions } from './proxy';
-import { XdsClient, type XdsClientStatus } from './xds/client';
+import { XdsClient } from './xds/client';
 import { nodeSettingsFromEnv } from './xds/from-env';
 
 export class AgentConfigError extends Error {
@@ -101,6 +101,31 @@ export class ProxyAgent {
     const joinToken = e.joinToken;
     const credential = joinToken !== undefined ? () => joinToken : credentialFromFile(e.tokenPath);
     const node = nodeSettingsFromEnv(e);
+    this.identity = connectWorkloadIdentity({
+      caAddress: e.caAddress!,
+      trustDomain: e.trustDomain,
+      namespace: e.podNamespace,
+      serviceAccount: e.serviceAccount,
+      trustBundlePem,
+      credential,
+      ...(e.certValiditySeconds !== undefined ? { validitySeconds: e.certValiditySeconds } : {}),
+      onError: (err, retryInMs) => this.options.log(`certificate request failed (retrying in ${retryInMs} ms): ${err.message}`),
+    });
+    const identity = this.identity.identity;
+    identity.onChange((cert) => this.options.log(`certificate for ${cert.spiffeId}, valid until ${cert.notAfter.toISOString()}`));
+    try {
+      this.xds = new XdsClient({
+        address: e.xdsAddress!,
+        node,
+        identity,
+        trustBundlePem,
+        onConfig: (config) => this.apply(config),
+        log: this.options.log,
+      });
+    } catch (err) {
+      this.identity.close();
+      throw err;
+    }
     const src = this.adminSource();
     const ports = this.options.ports ?? {};
     try {
@@ -114,44 +139,14 @@ export class ProxyAgent {
       await this.close();
       throw err;
     }
-    this.identity = connectWorkloadIdentity({
-      caAddress: e.caAddress!,
-      trustDomain: e.trustDomain,
-      namespace: e.podNamespace,
-      serviceAccount: e.serviceAccount,
-      trustBundlePem,
-      credential,
-      ...(e.certValiditySeconds !== undefined ? { validitySeconds: e.certValiditySeconds } : {}),
-      onError: (err, retryInMs) => this.options.log(`certificate request failed (retrying in ${retryInMs} ms): ${err.message}`),
-    });
-    const identity = this.identity.identity;
-    identity.onChange((cert) => this.options.log(`certificate for ${cert.spiffeId}, valid until ${cert.notAfter.toISOString()}`));
     void identity.start().catch(() => undefined); // failures are retried and reported through onError
-    this.xds = new XdsClient({
-      address: e.xdsAddress!,
-      node,
-      identity,
-      trustBundlePem,
-      onConfig: (config) => this.apply(config),
-      log: this.options.log,
-    });
-    this.xds.on('nack', (type, message) => this.options.log(`NACK ${type}: ${message}`));
     this.xds.start();
-  }
-
-  /** The data plane once the first config arrived. */
-  get dataPlane(): Proxy | undefined {
-    return this.proxy;
   }
 
   port(which: 'admin' | 'health'): number {
     const p = this.boundPorts[which];
     if (p === undefined) throw new Error(`${which} port is not bound`);
     return p;
-  }
-
-  xdsStatus(): XdsClientStatus | undefined {
-    return this.xds?.status();
   }
 
   status(): AgentStatus {
