@@ -16,12 +16,19 @@ interface Run {
   pid: number;
 }
 
-function runDemo(args: string[], timeoutMs: number): Promise<Run> {
+function runDemo(args: string[], timeoutMs: number, interruptWhen?: RegExp): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [main, 'demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    let interrupted = false;
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      if (interruptWhen && !interrupted && interruptWhen.test(stdout)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', reject);
@@ -82,6 +89,20 @@ describe('skein demo', () => {
       expect(childrenOf(r.pid)).toEqual([]);
       // The control plane and sidecars were detached: none may survive the demo.
       expect(kept).toBeDefined();
+      expect(processesMentioning(kept!)).toEqual([]);
+    } finally {
+      if (kept) fs.rmSync(kept, { recursive: true, force: true });
+    }
+  });
+
+  it('Ctrl-C during start-up stops what was started and exits cleanly', async () => {
+    const r = await runDemo(['--keep'], 60_000, /working directory/);
+    const kept = /kept (\S+)/.exec(r.stdout)?.[1];
+    try {
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('stopping');
+      expect(kept).toBeDefined();
+      expect(childrenOf(r.pid)).toEqual([]);
       expect(processesMentioning(kept!)).toEqual([]);
     } finally {
       if (kept) fs.rmSync(kept, { recursive: true, force: true });

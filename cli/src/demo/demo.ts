@@ -63,6 +63,14 @@ class Demo {
 
   constructor(private readonly io: CommandIo, readonly dir: string) {}
 
+  /** Starts a child unless the demo is stopping (Ctrl-C during start-up must not leave one behind). */
+  private launch(name: string, args: string[], env: Record<string, string>, logDir: string): Child {
+    if (this.stopping) throw new Error('stopped during start-up');
+    const child = startSkein(name, args, env, logDir);
+    this.children.push(child);
+    return child;
+  }
+
   private say(line: string): void {
     this.io.stdout.write(`${line}\n`);
   }
@@ -89,15 +97,19 @@ class Demo {
     const tokens = await Promise.all(topology.workloads.map((w) => runSkein(['ca', 'token', '--dir', caDir, '--namespace', topology.namespace, '--service-account', w.app, '--ttl', '24h']).then((t) => t.trim())));
     fs.writeFileSync(path.join(configDir, 'mesh.yaml'), demoConfigYaml(topology));
 
-    const cp = startSkein('controlplane', ['controlplane', '--config-dir', configDir, '--ca-dir', caDir, '--xds-host', '127.0.0.1', '--xds-port', String(xdsPort), '--monitor-port', String(monitorPort)], {}, logDir);
-    this.children.push(cp);
+    const cp = this.launch('controlplane', ['controlplane', '--config-dir', configDir, '--ca-dir', caDir, '--xds-host', '127.0.0.1', '--xds-port', String(xdsPort), '--monitor-port', String(monitorPort)], {}, logDir);
     await waitFor('the control plane to be ready', cp, async () => (await httpStatus('127.0.0.1', monitorPort, '/readyz')) === 200, 30_000);
 
-    for (const w of topology.workloads) this.apps.push(await startApp(w, this.counters));
+    for (const w of topology.workloads) {
+      if (this.stopping) throw new Error('stopped during start-up');
+      const app = await startApp(w, this.counters);
+      this.apps.push(app);
+      if (this.stopping) app.close();
+    }
     const rootCert = path.join(caDir, 'root-cert.pem');
     topology.workloads.forEach((w, i) => {
       const env = { ...sidecarEnv(topology, w, `127.0.0.1:${xdsPort}`, rootCert), SKEIN_JOIN_TOKEN: tokens[i]! };
-      this.children.push(startSkein(`proxy-${w.pod}`, ['proxy', '--no-original-dst', '--drain-seconds', '0', '--admin-port', String(w.admin), '--health-port', String(w.health), '--prometheus-port', String(w.prometheus)], env, logDir));
+      this.launch(`proxy-${w.pod}`, ['proxy', '--no-original-dst', '--drain-seconds', '0', '--admin-port', String(w.admin), '--health-port', String(w.health), '--prometheus-port', String(w.prometheus)], env, logDir);
     });
     await Promise.all(topology.workloads.map((w, i) => waitFor(`${w.pod}'s sidecar to be ready`, this.children[i + 1]!, async () => (await httpStatus('127.0.0.1', w.health, '/healthz/ready')) === 200, 60_000)));
     const frontend = topology.workloads[0]!;
