@@ -103,6 +103,16 @@ export const ProxyEnv = {
   clusterDomain: 'SKEIN_CLUSTER_DOMAIN',
   /** JSON of the app's original HTTP probes (from the originalProbes annotation, downward API). */
   appProbes: 'SKEIN_APP_PROBES',
+  /** Pod labels as a JSON object of strings (local mode; sent to the control plane as node metadata). */
+  podLabels: 'SKEIN_POD_LABELS',
+  /** Pod labels as a downward API `labels` file (`key="value"` lines), what the webhook mounts. */
+  podLabelsFile: 'SKEIN_POD_LABELS_FILE',
+  /** Local mode without iptables: explicit outbound listeners `15101=reviews:9080,…`. */
+  outboundPorts: 'SKEIN_OUTBOUND_PORTS',
+  /** Local mode without iptables: explicit inbound listeners `15106=9080,…` (listen port = app port). */
+  inboundPorts: 'SKEIN_INBOUND_PORTS',
+  /** Requested workload certificate lifetime in seconds (default: the CA's). */
+  certValiditySeconds: 'SKEIN_CERT_VALIDITY_SECONDS',
 } as const;
 
 /** Where the webhook mounts things in the proxy container. */
@@ -111,6 +121,9 @@ export const ProxyMounts = {
   tokenFile: '/var/run/secrets/tokens/skein-token',
   rootCert: '/var/run/secrets/skein/root',
   rootCertFile: '/var/run/secrets/skein/root/root-cert.pem',
+  /** downwardAPI volume with the pod's labels (file `labels`). */
+  podInfo: '/etc/skein/podinfo',
+  podLabelsFile: '/etc/skein/podinfo/labels',
 } as const;
 
 /** API groups of Skein's CRDs. */

@@ -1,5 +1,6 @@
 import { type Command } from '../../api/src/command';
 import type * as CaCli from '../../ca/src/cli';
+import type * as DemoCli from './demo/demo';
 import type * as OperatorCli from '../../operator/src/cli';
 import type * as KubeCli from '../../operator/src/kube/cli';
 import type * as ProxyCli from '../../proxy/src/cli';
@@ -46,6 +47,7 @@ export const commandModules: readonly CommandModule[] = [
     words: ['inject', 'webhook', 'wait-ready'],
     load: () => (require('../../webhook/src/cli') as typeof WebhookCli).webhookCommands,
   },
+  { words: ['demo'], load: () => (require('./demo/demo') as typeof DemoCli).demoCommands },
   {
     words: ['init-network'],
     load: () => [(require('../../proxy/src/init/command') as typeof InitNetworkCli).initNetworkCommand],

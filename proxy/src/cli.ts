@@ -1,23 +1,36 @@
 /**
- * `skein proxy` subcommands. Until the xDS client exists the proxy runs from a static config
- * (`--static-config FILE`) with its identity from PEM files; the environment (proxy/src/env.ts)
- * supplies the node identity.
+ * `skein proxy`: the sidecar. By default in xDS mode (proxy/src/agent.ts: identity from the CA,
+ * config from the control plane, all from the environment, proxy/src/env.ts); with
+ * `--static-config FILE` from a config file and PEM files.
  */
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../../api/src/command';
-import { readProxyEnv } from './env';
+import { ProxyEnv } from '../../api/src/names';
+import { AgentConfigError, ProxyAgent } from './agent';
+import { EnvError, readProxyEnv } from './env';
+import { NodeConfigError } from './xds/core/node';
+import { originalDestination } from './original-dst';
 import { FileIdentity } from './file-identity';
 import { startStaticProxy } from './static';
 
-const usage = `usage: skein proxy --static-config FILE --cert FILE --key FILE --ca FILE [options]
+const usage = `usage: skein proxy [options]                      (xDS mode, configured by the environment)
+       skein proxy --static-config FILE --cert FILE --key FILE --ca FILE [options]
 
-Runs the sidecar proxy from a static config (the model as JSON, see docs/proxy.md), reloading the
-file and the certificate files when they change.
+xDS mode (the sidecar): gets its certificate from the CA and its configuration from the control
+plane. Environment: SKEIN_XDS_ADDRESS (required), SKEIN_CA_ADDRESS (default: the xDS address),
+SKEIN_ROOT_CERT_PATH (trust bundle file), SKEIN_JOIN_TOKEN (local mode) or SKEIN_TOKEN_PATH,
+POD_NAME, POD_NAMESPACE, INSTANCE_IP, SERVICE_ACCOUNT, SKEIN_POD_LABELS (JSON) or
+SKEIN_POD_LABELS_FILE, SKEIN_OUTBOUND_PORTS (15101=reviews:9080), SKEIN_INBOUND_PORTS (15106=9080),
+SKEIN_CERT_VALIDITY_SECONDS. See docs/demo.md.
+
+Static mode: runs from a config file (the model as JSON, see docs/proxy.md), reloading the file and
+the certificate files when they change.
 
   --static-config FILE   proxy config model (JSON)
   --cert FILE            workload certificate chain (PEM, leaf with a spiffe:// URI SAN)
   --key FILE             private key of that certificate (PEM)
   --ca FILE              trust bundle: mesh roots (PEM)
+  --no-original-dst      xDS mode: do not read SO_ORIGINAL_DST (no iptables capture, local mode)
   --admin-port N         admin API on 127.0.0.1 (default 15000)
   --health-port N        /healthz/ready (default 15021)
   --prometheus-port N    Prometheus (default 15090)
@@ -34,7 +47,7 @@ function port(flag: string, v: string | undefined, dflt: number): number {
 
 export const proxyCommand: Command = {
   path: ['proxy'],
-  summary: 'run the sidecar proxy (static config mode)',
+  summary: 'run the sidecar proxy (xDS mode, or --static-config)',
   usage,
   async run(args, io) {
     let values;
@@ -54,27 +67,39 @@ export const proxyCommand: Command = {
           'no-inbound-source': { type: 'boolean' },
           'access-log': { type: 'boolean' },
           'drain-seconds': { type: 'string' },
+          'no-original-dst': { type: 'boolean' },
         },
       }));
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
     const file = values['static-config'];
-    if (!file) throw new UsageError('--static-config is required (the xDS client is not wired yet)');
-    if (!values.cert || !values.key || !values.ca) throw new UsageError('--cert, --key and --ca are required');
     const drainSeconds = Number(values['drain-seconds'] ?? '5');
     if (!(drainSeconds >= 0 && drainSeconds <= 3600)) throw new UsageError('--drain-seconds: expected a number of seconds in [0, 3600]');
+    const ports = {
+      admin: port('admin-port', values['admin-port'], 15000),
+      health: port('health-port', values['health-port'], 15021),
+      prometheus: port('prometheus-port', values['prometheus-port'], 15090),
+    };
+    const accessLog = values['access-log'] ? (e: object) => io.stdout.write(`${JSON.stringify(e)}\n`) : undefined;
+    if (!file) {
+      if (values.cert || values.key || values.ca) throw new UsageError('--cert, --key and --ca belong to --static-config mode (xDS mode gets its certificate from the CA)');
+      if (!process.env[ProxyEnv.xdsAddress]?.trim()) throw new UsageError(`${ProxyEnv.xdsAddress} is not set: xDS mode needs the control plane address (or run with --static-config FILE)`);
+      return runAgent(io, { ports, drainSeconds, accessLog, inboundSource: !values['no-inbound-source'], originalDst: !values['no-original-dst'] });
+    }
+    if (values['no-original-dst']) throw new UsageError('--no-original-dst applies to xDS mode only');
+    if (!values.cert || !values.key || !values.ca) throw new UsageError('--cert, --key and --ca are required');
     const env = readProxyEnv();
     const identity = new FileIdentity({ certChain: values.cert, privateKey: values.key, trustBundle: values.ca }, (err) => io.stderr.write(`identity reload failed, keeping the current certificate: ${err.message}\n`));
     identity.watch();
     let quit: () => void = () => undefined;
     const quitting = new Promise<void>((resolve) => (quit = resolve));
     const running = await startStaticProxy(file, identity, {
-      admin: { port: port('admin-port', values['admin-port'], 15000) },
-      health: { port: port('health-port', values['health-port'], 15021) },
-      prometheus: { port: port('prometheus-port', values['prometheus-port'], 15090) },
+      admin: { port: ports.admin },
+      health: { port: ports.health },
+      prometheus: { port: ports.prometheus },
       inboundSource: values['no-inbound-source'] ? false : undefined,
-      accessLog: values['access-log'] ? (e) => io.stdout.write(`${JSON.stringify(e)}\n`) : undefined,
+      accessLog,
       onReload: (err) => io.stderr.write(err ? `config reload rejected, keeping the current config: ${err.message}\n` : `config reloaded\n`),
       onQuit: () => quit(),
     });
@@ -93,5 +118,51 @@ export const proxyCommand: Command = {
     return 0;
   },
 };
+
+interface AgentRunOptions {
+  ports: { admin: number; health: number; prometheus: number };
+  drainSeconds: number;
+  accessLog: ((e: object) => void) | undefined;
+  inboundSource: boolean;
+  originalDst: boolean;
+}
+
+/** xDS mode: runs until SIGTERM/SIGINT (drain, then exit 0) or POST /quitquitquit. */
+async function runAgent(io: Parameters<Command['run']>[1], o: AgentRunOptions): Promise<number> {
+  let quit: () => void = () => undefined;
+  const quitting = new Promise<void>((resolve) => (quit = resolve));
+  let agent: ProxyAgent;
+  try {
+    const env = readProxyEnv();
+    agent = new ProxyAgent({
+      env,
+      ports: o.ports,
+      ...(o.originalDst ? { originalDst: originalDestination } : {}),
+      ...(o.inboundSource ? {} : { inboundSource: false as const }),
+      ...(o.accessLog ? { accessLog: o.accessLog } : {}),
+      onQuit: () => quit(),
+      log: (line) => io.stderr.write(`${line}\n`),
+    });
+    io.stderr.write(`skein proxy ${env.podName}.${env.podNamespace} (${env.serviceAccount}): control plane ${env.xdsAddress}, CA ${env.caAddress}\n`);
+    await agent.start();
+  } catch (err) {
+    if (err instanceof EnvError || err instanceof AgentConfigError || err instanceof NodeConfigError) {
+      io.stderr.write(`skein proxy: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const onSignal = (): void => {
+    io.stderr.write(`draining for ${o.drainSeconds}s\n`);
+    void agent.drain().then(() => setTimeout(quit, o.drainSeconds * 1000));
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  await quitting;
+  process.removeListener('SIGTERM', onSignal);
+  process.removeListener('SIGINT', onSignal);
+  await agent.close();
+  return 0;
+}
 
 export const proxyCommands: Command[] = [proxyCommand];

@@ -1,17 +1,44 @@
-import { EnvError, nodeId, readProxyEnv } from './env';
+import { EnvError, parseDownwardLabels, readProxyEnv } from './env';
 
 describe('readProxyEnv', () => {
   it('reads the variables and fills defaults', () => {
     const e = readProxyEnv({ POD_NAME: 'reviews-1', POD_NAMESPACE: 'shop', INSTANCE_IP: '10.0.0.7', SKEIN_XDS_ADDRESS: 'skein-controlplane.skein-system.svc:15012' });
-    expect(e).toMatchObject({ podName: 'reviews-1', podNamespace: 'shop', trustDomain: 'cluster.local', caAddress: 'skein-controlplane.skein-system.svc:15012', serviceAccount: 'default' });
-    expect(nodeId(e)).toBe('sidecar~10.0.0.7~reviews-1.shop~shop.svc.cluster.local');
+    expect(e).toMatchObject({ podName: 'reviews-1', podNamespace: 'shop', instanceIp: '10.0.0.7', trustDomain: 'cluster.local', caAddress: 'skein-controlplane.skein-system.svc:15012', serviceAccount: 'default', labels: {} });
+    expect(e.certValiditySeconds).toBeUndefined();
   });
+
+  it('reads labels from JSON, else from the downward API file', () => {
+    expect(readProxyEnv({ SKEIN_POD_LABELS: '{"app":"web"}', SKEIN_POD_LABELS_FILE: '/x' }, () => 'app="other"').labels).toEqual({ app: 'web' });
+    expect(readProxyEnv({ SKEIN_POD_LABELS_FILE: '/etc/skein/podinfo/labels' }, () => 'app="web"\nversion="v2"\n').labels).toEqual({ app: 'web', version: 'v2' });
+  });
+
+  it('reads the certificate lifetime', () => {
+    expect(readProxyEnv({ SKEIN_CERT_VALIDITY_SECONDS: '60' }).certValiditySeconds).toBe(60);
+  });
+
   it.each([
     [{ SKEIN_TRUST_DOMAIN: 'Bad Domain' }, /SKEIN_TRUST_DOMAIN: invalid trust domain/],
     [{ SKEIN_XDS_ADDRESS: 'no-port' }, /SKEIN_XDS_ADDRESS: expected host:port/],
     [{ SKEIN_CA_ADDRESS: 'a:b' }, /SKEIN_CA_ADDRESS: expected host:port/],
+    [{ SKEIN_POD_LABELS: '{app' }, /SKEIN_POD_LABELS: not valid JSON/],
+    [{ SKEIN_POD_LABELS: '["app"]' }, /SKEIN_POD_LABELS: expected a JSON object of strings/],
+    [{ SKEIN_POD_LABELS: '{"replicas":3}' }, /SKEIN_POD_LABELS: expected a JSON object of strings/],
+    [{ SKEIN_POD_LABELS_FILE: '/missing' }, /SKEIN_POD_LABELS_FILE: cannot read \/missing/],
+    [{ SKEIN_CERT_VALIDITY_SECONDS: '0' }, /SKEIN_CERT_VALIDITY_SECONDS: expected a whole number/],
+    [{ SKEIN_CERT_VALIDITY_SECONDS: '1h' }, /SKEIN_CERT_VALIDITY_SECONDS: expected a whole number/],
   ])('rejects %j', (env, message) => {
-    expect(() => readProxyEnv(env)).toThrow(EnvError);
-    expect(() => readProxyEnv(env)).toThrow(message);
+    const read = (): string => {
+      throw new Error('ENOENT');
+    };
+    expect(() => readProxyEnv(env, read)).toThrow(EnvError);
+    expect(() => readProxyEnv(env, read)).toThrow(message);
+  });
+
+  it.each([
+    ['no quotes', 'app=web'],
+    ['no value', 'app'],
+    ['broken quoting', 'app="we"b"'],
+  ])('refuses a labels file with %s, naming the line', (_n, text) => {
+    expect(() => parseDownwardLabels(`version="v1"\n${text}`)).toThrow(/line 2: expected key="value"/);
   });
 });

@@ -101,7 +101,8 @@ describe('identity files', () => {
 describe('skein proxy CLI', () => {
   const io = { stdout: new PassThrough(), stderr: new PassThrough(), stdin: new PassThrough() };
   it.each([
-    [[], /--static-config is required/],
+    [[], /SKEIN_XDS_ADDRESS is not set: xDS mode needs the control plane address \(or run with --static-config FILE\)/],
+    [['--cert', 'c.pem'], /belong to --static-config mode/],
     [['--static-config', 'x.json'], /--cert, --key and --ca are required/],
     [['--bogus'], /Unknown option/],
     [['--static-config', 'x', '--cert', 'c', '--key', 'k', '--ca', 'a', '--drain-seconds', '-1'], /--drain-seconds/],

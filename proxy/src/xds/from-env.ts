@@ -1,18 +1,16 @@
 /**
  * Glue for `skein proxy` in xDS mode: the Node settings from the proxy's environment
- * (proxy/src/env.ts) plus what the environment does not carry (labels from the downward API,
- * local-mode outbound ports, locality).
+ * (proxy/src/env.ts): identity, labels, local-mode explicit ports. The node id itself is built in
+ * one place, core/node.ts `nodeId`.
  */
 import type { ProxyEnvironment } from '../env';
-import { parseOutboundPorts, type NodeSettings } from './core/node';
+import { parseInboundPorts, parseOutboundPorts, type NodeSettings } from './core/node';
 
 export interface NodeExtras {
-  labels?: Record<string, string>;
-  /** Local mode: `15101=reviews:9080,…` (also what the operator reads as SKEIN_OUTBOUND_PORTS). */
-  outboundPorts?: string;
   locality?: NodeSettings['locality'];
 }
 
+/** Throws NodeConfigError (naming the setting) for bad ports. */
 export function nodeSettingsFromEnv(env: ProxyEnvironment, extras: NodeExtras = {}): NodeSettings {
   return {
     podName: env.podName,
@@ -20,8 +18,9 @@ export function nodeSettingsFromEnv(env: ProxyEnvironment, extras: NodeExtras = 
     podIp: env.instanceIp,
     clusterDomain: env.clusterDomain,
     serviceAccount: env.serviceAccount,
-    ...(extras.labels ? { labels: extras.labels } : {}),
-    ...(extras.outboundPorts ? { outboundPorts: parseOutboundPorts(extras.outboundPorts) } : {}),
+    ...(Object.keys(env.labels).length ? { labels: env.labels } : {}),
+    ...(env.outboundPorts ? { outboundPorts: parseOutboundPorts(env.outboundPorts) } : {}),
+    ...(env.inboundPorts ? { inboundPorts: parseInboundPorts(env.inboundPorts) } : {}),
     ...(extras.locality ? { locality: extras.locality } : {}),
   };
 }

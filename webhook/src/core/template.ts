@@ -21,7 +21,14 @@ import { type Container, InjectionError } from './types';
 export const Volumes = {
   token: 'skein-token',
   rootCert: 'skein-root-cert',
+  podInfo: 'skein-podinfo',
 } as const;
+
+/**
+ * V8 flags for the proxy: a 2 MiB young generation (semi-space) instead of the default 16 MiB
+ * measurably lowers the proxy's RSS at the cost of more frequent, cheap scavenges.
+ */
+export const ProxyNodeOptions = '--max-semi-space-size=2';
 
 /** Path of the proxy's readiness endpoint on the health port. */
 export const proxyReadyPath = '/healthz/ready';
@@ -108,6 +115,9 @@ export function proxyContainer(resources: ProxyResources, config: InjectionConfi
       { name: ProxyEnv.trustDomain, value: config.trustDomain },
       { name: ProxyEnv.tokenPath, value: ProxyMounts.tokenFile },
       { name: ProxyEnv.rootCertPath, value: ProxyMounts.rootCertFile },
+      // Labels cannot be an env var through the downward API; a downwardAPI volume file is kept current.
+      { name: ProxyEnv.podLabelsFile, value: ProxyMounts.podLabelsFile },
+      { name: 'NODE_OPTIONS', value: ProxyNodeOptions },
       ...(shape.appProbes ? [fieldEnv(appProbesEnv, `metadata.annotations['${Annotations.originalProbes}']`)] : []),
     ],
     resources,
@@ -126,6 +136,7 @@ export function proxyContainer(resources: ProxyResources, config: InjectionConfi
     volumeMounts: [
       { name: Volumes.token, mountPath: ProxyMounts.token, readOnly: true },
       { name: Volumes.rootCert, mountPath: ProxyMounts.rootCert, readOnly: true },
+      { name: Volumes.podInfo, mountPath: ProxyMounts.podInfo, readOnly: true },
     ],
   };
   if (shape.native) {
@@ -149,5 +160,7 @@ export function proxyVolumes(config: InjectionConfig): { name: string; [key: str
     },
     // Every key of the bundle ConfigMap becomes a file; the proxy reads root-cert.pem (ProxyMounts.rootCertFile).
     { name: Volumes.rootCert, configMap: { name: RootCertConfigMap } },
+    // The pod's labels as `key="value"` lines (ProxyMounts.podLabelsFile), read by the proxy at start.
+    { name: Volumes.podInfo, downwardAPI: { items: [{ path: ProxyMounts.podLabelsFile.slice(ProxyMounts.podInfo.length + 1), fieldRef: { fieldPath: 'metadata.labels' } }] } },
   ];
 }

@@ -18,8 +18,17 @@ import { downstreamMtls } from './tls';
 const routerFilter: Json = { name: FilterNames.router, typed_config: typed(TypeUrls.router, {}) };
 const faultFilter: Json = { name: FilterNames.fault, typed_config: typed(TypeUrls.fault, {}) };
 
+/**
+ * Inbound side: the app sees the caller's SPIFFE id in `x-forwarded-client-cert` (`URI=`); whatever
+ * XFCC the caller sent is replaced, so an app can trust the header.
+ */
+export const InboundClientCertDetails: Json = {
+  forward_client_cert_details: 'SANITIZE_SET',
+  set_current_client_cert_details: { uri: true },
+};
+
 /** HTTP connection manager; filter order is always fault → rbac → router. */
-export function httpConnectionManager(statPrefix: string, routeSource: { rds: string } | { inline: Json }, rbac: Json[] = []): Json {
+export function httpConnectionManager(statPrefix: string, routeSource: { rds: string } | { inline: Json }, rbac: Json[] = [], extra: Json = {}): Json {
   const routes = 'rds' in routeSource
     ? { rds: { route_config_name: routeSource.rds, config_source: adsConfigSource } }
     : { route_config: routeSource.inline };
@@ -30,6 +39,7 @@ export function httpConnectionManager(statPrefix: string, routeSource: { rds: st
       ...routes,
       http_filters: [faultFilter, ...rbac, routerFilter],
       use_remote_address: false,
+      ...extra,
     }),
   };
 }
@@ -102,7 +112,7 @@ function inboundFilters(port: InboundPort, authz: PolicyObject<AuthorizationPoli
       virtual_hosts: [{ name: `inbound|http|${port.port}`, domains: ['*'], routes: [{ name: 'default', match: { prefix: '/' }, route: { cluster, timeout: '0s' } }] }],
       validate_clusters: false,
     };
-    return [httpConnectionManager(prefix, { inline: routeConfig }, httpRbacFilters(authz))];
+    return [httpConnectionManager(prefix, { inline: routeConfig }, httpRbacFilters(authz), InboundClientCertDetails)];
   }
   return [...networkRbacFilters(authz, prefix), tcpProxy(prefix, [{ name: cluster, weight: 100 }])];
 }

@@ -22,6 +22,7 @@ export const NodeMetadataKeys = {
   instanceIps: 'INSTANCE_IPS',
   workloadName: 'WORKLOAD_NAME',
   outboundPorts: 'SKEIN_OUTBOUND_PORTS',
+  inboundPorts: 'SKEIN_INBOUND_PORTS',
 } as const;
 
 export interface OutboundPort {
@@ -31,6 +32,13 @@ export interface OutboundPort {
   host: string;
   /** The service port it stands for. */
   servicePort: number;
+}
+
+export interface InboundPort {
+  /** Port the proxy listens on at the pod IP (what peers' EndpointSlices list). */
+  listenPort: number;
+  /** The app's port on 127.0.0.1. */
+  appPort: number;
 }
 
 export interface NodeSettings {
@@ -43,6 +51,8 @@ export interface NodeSettings {
   labels?: Record<string, string>;
   /** Local mode: explicit outbound listeners. */
   outboundPorts?: OutboundPort[];
+  /** Local mode: explicit inbound listeners on the pod IP. */
+  inboundPorts?: InboundPort[];
   locality?: { region?: string; zone?: string; subzone?: string };
 }
 
@@ -70,6 +80,27 @@ export function parseOutboundPorts(spec: string): OutboundPort[] {
     out.push({ listenPort, host: m[2]!, servicePort: portNumber(m[3]!, `outbound ports: "${raw}"`) });
   }
   return out;
+}
+
+/** `15106=9080,15107=9090` (listen port = app port, the form the operator reads). */
+export function parseInboundPorts(spec: string): InboundPort[] {
+  const out: InboundPort[] = [];
+  const seen = new Set<number>();
+  for (const raw of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([^=]+)=([^=]+)$/.exec(raw);
+    if (!m) throw new NodeConfigError(`inbound ports: "${raw}" is not LISTEN_PORT=APP_PORT (e.g. 15106=9080)`);
+    const listenPort = portNumber(m[1]!.trim(), `inbound ports: "${raw}"`);
+    const appPort = portNumber(m[2]!.trim(), `inbound ports: "${raw}"`);
+    if (listenPort === appPort) throw new NodeConfigError(`inbound ports: "${raw}": the listen port must differ from the app port`);
+    if (seen.has(listenPort)) throw new NodeConfigError(`inbound ports: listen port ${listenPort} is listed twice`);
+    seen.add(listenPort);
+    out.push({ listenPort, appPort });
+  }
+  return out;
+}
+
+export function formatInboundPorts(ports: readonly InboundPort[]): string {
+  return ports.map((p) => `${p.listenPort}=${p.appPort}`).join(',');
 }
 
 export function formatOutboundPorts(ports: readonly OutboundPort[]): string {
@@ -105,6 +136,7 @@ export function buildNode(s: NodeSettings): Node {
   };
   if (s.serviceAccount) metadata[NodeMetadataKeys.serviceAccount] = s.serviceAccount;
   if (s.outboundPorts?.length) metadata[NodeMetadataKeys.outboundPorts] = formatOutboundPorts(s.outboundPorts);
+  if (s.inboundPorts?.length) metadata[NodeMetadataKeys.inboundPorts] = formatInboundPorts(s.inboundPorts);
   return create(NodeSchema, {
     id: nodeId(s),
     cluster: `${workloadName(s)}.${s.namespace}`,
