@@ -45,6 +45,13 @@ export const InboundPassthroughSourceV6 = '::6';
 /** Namespace the control plane runs in. */
 export const SystemNamespace = 'skein-system';
 
+/** The control plane's Deployment, Service and Lease name. */
+export const ControlPlaneName = 'skein-controlplane';
+/** The control plane Service's in-cluster DNS name: always a SAN of its serving certificate. */
+export const ControlPlaneHost = `${ControlPlaneName}.${SystemNamespace}.svc`;
+/** DNS names of the control plane's serving certificate (xDS, CA and webhook). */
+export const ControlPlaneDnsNames: readonly string[] = ['localhost', ControlPlaneHost, `${ControlPlaneHost}.cluster.local`];
+
 /** Default SPIFFE trust domain. */
 export const DefaultTrustDomain = 'cluster.local';
 

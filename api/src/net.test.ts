@@ -1,4 +1,4 @@
-import { ipFamily, parseCidr } from './net';
+import { controlPlaneTlsName, ipFamily, parseCidr } from './net';
 
 describe('ipFamily', () => {
   it.each([
@@ -34,4 +34,13 @@ describe('parseCidr', () => {
     const result = parseCidr(text, { bareAddress: true });
     expect('error' in result && result.error).toMatch(reason);
   });
+});
+
+describe('controlPlaneTlsName', () => {
+  it.each([
+    ['skein-controlplane.skein-system.svc:15012', 'skein-controlplane.skein-system.svc'],
+    ['localhost:15012', 'localhost'],
+    ['10.77.0.1:15012', 'cp.svc'],
+    ['[::1]:15012', 'cp.svc'],
+  ])('%s → %s', (address, name) => expect(controlPlaneTlsName(address, 'cp.svc')).toBe(name));
 });

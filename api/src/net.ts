@@ -52,3 +52,13 @@ export function parseCidr(text: string, options: { bareAddress: boolean }): Cidr
   if (!/^(0|[1-9]\d{0,2})$/.test(prefix) || Number(prefix) > max) return { error: `prefix length must be 0-${max}` };
   return { family, text: `${address}/${prefix}` };
 }
+
+/**
+ * The TLS name to verify when dialling the control plane at `address` (`host:port`). An IP address
+ * is not a valid TLS server name (SNI): then the control plane's Service name is used, which every
+ * serving certificate of the control plane carries.
+ */
+export function controlPlaneTlsName(address: string, controlPlaneHost: string): string {
+  const host = address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  return ipFamily(host) ? controlPlaneHost : host;
+}

@@ -66,7 +66,7 @@ describeSystem('mesh journeys: sidecars in xDS mode between network namespaces',
       const proxies = await Promise.all([client, other, webV1, webV2, strict, open].map((p) => addSidecar(m, world, p)));
       clientProxy = proxies[0]!;
       otherProxy = proxies[1]!;
-      rotorProxy = await addSidecar(m, world, rotor, { certValiditySeconds: 60 });
+      rotorProxy = await addSidecar(m, world, rotor, { certValiditySeconds: 3 }); // renewed about every 1.5 s (half-life)
     },
   });
 

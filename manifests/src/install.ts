@@ -7,7 +7,7 @@
 import { ApiObject, App, Chart, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { crdManifests } from '../../api/src/crd';
-import { ControlPlanePorts, SystemNamespace } from '../../api/src/names';
+import { ControlPlaneName, ControlPlanePorts, SystemNamespace } from '../../api/src/names';
 import { mutatingWebhooks, webhookServicePort } from '../../webhook/src/registration';
 import pkg from '../../package.json';
 import { addClusterRbac, addNamespaceRbac, type RbacNames } from './rbac';
@@ -19,7 +19,7 @@ export interface InstallOptions {
   trustDomain?: string;
 }
 
-export const ControlPlaneName = 'skein-controlplane';
+export { ControlPlaneName };
 export const WebhookConfigurationName = 'skein-sidecar-injector';
 export const defaultImage = `ghcr.io/skein-mesh/skein:${pkg.version}`;
 const labels = { 'app.kubernetes.io/name': ControlPlaneName, 'app.kubernetes.io/part-of': 'skein', 'app.kubernetes.io/version': pkg.version };
@@ -44,7 +44,7 @@ function clusterChart(app: App): void {
 }
 
 function controlPlaneChart(app: App, options: InstallOptions): void {
-  const chart = new Chart(app, 'skein-controlplane', { namespace: SystemNamespace, disableResourceNameHashes: true, labels });
+  const chart = new Chart(app, ControlPlaneName, { namespace: SystemNamespace, disableResourceNameHashes: true, labels });
   const sa = new kplus.ServiceAccount(chart, 'service-account', { metadata: { name: ControlPlaneName }, automountToken: true });
   addNamespaceRbac(chart, rbacNames, labels);
   const args = ['controlplane', 'kube', '--webhook-configuration', WebhookConfigurationName, '--proxy-image', options.image ?? defaultImage];

@@ -8,7 +8,7 @@
  * Both exclude the system namespaces and Skein's own. failurePolicy Fail: a pod in a meshed
  * namespace must not start without its proxy (it would bypass mTLS and policy).
  */
-import { ControlPlanePorts, Labels, SystemNamespace } from '../../api/src/names';
+import { ControlPlaneName, ControlPlanePorts, Labels, SystemNamespace } from '../../api/src/names';
 
 /** Namespaces whose pods never reach the webhook (kube-system & co., and Skein's own). */
 export const neverInjectedNamespaces: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease', SystemNamespace];
@@ -31,7 +31,7 @@ const notSystem = { key: 'kubernetes.io/metadata.name', operator: 'NotIn', value
 export function mutatingWebhooks(options: RegistrationOptions = {}) {
   const clientConfig = {
     service: {
-      name: options.serviceName ?? 'skein-controlplane',
+      name: options.serviceName ?? ControlPlaneName,
       namespace: options.serviceNamespace ?? SystemNamespace,
       path: injectPath,
       port: webhookServicePort,

@@ -1,11 +1,13 @@
 /**
  * gRPC client of skein.ca.v1.CertificateService. TLS to the CA, verified against the trust bundle
- * the workload was given (and the CA's name: `serverName`, default the host of `address`). The
+ * the workload was given (and the CA's name: `serverName`, default the host of `address`, or the control plane Service name when that host is an IP). The
  * credential is read for every call (projected service-account tokens are refreshed on disk).
  */
 import fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { createCertificatePath, decodeCreateCertificateResponse, encodeCreateCertificateRequest, type CreateCertificateRequest } from '../service/codec';
+import { ControlPlaneHost } from '../../../api/src/names';
+import { controlPlaneTlsName } from '../../../api/src/net';
 
 export interface CertificateRequester {
   /** Sends a CSR; resolves to the PEM chain (leaf first, root last). */
@@ -46,9 +48,8 @@ export class CaClient implements CertificateRequester {
   private readonly timeoutMs: number;
 
   constructor(private readonly options: CaClientOptions) {
-    const channelOptions: grpc.ChannelOptions = options.serverName
-      ? { 'grpc.ssl_target_name_override': options.serverName, 'grpc.default_authority': options.serverName }
-      : {};
+    const serverName = options.serverName ?? controlPlaneTlsName(options.address, ControlPlaneHost);
+    const channelOptions: grpc.ChannelOptions = { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName };
     this.client = new grpc.Client(options.address, grpc.credentials.createSsl(Buffer.from(options.trustBundlePem)), channelOptions);
     this.timeoutMs = options.timeoutMs ?? 10_000;
   }

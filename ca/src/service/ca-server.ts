@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import { ControlPlanePorts, SystemNamespace } from '../../../api/src/names';
+import { ControlPlaneHost, ControlPlanePorts } from '../../../api/src/names';
 import { type Authenticator, FirstSuccessAuthenticator } from '../auth/authenticator';
 import { JoinTokenAuthenticator } from '../auth/join-token';
 import { CertificateIssuer } from '../core/issuer';
@@ -17,7 +17,7 @@ import { x509 } from '../core/x509';
 import { type LoadedCa } from '../store/ca-dir';
 import { addCaService, type CaServiceEvent } from './ca-service';
 
-export const defaultCaDnsNames = ['localhost', `skein-controlplane.${SystemNamespace}.svc`];
+export const defaultCaDnsNames: readonly string[] = ['localhost', ControlPlaneHost];
 
 export interface CaServerOptions {
   ca: LoadedCa;

@@ -6,7 +6,7 @@
  */
 import { isIP } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import { SystemNamespace } from '../../../api/src/names';
+import { ControlPlaneDnsNames } from '../../../api/src/names';
 import { type Authenticator, FirstSuccessAuthenticator } from '../../../ca/src/auth/authenticator';
 import { type CertificateIssuer } from '../../../ca/src/core/issuer';
 import { exportPrivateKeyPem, generateKeyPair } from '../../../ca/src/core/keys';
@@ -17,7 +17,7 @@ import { createIssuer, defaultAuthenticators } from '../../../ca/src/service/ca-
 import { type LoadedCa } from '../../../ca/src/store/ca-dir';
 import { type AdsServer } from './ads-server';
 
-export const controlPlaneDnsNames = ['localhost', `skein-controlplane.${SystemNamespace}.svc`, `skein-controlplane.${SystemNamespace}.svc.cluster.local`];
+export const controlPlaneDnsNames = ControlPlaneDnsNames;
 
 export interface XdsServerOptions {
   ads: AdsServer;
@@ -27,7 +27,7 @@ export interface XdsServerOptions {
   port: number;
   /** Loopback port for plaintext ADS (tests, proxyless gRPC); undefined = none. */
   plaintextPort?: number;
-  dnsNames?: string[];
+  dnsNames?: readonly string[];
   /** Authenticators besides the CA's join-token one (Kubernetes: TokenReview, see operator/src/kube). */
   authenticators?: Authenticator[];
   onCaEvent?: (event: CaServiceEvent) => void;
@@ -64,7 +64,7 @@ function hostPort(host: string, port: number): string {
   return `${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
 }
 
-async function servingCredentials(issuer: CertificateIssuer, host: string, dnsNames: string[]): Promise<grpc.ServerCredentials> {
+async function servingCredentials(issuer: CertificateIssuer, host: string, dnsNames: readonly string[]): Promise<grpc.ServerCredentials> {
   const keys = await generateKeyPair('ec', true);
   const names: LeafParams['names'] = dnsNames.map((value) => ({ type: 'dns', value }));
   if (isIP(host) && host !== '0.0.0.0' && host !== '::') names.push({ type: 'ip', value: host });

@@ -13,6 +13,8 @@
 import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import type { DiscoveryRequest, DiscoveryResponse } from '../../../api/gen/envoy/service/discovery/v3/discovery_pb';
+import { ControlPlaneHost } from '../../../api/src/names';
+import { controlPlaneTlsName } from '../../../api/src/net';
 import type { IdentityProvider } from '../../../api/src/identity';
 import { AdsClient } from '../../../api/src/xds/ads-service';
 import type { ProxyConfig } from '../config/model';
@@ -157,7 +159,7 @@ export class XdsClient extends EventEmitter<XdsClientEvents> {
       this.log(this.lastError);
       return;
     }
-    const host = this.options.serverName ?? this.options.address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    const host = this.options.serverName ?? controlPlaneTlsName(this.options.address, ControlPlaneHost);
     const client = new AdsClient(this.options.address, creds, { ...ChannelOptions, 'grpc.ssl_target_name_override': host, 'grpc.default_authority': host });
     const call = client.streamAggregatedResources();
     this.client = client;

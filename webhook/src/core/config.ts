@@ -2,7 +2,7 @@
  * Injection configuration: what the webhook and `skein inject` render. One parser validates it for
  * both (config file, CLI flags), naming the bad field.
  */
-import { ControlPlanePorts, DefaultTrustDomain, SystemNamespace } from '../../../api/src/names';
+import { ControlPlaneHost, ControlPlanePorts, DefaultTrustDomain, SystemNamespace } from '../../../api/src/names';
 import { isObject } from './types';
 import { parseKubeVersion } from './kube-version';
 
@@ -40,7 +40,7 @@ export interface InjectionConfig {
   version: string;
 }
 
-export const defaultControlPlaneAddress = `skein-controlplane.${SystemNamespace}.svc:${ControlPlanePorts.xds}`;
+export const defaultControlPlaneAddress = `${ControlPlaneHost}:${ControlPlanePorts.xds}`;
 
 export function defaultInjectionConfig(version: string): InjectionConfig {
   return {
