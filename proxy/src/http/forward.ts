@@ -15,6 +15,7 @@ import { serializeRequestHead } from '../core/http1';
 import type { ProxyMetrics, RequestLabels } from '../admin/metrics';
 import { endpointKey, type Snapshot } from '../runtime/snapshot';
 import type { Upstreams, UpstreamOptions } from '../upstream/upstreams';
+import type { LeanRequest, LeanResponse } from './h1-server';
 import { decide, errorReply, kConnInfo, type ConnInfo, type DecideDeps, type DownstreamRequest, type Forward, type Reply } from './decide';
 
 export interface ForwarderDeps extends DecideDeps {
@@ -53,7 +54,7 @@ interface DownstreamResponse {
   on(event: 'drain', listener: () => void): unknown;
 }
 
-type DownstreamReq = http.IncomingMessage | http2.Http2ServerRequest;
+type DownstreamReq = http.IncomingMessage | http2.Http2ServerRequest | LeanRequest;
 
 function connInfo(socket: unknown): ConnInfo | undefined {
   try {
@@ -67,7 +68,7 @@ export class HttpForwarder {
   constructor(private readonly deps: ForwarderDeps) {}
 
   /** 'request' handler for the downstream http.Server and http2.Server. */
-  readonly handleRequest = (rawReq: DownstreamReq, rawRes: http.ServerResponse | http2.Http2ServerResponse): void => {
+  readonly handleRequest = (rawReq: DownstreamReq, rawRes: http.ServerResponse | http2.Http2ServerResponse | LeanResponse): void => {
     const req = rawReq as http.IncomingMessage;
     const res = rawRes as unknown as DownstreamResponse;
     const conn = connInfo(req.socket);
@@ -291,7 +292,7 @@ export class HttpForwarder {
   }
 
   /** 'upgrade' handler (HTTP/1.1 only): WebSocket and other Upgrade protocols, tunnelled. */
-  readonly handleUpgrade = (req: http.IncomingMessage, socket: net.Socket, head: Buffer): void => {
+  readonly handleUpgrade = (req: http.IncomingMessage | LeanRequest, socket: net.Socket, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
     const conn = connInfo(socket);
     if (!conn) {
