@@ -23,7 +23,7 @@ async function start(overrides: Partial<H1ServerHooks> = {}): Promise<{ port: nu
   const hooks: H1ServerHooks = {
     maxHeaderBytes: 1024,
     idleTimeoutMs: 10_000,
-    onRequestHead: () => undefined,
+    headersTimeoutMs: 10_000,
     handleRequest: (req: LeanRequest, res: LeanResponse) => {
       const mode = req.headers['x-mode'];
       if (mode === 'early') {
@@ -171,6 +171,29 @@ describe('lean HTTP/1.1 server', () => {
     expect(r.data).toMatch(new RegExp(`^HTTP/1\\.1 ${status} .*\r\nx-skein-response-flags: DPE\r\n`));
     expect(r.closed).toBe(true);
     expect(seen.bad).toEqual([reason]);
+  });
+
+  it('answers 408 and closes when a keep-alive request head stalls (slow loris)', async () => {
+    const { port, seen } = await start({ headersTimeoutMs: 200 });
+    const r = await exchange(port, ['GET /1 HTTP/1.1\r\nhost: a\r\n\r\n', 'GET /2 HTTP/1.1\r\nhost: a\r\nx-slow:']);
+    expect(r.data).toMatch(/GET \/1 [\s\S]*HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(r.closed).toBe(true);
+    expect(seen.bad).toEqual(['request_headers_timeout']);
+  });
+
+  it('answers 408 when the first request never comes', async () => {
+    const { port, seen } = await start({ headersTimeoutMs: 200 });
+    const r = await exchange(port, []);
+    expect(r.data).toMatch(/^HTTP\/1\.1 408/);
+    expect(seen.bad).toEqual(['request_headers_timeout']);
+  });
+
+  it('ends an HTTP/1.0 response without content-length by closing, never chunked', async () => {
+    const { port } = await start();
+    const r = await exchange(port, ['GET /old HTTP/1.0\r\nconnection: keep-alive\r\nx-mode: chunked\r\n\r\n']);
+    expect(r.data).not.toContain('transfer-encoding');
+    expect(r.data).toMatch(/connection: close\r\n\r\nGET \/old $/);
+    expect(r.closed).toBe(true);
   });
 
   it('answers a bad chunked request body by closing the connection', async () => {
