@@ -133,8 +133,9 @@ export class LeanConnection {
       this.hooks.handleUpgrade(requestOf(this.socket, head, undefined), this.socket, Buffer.from(rest));
       return;
     }
+    // The idle timeout stays armed while a request is served (as http.Server's `timeout`): it
+    // counts inactivity, so only a request with no bytes either way for that long is cut.
     this.busy = true;
-    this.socket.setTimeout(0);
     let reader: BodyReader | undefined;
     if (head.framing.kind === 'length' || head.framing.kind === 'chunked') {
       reader = new BodyReader(this.socket, head.framing.kind === 'length' ? head.framing.length : -1);
@@ -159,7 +160,6 @@ export class LeanConnection {
       this.socket.end();
       return;
     }
-    this.socket.setTimeout(this.hooks.idleTimeoutMs);
     this.socket.resume();
     this.next();
   }
