@@ -73,7 +73,7 @@ async function start(overrides: Partial<H1ServerHooks> = {}): Promise<{ port: nu
 }
 
 /** Sends raw bytes (in parts), collects everything until the server closes or `until` matches. */
-function exchange(port: number, parts: string[], until?: RegExp): Promise<{ data: string; closed: boolean }> {
+function exchange(port: number, parts: string[], until?: RegExp | ((data: string) => boolean)): Promise<{ data: string; closed: boolean }> {
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1');
     let data = '';
@@ -85,7 +85,7 @@ function exchange(port: number, parts: string[], until?: RegExp): Promise<{ data
     };
     s.on('data', (c: Buffer) => {
       data += c.toString('latin1');
-      if (until && until.test(data)) finish(false);
+      if (until && (typeof until === 'function' ? until(data) : until.test(data))) finish(false);
     });
     s.on('close', () => finish(true));
     s.on('error', () => undefined);
@@ -105,6 +105,13 @@ describe('lean HTTP/1.1 server', () => {
     const r = await exchange(port, ['GET /1 HTTP/1.1\r\nhost: a\r\n\r\nGET /2 HTTP/1.1\r\nhost: a\r\n\r\n', 'GET /3 HTTP/1.1\r\nhost: a\r\n\r\n'], /GET \/3 $/);
     expect(r.data.match(/GET \/\d/g)).toEqual(['GET /1', 'GET /2', 'GET /3']);
     expect(r.closed).toBe(false);
+  });
+
+  it('answers thousands of pipelined requests answered synchronously, in order, without growing the stack', async () => {
+    const { port } = await start();
+    const n = 3000;
+    const r = await exchange(port, ['GET / HTTP/1.1\r\nhost: a\r\nx-mode: early\r\n\r\n'.repeat(n)], (d) => count(d, /HTTP\/1\.1 413/g) >= n);
+    expect(count(r.data, /HTTP\/1\.1 413/g)).toBe(n);
   });
 
   it('reads length-framed and chunked request bodies, split anywhere', async () => {

@@ -54,6 +54,8 @@ export class LeanConnection {
   private closed = false;
   private body: BodyReader | undefined;
   private headTimer: NodeJS.Timeout | undefined;
+  private serving = false;
+  private pending = false;
 
   constructor(readonly socket: net.Socket, private readonly hooks: H1ServerHooks) {
     socket.on('data', this.onData);
@@ -109,8 +111,28 @@ export class LeanConnection {
     else if (this.buf.length > this.hooks.maxHeaderBytes * 2) this.socket.pause(); // pipelined: wait for the current response
   };
 
-  /** Parses and serves the next buffered request, if complete. */
+  /**
+   * Serves buffered requests in order. A loop, not recursion: responses that finish synchronously
+   * (direct replies, errors) to many pipelined requests must not grow the stack.
+   */
   private next(): void {
+    if (this.serving) {
+      this.pending = true;
+      return;
+    }
+    this.serving = true;
+    try {
+      do {
+        this.pending = false;
+        this.serveOne();
+      } while (this.pending && !this.busy);
+    } finally {
+      this.serving = false;
+    }
+  }
+
+  /** Parses and serves the next buffered request, if complete. */
+  private serveOne(): void {
     const buf = this.buf;
     if (!buf || buf.length === 0 || this.closed) return;
     const r = parseRequestHead(buf, 0, { maxHeaderBytes: this.hooks.maxHeaderBytes });
