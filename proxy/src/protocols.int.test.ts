@@ -58,6 +58,16 @@ describe('HTTP/2', () => {
     expect(parseXfcc(String(echo.headers['x-forwarded-client-cert'])).uri).toBe(clientId);
   });
 
+  it('converts an HTTP/1.1 client to an h2c app, bodies both ways', async () => {
+    const app = await startH2cEcho('h2app');
+    fx.defer(() => app.close());
+    const { port } = await pair({ appPort: app.port, appProtocol: 'http2' });
+    const get = await request(port, { path: '/to-h2' });
+    expect([get.status, (JSON.parse(get.body) as Echo).httpVersion, (JSON.parse(get.body) as Echo).path]).toEqual([200, '2.0', '/to-h2']);
+    const post = await request(port, { method: 'POST', path: '/post', body: 'x'.repeat(100_000), headers: { 'content-type': 'text/plain' } });
+    expect([post.status, (JSON.parse(post.body) as Echo).bodyBytes]).toEqual([200, 100_000]);
+  });
+
   it('converts an h2c client to an HTTP/1.1 app', async () => {
     const app = await startHttpEcho('h1app');
     fx.defer(() => app.close());
@@ -66,13 +76,29 @@ describe('HTTP/2', () => {
     expect([res.status, (JSON.parse(res.body) as Echo).httpVersion]).toEqual([200, '1.1']);
   });
 
-  it('multiplexes many HTTP/1.1 client requests over one upstream h2 connection', async () => {
+  it('multiplexes h2 client requests over one upstream h2 connection', async () => {
     const app = await startHttpEcho('h1app');
     fx.defer(() => app.close());
     const { port, server } = await pair({ appPort: app.port });
-    await Promise.all(Array.from({ length: 20 }, () => request(port)));
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => h2get(port, `/m${i}`)));
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
     const listeners = await (await fetch(`http://127.0.0.1:${server.port('admin')}/listeners`)).json() as { activeConnections: number }[];
     expect(listeners[0]!.activeConnections).toBe(1);
+  });
+
+  it('carries HTTP/1.1 client requests over pooled keep-alive HTTP/1.1 connections between sidecars (ADR 0004)', async () => {
+    const app = await startHttpEcho('h1app');
+    fx.defer(() => app.close());
+    const { port, server } = await pair({ appPort: app.port });
+    const connections = async (): Promise<number> => ((await (await fetch(`http://127.0.0.1:${server.port('admin')}/listeners`)).json()) as { activeConnections: number }[])[0]!.activeConnections;
+    await Promise.all(Array.from({ length: 5 }, () => request(port)));
+    const afterFirst = await connections();
+    expect(afterFirst).toBeGreaterThanOrEqual(1);
+    expect(afterFirst).toBeLessThanOrEqual(5);
+    for (let i = 0; i < 10; i++) expect((await request(port)).status).toBe(200);
+    expect(await connections()).toBe(afterFirst); // sequential requests reuse the pool, open nothing new
+    const echo = JSON.parse((await request(port, { path: '/v' })).body) as Echo;
+    expect(echo.httpVersion).toBe('1.1');
   });
 });
 

@@ -11,9 +11,11 @@ import type net from 'node:net';
 import type { HttpConnectionManager, NodeInfo } from '../config/model';
 import { errorResponse, flagForUpstreamError, type ResponseFlag } from '../core/errors';
 import { endToEndHeaders, mutateHeaders, type HeaderMap } from '../core/headers';
+import { serializeRequestHead } from '../core/http1';
 import type { ProxyMetrics, RequestLabels } from '../admin/metrics';
 import { endpointKey, type Snapshot } from '../runtime/snapshot';
 import type { Upstreams, UpstreamOptions } from '../upstream/upstreams';
+import type { LeanRequest, LeanResponse } from './h1-server';
 import { decide, errorReply, kConnInfo, type ConnInfo, type DecideDeps, type DownstreamRequest, type Forward, type Reply } from './decide';
 
 export interface ForwarderDeps extends DecideDeps {
@@ -49,9 +51,10 @@ interface DownstreamResponse {
   addTrailers(headers: HeaderMap): void;
   destroy(err?: Error): unknown;
   once(event: 'close' | 'finish', listener: () => void): unknown;
+  on(event: 'drain', listener: () => void): unknown;
 }
 
-type DownstreamReq = http.IncomingMessage | http2.Http2ServerRequest;
+type DownstreamReq = http.IncomingMessage | http2.Http2ServerRequest | LeanRequest;
 
 function connInfo(socket: unknown): ConnInfo | undefined {
   try {
@@ -65,7 +68,7 @@ export class HttpForwarder {
   constructor(private readonly deps: ForwarderDeps) {}
 
   /** 'request' handler for the downstream http.Server and http2.Server. */
-  readonly handleRequest = (rawReq: DownstreamReq, rawRes: http.ServerResponse | http2.Http2ServerResponse): void => {
+  readonly handleRequest = (rawReq: DownstreamReq, rawRes: http.ServerResponse | http2.Http2ServerResponse | LeanResponse): void => {
     const req = rawReq as http.IncomingMessage;
     const res = rawRes as unknown as DownstreamResponse;
     const conn = connInfo(req.socket);
@@ -179,8 +182,9 @@ export class HttpForwarder {
     if (f.timeoutMs > 0) timer = setTimeout(() => done('UT'), f.timeoutMs);
 
     const hasBody = requestHasBody(req, downstreamH2);
-    const onResponse = (upStatus: number, upHeaders: HeaderMap, body: NodeJS.ReadableStream, endOfStream = false): void => {
-      if (finished) return;
+    /** Response head from the upstream: headers mutated and written downstream. False: the exchange is over. */
+    const startResponse = (upStatus: number, upHeaders: HeaderMap, endOfStream: boolean): boolean => {
+      if (finished) return false;
       if (timer) clearTimeout(timer);
       status = upStatus;
       const out = endToEndHeaders(upHeaders);
@@ -188,17 +192,28 @@ export class HttpForwarder {
       if (typeof out['grpc-status'] === 'string') grpcStatus = out['grpc-status'];
       if (endOfStream && sendTrailersOnly(res, upStatus, out)) {
         done(undefined);
-        return;
+        return false;
       }
       try {
         res.writeHead(upStatus, out);
       } catch {
         done('UPE');
-        return;
+        return false;
       }
-      body.on('data', (c: Buffer) => (responseBytes += c.length));
-      body.pipe(res as unknown as NodeJS.WritableStream);
       res.once('finish', () => done(undefined));
+      return true;
+    };
+    // h2 upstream body → any downstream (lean HTTP/1.1 or http2 compat): written with backpressure.
+    const onResponse = (upStatus: number, upHeaders: HeaderMap, body: NodeJS.ReadableStream, endOfStream = false): void => {
+      if (!startResponse(upStatus, upHeaders, endOfStream)) return;
+      body.on('data', (c: Buffer) => {
+        responseBytes += c.length;
+        if (!finished && !res.write(c)) body.pause();
+      });
+      res.on('drain', () => body.resume());
+      body.on('end', () => {
+        if (!finished) res.end();
+      });
     };
     const onTrailers = (trailers: HeaderMap): void => {
       const t = endToEndHeaders(trailers);
@@ -227,21 +242,34 @@ export class HttpForwarder {
       });
       if (hasBody) req.pipe(stream);
     };
+    // HTTP/1.1 upstream: the lean client (pooled connections, own codec); see upstream/h1-client.ts.
     const viaHttp1 = (): void => {
       if (finished) return;
-      const { module, options } = upstreams.http1Options(cluster, f.endpoint, opts);
-      const upReq = module.request({ ...options, method: dreq.method, path: f.path, headers: { ...f.headers, host: f.authority }, setHost: false });
-      abortUpstream = () => upReq.destroy();
-      upReq.on('response', (upRes: http.IncomingMessage) => {
-        upRes.once('end', () => {
-          if (upRes.rawTrailers.length > 0) onTrailers(upRes.trailers as HeaderMap);
-        });
-        upRes.on('error', onError);
-        onResponse(upRes.statusCode ?? 502, upRes.headers as HeaderMap, upRes);
+      const chunked = hasBody && req.headers['content-length'] === undefined;
+      let head: string;
+      try {
+        head = serializeRequestHead(dreq.method, f.path, f.authority, f.headers, chunked ? 'chunked' : 'none');
+      } catch {
+        done('DPE');
+        return;
+      }
+      const handle = upstreams.sendHttp1(cluster, f.endpoint, opts, dreq.method, head, hasBody ? req : undefined, chunked, {
+        onHead: (upStatus, upHeaders) => {
+          if (startResponse(upStatus, upHeaders, false)) res.on('drain', handle.resume);
+        },
+        onData: (chunk) => {
+          if (finished) return true;
+          responseBytes += chunk.length;
+          return res.write(chunk);
+        },
+        onEnd: (trailers) => {
+          if (finished) return;
+          if (trailers) onTrailers(trailers);
+          res.end();
+        },
+        onError,
       });
-      upReq.on('error', onError);
-      if (hasBody) req.pipe(upReq);
-      else upReq.end();
+      abortUpstream = handle.abort;
     };
 
     // Hot path: protocol known and the pooled session up → no promises at all.
@@ -271,7 +299,7 @@ export class HttpForwarder {
   }
 
   /** 'upgrade' handler (HTTP/1.1 only): WebSocket and other Upgrade protocols, tunnelled. */
-  readonly handleUpgrade = (req: http.IncomingMessage, socket: net.Socket, head: Buffer): void => {
+  readonly handleUpgrade = (req: http.IncomingMessage | LeanRequest, socket: net.Socket, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
     const conn = connInfo(socket);
     if (!conn) {

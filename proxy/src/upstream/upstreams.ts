@@ -2,18 +2,18 @@
  * Upstream connections, shared across config snapshots so that a config push does not reconnect:
  * - HTTP/2: ONE session per (endpoint, transport), multiplexing every request (between sidecars
  *   this is the pooled mTLS connection with ALPN h2: one handshake, not one per request);
- * - HTTP/1.1: a keep-alive agent per (endpoint, transport);
+ * - HTTP/1.1: pooled keep-alive connections per (endpoint, transport, source) in the lean client
+ *   (h1-client.ts); `sendHttp1` is the per-attempt seam;
  * - raw connections (TCP proxy, WebSocket tunnels).
  * mTLS uses the shared SecureContext and verifies the peer's SPIFFE id against the cluster's
  * expected SANs.
  */
-import http from 'node:http';
 import http2 from 'node:http2';
-import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Cluster, LbEndpoint } from '../config/model';
 import { spiffeServerCheck, type TlsContexts } from '../tls/contexts';
+import { H1Client, type BodySource, type H1Exchange, type H1Handle } from './h1-client';
 
 export interface UpstreamOptions {
   /** Source address for connections (inbound passthrough: 127.0.0.6). */
@@ -25,15 +25,27 @@ type Protocol = 'h2' | 'http1';
 export class Upstreams {
   private readonly sessions = new Map<string, http2.ClientHttp2Session>();
   private readonly pendingSessions = new Map<string, Promise<http2.ClientHttp2Session>>();
-  private readonly agents = new Map<string, http.Agent>();
-  private readonly http1 = new WeakMap<http.Agent, { module: typeof http | typeof https; options: http.RequestOptions }>();
   /** ALPN result per endpoint for `auto` clusters over TLS. */
   private readonly negotiated = new Map<string, Protocol>();
   private readonly probes = new Map<string, Promise<Protocol>>();
   private readonly active = new Map<string, number>();
   private readonly connections = new Map<string, number>();
 
+  private readonly h1 = new H1Client();
+
   constructor(private readonly tlsContexts: TlsContexts) {}
+
+  /**
+   * THE SEAM for per-request upstream work on HTTP/1.1: sends one request (head already serialized,
+   * body streamed from `body`) to this endpoint over a pooled keep-alive connection and reports the
+   * response (or the error, before or after the head) to `exchange`. Retries, outlier detection and
+   * circuit breaking hook in here (one call = one attempt).
+   */
+  sendHttp1(cluster: Cluster, ep: LbEndpoint, opts: UpstreamOptions, method: string, head: string, body: BodySource | undefined, chunked: boolean, exchange: H1Exchange): H1Handle {
+    const key = poolKey(cluster, ep, opts);
+    const alpn = cluster.transport?.kind === 'mtls' ? ['http/1.1'] : undefined;
+    return this.h1.send({ key, connect: () => this.connect(cluster, ep, alpn, opts), maxConnections: cluster.circuitBreakers?.maxConnections ?? 1024 }, method, head, body, chunked, exchange);
+  }
 
   activeRequests = (hostKey: string): number => this.active.get(hostKey) ?? 0;
   connectionCount = (clusterName: string): number => this.connections.get(clusterName) ?? 0;
@@ -59,7 +71,10 @@ export class Upstreams {
     const p = cluster.protocol ?? 'http1';
     if (p === 'http2') return 'h2';
     if (p === 'http1') return 'http1';
-    if (cluster.transport?.kind !== 'mtls') return downstreamH2 ? 'h2' : 'http1';
+    // auto: HTTP/1.1 requests go over pooled keep-alive HTTP/1.1 (also between sidecars, where
+    // it measured faster than one shared h2 session — ADR 0004); h2/gRPC requests go h2 when the
+    // peer offers it.
+    if (cluster.transport?.kind !== 'mtls' || !downstreamH2) return downstreamH2 ? 'h2' : 'http1';
     const key = poolKey(cluster, ep, opts);
     const known = this.negotiated.get(key);
     if (known) return known;
@@ -87,7 +102,7 @@ export class Upstreams {
     const p = cluster.protocol ?? 'http1';
     if (p === 'http2') return 'h2';
     if (p === 'http1') return 'http1';
-    if (cluster.transport?.kind !== 'mtls') return downstreamH2 ? 'h2' : 'http1';
+    if (cluster.transport?.kind !== 'mtls' || !downstreamH2) return downstreamH2 ? 'h2' : 'http1';
     const key = poolKey(cluster, ep, opts);
     return this.negotiated.get(key) ?? (this.sessions.has(key) ? 'h2' : undefined);
   }
@@ -144,38 +159,6 @@ export class Upstreams {
     session.unref();
     this.sessions.set(key, session);
     return session;
-  }
-
-  /** Options for an HTTP/1.1 request to this endpoint (pooled keep-alive agent, TLS settings); cached per pool. */
-  http1Options(cluster: Cluster, ep: LbEndpoint, opts: UpstreamOptions): { module: typeof http | typeof https; options: http.RequestOptions } {
-    const key = poolKey(cluster, ep, opts);
-    const t = cluster.transport;
-    let agent = this.agents.get(key);
-    const cached = agent && this.http1.get(agent);
-    // The TLS options carry the current SecureContext: rebuilt after a rotation.
-    if (cached && (t?.kind !== 'mtls' || (cached.options as { secureContext?: unknown }).secureContext === this.tlsContexts.clientSecureContext())) return cached;
-    if (!agent) {
-      const common = { keepAlive: true, maxSockets: cluster.circuitBreakers?.maxConnections ?? 1024, maxFreeSockets: 256, scheduling: 'lifo' as const };
-      agent = t?.kind === 'mtls' ? new https.Agent(common) : new http.Agent(common);
-      this.agents.set(key, agent);
-    }
-    const base = { host: ep.address, port: ep.port, agent, localAddress: opts.localAddress };
-    const entry: { module: typeof http | typeof https; options: http.RequestOptions } = t?.kind !== 'mtls'
-      ? { module: http, options: base }
-      : {
-          module: https,
-          options: {
-            ...base,
-            secureContext: this.tlsContexts.clientSecureContext(),
-            checkServerIdentity: spiffeServerCheck(t.expectedSans),
-            servername: t.sni ?? '',
-            ALPNProtocols: ['http/1.1'],
-            rejectUnauthorized: true,
-            minVersion: 'TLSv1.2',
-          } as https.RequestOptions,
-        };
-    this.http1.set(agent, entry);
-    return entry;
   }
 
   /**
@@ -236,32 +219,24 @@ export class Upstreams {
 
   /** For /clusters: live pooled connections. */
   describe(): { sessions: string[]; agents: string[] } {
-    return { sessions: [...this.sessions.keys()], agents: [...this.agents.keys()] };
+    return { sessions: [...this.sessions.keys()], agents: this.h1.keys() };
   }
 
   /** Closes pools whose endpoint is no longer used (after a config change); in-flight streams finish. */
   retain(isUsed: (key: string) => boolean): void {
+    this.h1.retain(isUsed);
     for (const [key, s] of this.sessions) {
       if (!isUsed(key)) {
         this.sessions.delete(key);
         s.close();
       }
     }
-    for (const [key, a] of this.agents) {
-      if (!isUsed(key)) {
-        this.agents.delete(key);
-        // Idle sockets go now; busy ones finish their request and are closed when freed.
-        for (const list of Object.values(a.freeSockets)) for (const s of list ?? []) s.destroy();
-        a.on('free', (socket: net.Socket) => socket.destroy());
-      }
-    }
   }
 
   close(): void {
+    this.h1.close();
     for (const s of this.sessions.values()) s.close();
-    for (const a of this.agents.values()) a.destroy();
     this.sessions.clear();
-    this.agents.clear();
   }
 }
 
