@@ -81,6 +81,18 @@ export const skeinCrdValidator: ResourceValidator = (obj) => {
   return result.ok ? [] : result.errors;
 };
 
+/**
+ * The object the index stores once admitted: for Skein CRDs, the validator's clean copy of the
+ * spec (only fields Skein knows, parsed by the one schema) instead of the raw input, so translation
+ * never reads a field the validator did not check. Other kinds pass through.
+ */
+export function admittedObject(obj: KubeObject): KubeObject {
+  if (!isIndexedKind(obj.kind) || !ExpectedApiVersions[obj.kind].includes('skein.dev')) return obj;
+  const result = validateResource(obj);
+  if (!result.ok) return obj;
+  return { ...obj, spec: (result.resource as unknown as { spec: unknown }).spec } as KubeObject;
+}
+
 /** Checks one decoded object; `crdValidator` handles the spec of Skein CRDs. */
 export function validateObject(raw: unknown, crdValidator: ResourceValidator = skeinCrdValidator): ConfigError[] {
   if (!isRecord(raw)) return [{ path: '', message: 'expected a Kubernetes object (a mapping with apiVersion, kind, metadata)' }];

@@ -5,6 +5,7 @@ import { indexOf, pod, policy, slice, svc } from '../test-fixtures';
 import { type Json, TypeUrls } from './envoy';
 import { workloadMtls } from './peer-auth';
 import { Translator } from './translate';
+import { retryPolicy } from './routes';
 
 const node = (ip: string, podName: string, ns: string) => parseNodeId(`sidecar~${ip}~${podName}.${ns}~${ns}.svc.cluster.local`);
 
@@ -146,4 +147,15 @@ describe('translation rules', () => {
     const b = translator.translate({ node: node('10.0.0.1', 'web-1', 'a'), metadata: {} });
     expect(find(a.resources[TypeUrls.route], '80')).toBe(find(b.resources[TypeUrls.route], '80'));
   });
+});
+
+describe('VirtualService retries → Envoy retry_policy (Istio semantics)', () => {
+  it.each<[string, object, object]>([
+    ['no attempts disables retries', {}, { num_retries: 0 }],
+    ['attempts 0 disables retries', { attempts: 0, retryOn: '5xx' }, { num_retries: 0 }],
+    ['attempts without retryOn keep Istio’s conditions and 503', { attempts: 3 }, { retry_on: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes', num_retries: 3, retriable_status_codes: [503] }],
+    ['numeric codes become retriable_status_codes', { attempts: 2, retryOn: '5xx,429,409' }, { retry_on: '5xx,retriable-status-codes', num_retries: 2, retriable_status_codes: [429, 409] }],
+    ['an explicit retriable-status-codes is not doubled', { attempts: 1, retryOn: 'retriable-status-codes,503' }, { retry_on: 'retriable-status-codes', num_retries: 1, retriable_status_codes: [503] }],
+    ['perTryTimeout', { attempts: 2, retryOn: 'reset', perTryTimeout: '250ms' }, { retry_on: 'reset', num_retries: 2, per_try_timeout: '0.250s' }],
+  ])('%s', (_name, retries, want) => expect(retryPolicy(retries)).toEqual(want));
 });
