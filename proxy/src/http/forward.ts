@@ -14,6 +14,15 @@ import { endToEndHeaders, mutateHeaders, type HeaderMap } from '../core/headers'
 import type { ProxyMetrics, RequestLabels } from '../admin/metrics';
 import { endpointKey, type Snapshot } from '../runtime/snapshot';
 import type { Upstreams, UpstreamOptions } from '../upstream/upstreams';
+import { randomBytes } from 'node:crypto';
+import type { Writable } from 'node:stream';
+import type { LbEndpoint } from '../config/model';
+import { type HostResult, hostResultForStatus } from '../core/resilience/outlier';
+import { pickAvoiding } from '../core/resilience/pick';
+import { type AttemptOutcome, RetryState, retriableOutcome, retryAllowed } from '../core/resilience/retry';
+import { propagateTraceContext } from '../observability/trace-context';
+import { OutlierRegistry } from '../resilience/outlier-registry';
+import { ReplayableBody } from '../resilience/replayable-body';
 import { decide, errorReply, kConnInfo, type ConnInfo, type DecideDeps, type DownstreamRequest, type Forward, type Reply } from './decide';
 
 export interface ForwarderDeps extends DecideDeps {
@@ -37,6 +46,12 @@ export interface AccessLogEntry {
   upstreamCluster: string;
   upstreamHost: string;
   peer: string;
+  /** x-request-id sent upstream. */
+  requestId?: string;
+  /** W3C trace id the request belongs to. */
+  traceId?: string;
+  /** Upstream attempts made (1 + retries). */
+  attempts?: number;
 }
 
 /** The minimal surface shared by http.ServerResponse and http2.Http2ServerResponse. */
@@ -61,8 +76,30 @@ function connInfo(socket: unknown): ConnInfo | undefined {
   }
 }
 
+/** One upstream attempt of a request. */
+interface Attempt {
+  /** Finished: failed, retried away, or the request ended. */
+  closed: boolean;
+  /** Its response is being sent downstream; it can no longer be retried. */
+  committed?: boolean;
+  perTry?: NodeJS.Timeout;
+  abort?: () => void;
+  /** Releases the host's (and the retry's) active-request count. */
+  release: () => void;
+}
+
 export class HttpForwarder {
-  constructor(private readonly deps: ForwarderDeps) {}
+  /** Passive health per cluster; swept on each cluster's interval. */
+  private readonly outliers: OutlierRegistry;
+
+  constructor(private readonly deps: ForwarderDeps) {
+    this.outliers = new OutlierRegistry(() => deps.now());
+  }
+
+  /** Stops the outlier sweep timers. */
+  close(): void {
+    this.outliers.close();
+  }
 
   /** 'request' handler for the downstream http.Server and http2.Server. */
   readonly handleRequest = (rawReq: DownstreamReq, rawRes: http.ServerResponse | http2.Http2ServerResponse): void => {
@@ -135,32 +172,75 @@ export class HttpForwarder {
     this.record(conn, dreq, status, flag, '', '', start, 0, body.length, headers['grpc-status']);
   }
 
+  /**
+   * One request through its upstream attempts: the first on the endpoint `decide` chose (or another
+   * when outlier detection ejected it), then retries as the route's policy allows
+   * (core/resilience/retry.ts: conditions, back-off, budget, body and method rules), each on an
+   * endpoint not tried yet. Every attempt's result feeds outlier detection. The route timeout
+   * covers all attempts; the per-try timeout one attempt. A response is committed downstream only
+   * when it will not be retried.
+   */
   private forward(req: http.IncomingMessage, res: DownstreamResponse, conn: ConnInfo, dreq: DownstreamRequest, f: Forward, start: number, downstreamH2: boolean): void {
-    const { upstreams } = this.deps;
+    const { upstreams, metrics } = this.deps;
     const cluster = f.cluster.config;
-    const hostKey = endpointKey(f.endpoint);
-    const maxRequests = cluster.circuitBreakers?.maxRequests ?? 1024;
-    if (upstreams.activeRequests(cluster.name) >= maxRequests) {
+    const breakers = cluster.circuitBreakers ?? {};
+    if (upstreams.activeRequests(cluster.name) >= (breakers.maxRequests ?? 1024)) {
       this.fail(req, res, conn, dreq, 'UO', start, f);
       return;
     }
-    const releaseHost = upstreams.track(hostKey);
+    const outlier = this.outliers.detector(cluster);
+    const panic = cluster.panicThresholdPercent ?? 50;
+    const lbContext = { random: this.deps.random, activeRequests: this.deps.activeRequests };
+    const choose = (tried?: ReadonlySet<string>): LbEndpoint | undefined =>
+      cluster.type === 'original-dst'
+        ? f.endpoint
+        : pickAvoiding({ pick: () => f.cluster.pick(lbContext), all: f.cluster.endpoints, key: endpointKey, ejected: (k) => outlier?.isEjected(k) ?? false, tried, panicThresholdPercent: panic });
+    let endpoint: LbEndpoint | undefined = f.endpoint;
+    if (outlier && outlier.ejected > 0 && outlier.isEjected(endpointKey(f.endpoint))) endpoint = choose();
+    if (!endpoint) {
+      this.fail(req, res, conn, dreq, 'UH', start, f);
+      return;
+    }
     const releaseCluster = upstreams.track(cluster.name);
     const opts: UpstreamOptions = conn.direction === 'inbound' ? { localAddress: this.deps.inboundSource() } : {};
+    const action = f.route.action;
+    const policy = action.kind === 'route' ? action.retryPolicy : undefined;
+    const retry = policy && policy.numRetries > 0 ? new RetryState(policy) : undefined;
+    const hasBody = requestHasBody(req, downstreamH2);
+    const replay = hasBody && retry ? new ReplayableBody(req) : undefined;
+    const retryKey = `retry|${cluster.name}`;
+    const tried = new Set<string>();
+    const ids = propagateTraceContext(f.headers, randomBytes);
+    let hostKey = endpointKey(endpoint);
     let finished = false;
+    let exhausted = false;
+    let attempts = 0;
     let responseBytes = 0;
     let status = 0;
     let grpcStatus: string | undefined;
-    let abortUpstream: (() => void) | undefined;
-    let timer: NodeJS.Timeout | undefined;
+    let routeTimer: NodeJS.Timeout | undefined;
+    let backoff: { timer: NodeJS.Timeout; release: () => void } | undefined;
+    let current: Attempt | undefined;
+
+    const closeAttempt = (a: Attempt, abort: boolean): void => {
+      if (a.closed) return;
+      a.closed = true;
+      if (a.perTry) clearTimeout(a.perTry);
+      if (abort) a.abort?.();
+      replay?.detach();
+      a.release();
+    };
     const done = (flag: ResponseFlag | undefined): void => {
       if (finished) return;
       finished = true;
-      if (timer) clearTimeout(timer);
-      releaseHost();
+      if (routeTimer) clearTimeout(routeTimer);
+      if (backoff) {
+        clearTimeout(backoff.timer);
+        backoff.release();
+      }
+      if (current) closeAttempt(current, flag !== undefined);
       releaseCluster();
       if (flag) {
-        abortUpstream?.();
         if (!res.headersSent && !res.writableEnded) {
           req.resume();
           const e = errorReply(flag, dreq.grpc);
@@ -171,96 +251,166 @@ export class HttpForwarder {
           res.destroy();
         }
       }
-      this.record(conn, dreq, status, flag ?? '-', cluster.name, hostKey, start, contentLength(dreq.headers), responseBytes, grpcStatus);
+      this.record(conn, dreq, status, flag ?? (exhausted ? 'URX' : '-'), cluster.name, hostKey, start, contentLength(dreq.headers), responseBytes, grpcStatus, { requestId: ids.requestId, traceId: ids.traceId, attempts });
     };
     res.once('close', () => {
       if (!finished) done('DC');
     });
-    if (f.timeoutMs > 0) timer = setTimeout(() => done('UT'), f.timeoutMs);
+    if (f.timeoutMs > 0) routeTimer = setTimeout(() => done('UT'), f.timeoutMs);
 
-    const hasBody = requestHasBody(req, downstreamH2);
-    const onResponse = (upStatus: number, upHeaders: HeaderMap, body: NodeJS.ReadableStream, endOfStream = false): void => {
-      if (finished) return;
-      if (timer) clearTimeout(timer);
-      status = upStatus;
-      const out = endToEndHeaders(upHeaders);
-      mutateHeaders(out, f.responseMutations, 'response');
-      if (typeof out['grpc-status'] === 'string') grpcStatus = out['grpc-status'];
-      if (endOfStream && sendTrailersOnly(res, upStatus, out)) {
-        done(undefined);
-        return;
-      }
-      try {
-        res.writeHead(upStatus, out);
-      } catch {
-        done('UPE');
-        return;
-      }
-      body.on('data', (c: Buffer) => (responseBytes += c.length));
-      body.pipe(res as unknown as NodeJS.WritableStream);
-      res.once('finish', () => done(undefined));
+    const recordHost = (result: HostResult): void => {
+      if (outlier && outlier.record(hostKey, result, this.deps.now(), f.cluster.endpoints.length)) metrics.outlierEjections.inc({ cluster: cluster.name });
     };
-    const onTrailers = (trailers: HeaderMap): void => {
-      const t = endToEndHeaders(trailers);
-      if (typeof t['grpc-status'] === 'string') grpcStatus = t['grpc-status'];
-      if (Object.keys(t).length > 0) res.addTrailers(t);
+    /** Starts the next attempt after a failed one, if the policy allows; false → the failure stands. */
+    const retryAfter = (outcome: AttemptOutcome): boolean => {
+      if (!retry || finished) return false;
+      const v = retry.next(outcome, {
+        method: dreq.method,
+        replayable: !hasBody || (replay?.replayable ?? false),
+        random: this.deps.random,
+        admit: () => retryAllowed(upstreams.activeRequests(retryKey), upstreams.activeRequests(cluster.name), breakers.retryBudget, breakers.maxRetries ?? 3),
+      });
+      if (v.retry || v.reason !== 'not-retriable') metrics.upstreamRetries.inc({ cluster: cluster.name, result: v.retry ? 'retried' : v.reason });
+      if (!v.retry) {
+        exhausted = v.reason === 'exhausted' && retry.retriesDone > 0;
+        return false;
+      }
+      const next = choose(tried);
+      if (!next) return false;
+      endpoint = next;
+      const release = upstreams.track(retryKey);
+      backoff = { release, timer: setTimeout(() => {
+        backoff = undefined;
+        attempt(release);
+      }, v.delayMs) };
+      return true;
     };
-    const onError = (err: { code?: string } | undefined): void => done(status === 0 ? flagForUpstreamError(err) : 'UC');
+    const attemptFailed = (a: Attempt, outcome: AttemptOutcome, flag: ResponseFlag): void => {
+      if (finished || a.closed) return;
+      closeAttempt(a, true);
+      recordHost('gateway-error');
+      if (!retryAfter(outcome)) done(flag);
+    };
 
-    const viaH2 = (session: http2.ClientHttp2Session): void => {
+    const attempt = (releaseRetry?: () => void): void => {
       if (finished) return;
-      const secure = cluster.transport?.kind === 'mtls';
-      const h2headers: http2.OutgoingHttpHeaders = { ...f.headers, ':method': dreq.method, ':path': f.path, ':authority': f.authority, ':scheme': secure ? 'https' : 'http' };
-      let stream: http2.ClientHttp2Stream;
+      const ep = endpoint!;
+      hostKey = endpointKey(ep);
+      tried.add(hostKey);
+      attempts++;
+      const releaseHost = upstreams.track(hostKey);
+      const a: Attempt = { closed: false, release: releaseRetry ? () => (releaseHost(), releaseRetry()) : releaseHost };
+      current = a;
+      if (policy?.perTryTimeoutMs) a.perTry = setTimeout(() => attemptFailed(a, { kind: 'per-try-timeout' }, 'UT'), policy.perTryTimeoutMs);
+      const onError = (err: { code?: string } | undefined, refused = false): void => {
+        if (a.committed) {
+          done('UC');
+          return;
+        }
+        const flag = flagForUpstreamError(err);
+        attemptFailed(a, { kind: refused ? 'refused-stream' : flag === 'UF' ? 'connect-failure' : 'reset' }, flag);
+      };
+      const sendBody = (sink: NodeJS.WritableStream): void => {
+        if (replay) replay.attach(sink as unknown as Writable);
+        else req.pipe(sink);
+      };
+      const onResponse = (upStatus: number, upHeaders: HeaderMap, body: NodeJS.ReadableStream, endOfStream = false): void => {
+        if (finished || a.closed) return;
+        const g = upHeaders['grpc-status'];
+        recordHost(hostResultForStatus(upStatus));
+        if (retry && (upStatus >= 400 || g !== undefined)) {
+          const outcome: AttemptOutcome = { kind: 'response', status: upStatus, grpcStatus: typeof g === 'string' ? Number(g) : undefined };
+          if (retriableOutcome(policy!, outcome) && retryAfter(outcome)) {
+            closeAttempt(a, true); // discard this response; the retry answers
+            return;
+          }
+        }
+        a.committed = true;
+        if (a.perTry) clearTimeout(a.perTry);
+        if (routeTimer) clearTimeout(routeTimer);
+        status = upStatus;
+        const out = endToEndHeaders(upHeaders);
+        mutateHeaders(out, f.responseMutations, 'response');
+        if (typeof out['grpc-status'] === 'string') grpcStatus = out['grpc-status'];
+        if (endOfStream && sendTrailersOnly(res, upStatus, out)) {
+          done(undefined);
+          return;
+        }
+        try {
+          res.writeHead(upStatus, out);
+        } catch {
+          done('UPE');
+          return;
+        }
+        body.on('data', (c: Buffer) => (responseBytes += c.length));
+        body.pipe(res as unknown as NodeJS.WritableStream);
+        res.once('finish', () => done(undefined));
+      };
+      const onTrailers = (trailers: HeaderMap): void => {
+        if (a.closed) return;
+        const t = endToEndHeaders(trailers);
+        if (typeof t['grpc-status'] === 'string') grpcStatus = t['grpc-status'];
+        if (Object.keys(t).length > 0) res.addTrailers(t);
+      };
+
+      const viaH2 = (session: http2.ClientHttp2Session): void => {
+        if (finished || a.closed) return;
+        const secure = cluster.transport?.kind === 'mtls';
+        const h2headers: http2.OutgoingHttpHeaders = { ...f.headers, ':method': dreq.method, ':path': f.path, ':authority': f.authority, ':scheme': secure ? 'https' : 'http' };
+        let stream: http2.ClientHttp2Stream;
+        try {
+          stream = session.request(h2headers, { endStream: !hasBody });
+        } catch (err) {
+          onError(err as { code?: string });
+          return;
+        }
+        a.abort = () => stream.close(8 /* NGHTTP2_CANCEL */);
+        stream.on('response', (h, flags) => onResponse(Number(h[':status']), h as HeaderMap, stream, (flags & 1) === 1 /* END_STREAM: gRPC trailers-only */));
+        stream.on('trailers', (t) => onTrailers(t as HeaderMap));
+        stream.on('error', onError);
+        stream.on('close', () => {
+          const refused = stream.rstCode === 7; /* REFUSED_STREAM */
+          if (!a.committed && !a.closed) onError({ code: refused ? 'ERR_HTTP2_STREAM_ERROR' : 'ECONNRESET' }, refused);
+        });
+        if (hasBody) sendBody(stream);
+      };
+      const viaHttp1 = (): void => {
+        if (finished || a.closed) return;
+        const { module, options } = upstreams.http1Options(cluster, ep, opts);
+        const upReq = module.request({ ...options, method: dreq.method, path: f.path, headers: { ...f.headers, host: f.authority }, setHost: false });
+        a.abort = () => upReq.destroy();
+        upReq.on('response', (upRes: http.IncomingMessage) => {
+          upRes.once('end', () => {
+            if (upRes.rawTrailers.length > 0) onTrailers(upRes.trailers as HeaderMap);
+          });
+          upRes.on('error', onError);
+          onResponse(upRes.statusCode ?? 502, upRes.headers as HeaderMap, upRes);
+        });
+        upReq.on('error', onError);
+        if (hasBody) sendBody(upReq);
+        else upReq.end();
+      };
+
+      // Hot path: protocol known and the pooled session up → no promises at all.
+      const known = upstreams.knownProtocol(cluster, ep, downstreamH2, opts);
+      const ready = known === 'h2' ? upstreams.readySession(cluster, ep, opts) : undefined;
       try {
-        stream = session.request(h2headers, { endStream: !hasBody });
+        if (known === 'http1') return viaHttp1();
+        if (ready) return viaH2(ready);
       } catch (err) {
         onError(err as { code?: string });
         return;
       }
-      abortUpstream = () => stream.close(8 /* NGHTTP2_CANCEL */);
-      stream.on('response', (h, flags) => onResponse(Number(h[':status']), h as HeaderMap, stream, (flags & 1) === 1 /* END_STREAM: gRPC trailers-only */));
-      stream.on('trailers', (t) => onTrailers(t as HeaderMap));
-      stream.on('error', onError);
-      stream.on('close', () => {
-        if (status === 0) onError({ code: stream.rstCode === 7 /* REFUSED_STREAM */ ? 'ERR_HTTP2_STREAM_ERROR' : 'ECONNRESET' });
-      });
-      if (hasBody) req.pipe(stream);
-    };
-    const viaHttp1 = (): void => {
-      if (finished) return;
-      const { module, options } = upstreams.http1Options(cluster, f.endpoint, opts);
-      const upReq = module.request({ ...options, method: dreq.method, path: f.path, headers: { ...f.headers, host: f.authority }, setHost: false });
-      abortUpstream = () => upReq.destroy();
-      upReq.on('response', (upRes: http.IncomingMessage) => {
-        upRes.once('end', () => {
-          if (upRes.rawTrailers.length > 0) onTrailers(upRes.trailers as HeaderMap);
-        });
-        upRes.on('error', onError);
-        onResponse(upRes.statusCode ?? 502, upRes.headers as HeaderMap, upRes);
-      });
-      upReq.on('error', onError);
-      if (hasBody) req.pipe(upReq);
-      else upReq.end();
+      upstreams
+        .protocolFor(cluster, ep, downstreamH2, opts)
+        .then(async (proto) => {
+          if (proto === 'h2') viaH2(await upstreams.session(cluster, ep, opts));
+          else viaHttp1();
+        })
+        .catch(onError);
     };
 
-    // Hot path: protocol known and the pooled session up → no promises at all.
-    const known = upstreams.knownProtocol(cluster, f.endpoint, downstreamH2, opts);
-    const ready = known === 'h2' ? upstreams.readySession(cluster, f.endpoint, opts) : undefined;
-    try {
-      if (known === 'http1') return viaHttp1();
-      if (ready) return viaH2(ready);
-    } catch (err) {
-      onError(err as { code?: string });
-      return;
-    }
-    upstreams
-      .protocolFor(cluster, f.endpoint, downstreamH2, opts)
-      .then(async (proto) => {
-        if (proto === 'h2') viaH2(await upstreams.session(cluster, f.endpoint, opts));
-        else viaHttp1();
-      })
-      .catch(onError);
+    attempt();
   }
 
   private fail(req: http.IncomingMessage, res: DownstreamResponse, conn: ConnInfo, dreq: DownstreamRequest, flag: ResponseFlag, start: number, f: Forward): void {
@@ -326,7 +476,7 @@ export class HttpForwarder {
       });
   };
 
-  private record(conn: ConnInfo, dreq: DownstreamRequest, status: number, flags: string, clusterName: string, host: string, start: number, reqBytes: number, resBytes: number, grpcStatus: unknown): void {
+  private record(conn: ConnInfo, dreq: DownstreamRequest, status: number, flags: string, clusterName: string, host: string, start: number, reqBytes: number, resBytes: number, grpcStatus: unknown, extra?: Pick<AccessLogEntry, 'requestId' | 'traceId' | 'attempts'>): void {
     const node = this.deps.node();
     const inbound = conn.direction === 'inbound';
     const labels: RequestLabels = {
@@ -342,7 +492,7 @@ export class HttpForwarder {
     };
     const durationMs = performance.now() - start;
     this.deps.metrics.recordRequest(labels, durationMs, reqBytes, resBytes);
-    this.deps.accessLog?.({ method: dreq.method, path: dreq.path, authority: dreq.authority, status, flags, durationMs, upstreamCluster: clusterName, upstreamHost: host, peer: conn.peer?.spiffeId ?? '-' });
+    this.deps.accessLog?.({ method: dreq.method, path: dreq.path, authority: dreq.authority, status, flags, durationMs, upstreamCluster: clusterName, upstreamHost: host, peer: conn.peer?.spiffeId ?? '-', ...extra });
   }
 }
 

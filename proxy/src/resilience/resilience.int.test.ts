@@ -1,0 +1,220 @@
+/**
+ * Resilience through a real mTLS sidecar pair on loopback: apps that fail N times, hang, reset or
+ * refuse connections, behind server sidecars, called through a client sidecar whose config carries
+ * retry policies, per-try timeouts, outlier detection and breakers. Asserts what the caller sees
+ * (status, body) and what the apps saw (how many attempts, with which body).
+ */
+import http from 'node:http';
+import net from 'node:net';
+import type { ProxyConfig, RetryPolicy, Route } from '../config/model';
+import type { AccessLogEntry } from '../http/forward';
+import { Proxy } from '../proxy';
+import { request } from '../testing/apps';
+import { useFixture } from '../testing/fixture';
+import { TestIdentity } from '../testing/identity';
+import { clientId, clusterName, inboundConfig, outboundConfig, serverId, testProxyOptions } from '../testing/mesh';
+
+jest.setTimeout(30_000);
+const fx = useFixture();
+
+interface Seen { method: string; body: string; headers: http.IncomingHttpHeaders }
+type Behaviour = (n: number, req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+/** An app whose n-th request (0-based) is answered by `behave`; records every request it saw. */
+async function flakyApp(behave: Behaviour): Promise<{ port: number; seen: Seen[] }> {
+  const seen: Seen[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const n = seen.length;
+      seen.push({ method: req.method ?? '', body: Buffer.concat(chunks).toString(), headers: req.headers });
+      behave(n, req, res);
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  fx.defer(() => new Promise<void>((r) => {
+    for (const s of sockets) s.destroy();
+    server.close(() => r());
+  }));
+  return { port: (server.address() as net.AddressInfo).port, seen };
+}
+
+const ok = (res: http.ServerResponse, body = 'ok'): void => void res.end(body);
+const fail = (res: http.ServerResponse, status = 503): void => {
+  res.statusCode = status;
+  res.end('failed');
+};
+
+async function sidecar(config: ProxyConfig, id: string, accessLog?: (e: AccessLogEntry) => void): Promise<Proxy> {
+  const p = new Proxy(config, new TestIdentity(fx.ca.issue(id)), { ...testProxyOptions, accessLog });
+  await p.start();
+  fx.defer(() => p.close());
+  return p;
+}
+
+/** Server sidecars in front of each app port; returns their inbound ports. */
+async function servers(appPorts: number[]): Promise<number[]> {
+  const out: number[] = [];
+  for (const appPort of appPorts) out.push((await sidecar(inboundConfig({ appPort }), serverId)).listenerPort('virtualInbound'));
+  return out;
+}
+
+interface ClientOptions {
+  retry?: RetryPolicy;
+  timeoutMs?: number;
+  cluster?: Partial<ProxyConfig['clusters'][number]>;
+}
+
+async function client(ports: number[], o: ClientOptions, log?: AccessLogEntry[]): Promise<number> {
+  const routes: Route[] = [{ match: { path: { prefix: '/' } }, action: { kind: 'route', cluster: clusterName('v1'), retryPolicy: o.retry, timeoutMs: o.timeoutMs } }];
+  const config = outboundConfig({ upstreams: [{ subset: 'v1', ports, lbPolicy: 'round-robin' }], routes });
+  Object.assign(config.clusters[0]!, o.cluster);
+  const p = await sidecar(config, clientId, log ? (e) => log.push(e) : undefined);
+  return p.listenerPort('outbound_9080');
+}
+
+/** A loopback port with nothing listening (connection refused). */
+async function closedPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+const retry5xx: RetryPolicy = { retryOn: ['5xx'], numRetries: 2 };
+
+describe('retries through a sidecar pair', () => {
+  it('hide an endpoint that fails twice, then answers (GET)', async () => {
+    const app = await flakyApp((n, _req, res) => (n < 2 ? fail(res) : ok(res, 'third time')));
+    const port = await client(await servers([app.port]), { retry: retry5xx });
+    const res = await request(port);
+    expect(res).toMatchObject({ status: 200, body: 'third time' });
+    expect(app.seen).toHaveLength(3);
+  });
+
+  it('give up after numRetries and pass the last response on (flag URX in the access log)', async () => {
+    const app = await flakyApp((_n, _req, res) => fail(res));
+    const log: AccessLogEntry[] = [];
+    const port = await client(await servers([app.port]), { retry: retry5xx }, log);
+    const res = await request(port);
+    expect(res.status).toBe(503);
+    expect(res.body).toBe('failed');
+    expect(app.seen).toHaveLength(3);
+    expect(log.at(-1)).toMatchObject({ status: 503, flags: 'URX', attempts: 3 });
+  });
+
+  it('resend a buffered request body intact (PUT is idempotent)', async () => {
+    const app = await flakyApp((n, _req, res) => (n === 0 ? fail(res) : ok(res)));
+    const port = await client(await servers([app.port]), { retry: retry5xx });
+    const body = 'x'.repeat(10_000);
+    const res = await request(port, { method: 'PUT', body, headers: { 'content-type': 'text/plain' } });
+    expect(res.status).toBe(200);
+    expect(app.seen.map((s) => s.body.length)).toEqual([10_000, 10_000]);
+  });
+
+  it('never retry a body larger than the retry buffer', async () => {
+    const app = await flakyApp((n, _req, res) => (n === 0 ? fail(res) : ok(res)));
+    const port = await client(await servers([app.port]), { retry: retry5xx });
+    const res = await request(port, { method: 'PUT', body: 'y'.repeat(200_000) });
+    expect(res.status).toBe(503);
+    expect(app.seen).toHaveLength(1);
+  });
+
+  it('do not retry a POST the app already processed (503), but do retry one that never reached it (connection refused)', async () => {
+    const app = await flakyApp((n, _req, res) => (n === 0 ? fail(res) : ok(res)));
+    const port = await client(await servers([app.port]), { retry: retry5xx });
+    expect((await request(port, { method: 'POST', body: 'order' })).status).toBe(503);
+    expect(app.seen).toHaveLength(1);
+
+    const good = await flakyApp((_n, _req, res) => ok(res));
+    const [goodInbound] = await servers([good.port]);
+    const refused = await closedPort();
+    const port2 = await client([refused, goodInbound!], { retry: { retryOn: ['connect-failure'], numRetries: 2 } });
+    for (let i = 0; i < 4; i++) expect((await request(port2, { method: 'POST', body: 'order' })).status).toBe(200);
+    expect(good.seen.map((s) => s.body)).toEqual(['order', 'order', 'order', 'order']);
+  });
+
+  it('a per-try timeout moves a hung request to another endpoint', async () => {
+    const hung = await flakyApp(() => undefined);
+    const good = await flakyApp((_n, _req, res) => ok(res, 'from good'));
+    const port = await client(await servers([hung.port, good.port]), { retry: { retryOn: ['5xx'], numRetries: 1, perTryTimeoutMs: 300 } });
+    for (let i = 0; i < 2; i++) expect(await request(port)).toMatchObject({ status: 200, body: 'from good' });
+  });
+
+  it('a per-try timeout with no retries left answers 504 UT', async () => {
+    const hung = await flakyApp(() => undefined);
+    const port = await client(await servers([hung.port]), { retry: { retryOn: ['reset'], numRetries: 0, perTryTimeoutMs: 200 }, timeoutMs: 5000 });
+    const res = await request(port);
+    expect(res.status).toBe(504);
+    expect(res.headers['x-skein-response-flags']).toBe('UT');
+  });
+
+  it('an upstream reset is retried under `reset` (client sidecar straight to the app, as to a non-mesh service)', async () => {
+    const app = await flakyApp((n, req, res) => (n === 0 ? req.socket.destroy() : ok(res, 'after reset')));
+    const port = await client([app.port], { retry: { retryOn: ['reset'], numRetries: 1 }, cluster: { transport: { kind: 'plaintext' }, protocol: 'http1' } });
+    expect(await request(port)).toMatchObject({ status: 200, body: 'after reset' });
+  });
+
+  it('behind a server sidecar an app reset arrives as 503 (flag UC from that sidecar), retried under 5xx as in Istio', async () => {
+    const app = await flakyApp((n, req, res) => (n === 0 ? req.socket.destroy() : ok(res, 'after reset')));
+    const port = await client(await servers([app.port]), { retry: { retryOn: ['reset'], numRetries: 1 } });
+    expect((await request(port)).status).toBe(503);
+    const port2 = await client(await servers([app.port]), { retry: retry5xx });
+    expect(await request(port2)).toMatchObject({ status: 200, body: 'after reset' });
+  });
+
+  it('retriable status codes retry only the listed codes', async () => {
+    const app = await flakyApp((n, _req, res) => (n === 0 ? fail(res, 429) : n === 1 ? fail(res, 500) : ok(res)));
+    const port = await client(await servers([app.port]), { retry: { retryOn: ['retriable-status-codes'], retriableStatusCodes: [429], numRetries: 3 } });
+    expect((await request(port)).status).toBe(500);
+    expect(app.seen).toHaveLength(2);
+  });
+});
+
+describe('outlier detection through a sidecar pair', () => {
+  it('ejects an endpoint after consecutive 5xx; the rest of the traffic goes to the healthy one', async () => {
+    const bad = await flakyApp((_n, _req, res) => fail(res, 500));
+    const good = await flakyApp((_n, _req, res) => ok(res));
+    const port = await client(await servers([bad.port, good.port]), {
+      cluster: { outlierDetection: { consecutive5xx: 3, intervalMs: 60_000, baseEjectionTimeMs: 60_000, maxEjectionPercent: 50 }, panicThresholdPercent: 0 },
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) statuses.push((await request(port)).status);
+    expect(statuses.filter((s) => s === 500)).toHaveLength(3);
+    expect(bad.seen).toHaveLength(3);
+    expect(good.seen).toHaveLength(17);
+  });
+
+  it('with every endpoint ejected and panic disabled, answers 503 UH', async () => {
+    const bad = await flakyApp((_n, _req, res) => fail(res, 500));
+    const port = await client(await servers([bad.port]), {
+      cluster: { outlierDetection: { consecutive5xx: 2, intervalMs: 60_000, baseEjectionTimeMs: 60_000, maxEjectionPercent: 100 }, panicThresholdPercent: 0 },
+    });
+    await request(port);
+    await request(port);
+    const res = await request(port);
+    expect(res.status).toBe(503);
+    expect(res.headers['x-skein-response-flags']).toBe('UH');
+    expect(bad.seen).toHaveLength(2);
+  });
+});
+
+describe('request identity', () => {
+  it('the app gets an x-request-id and a W3C traceparent; a caller’s trace is continued', async () => {
+    const app = await flakyApp((_n, _req, res) => ok(res));
+    const port = await client(await servers([app.port]), {});
+    await request(port);
+    await request(port, { headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'x-request-id': 'caller-id' } });
+    expect(app.seen[0]!.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(app.seen[0]!.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    expect(app.seen[1]!.headers['x-request-id']).toBe('caller-id');
+    expect(app.seen[1]!.headers.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
+  });
+});
