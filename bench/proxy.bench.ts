@@ -7,7 +7,9 @@
  * Reports max rps and latency (wrk, 32 connections), p50/p99 at a fixed 1000 rps (own bounded
  * loop), and CPU seconds and RSS of the proxy processes.
  *
- * `npm run bench proxy` (needs wrk, haproxy, nginx, openssl). BENCH_SECONDS overrides the 5 s runs.
+ * `npm run bench proxy` (needs wrk, haproxy, nginx, openssl). BENCH_SECONDS overrides the 5 s runs;
+ * BENCH_MODES=http,tcp and BENCH_PAIRS=direct,skein,haproxy,nginx select a subset. The table is
+ * printed and saved with the raw rows as JSON under bench/results/ (git-ignored).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -22,6 +24,8 @@ const seconds = Number(process.env.BENCH_SECONDS ?? '5');
 const connections = 32;
 const fixedRate = 1000;
 const fixedSeconds = 3;
+const onlyModes = (process.env.BENCH_MODES ?? 'http,tcp').split(',');
+const onlyPairs = (process.env.BENCH_PAIRS ?? 'direct,skein,haproxy,nginx').split(',');
 
 interface Running {
   port: number;
@@ -373,6 +377,14 @@ function table(rows: Row[]): string {
   return [fmt(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(fmt)].join('\n');
 }
 
+function saveResults(rows: Row[]): void {
+  const dir = path.join(__dirname, '..', '..', 'bench', 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `proxy-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, JSON.stringify({ cores: os.cpus().length, connections, seconds, fixedRate, fixedSeconds, node: process.version, rows }, null, 2));
+  console.log(`saved ${path.relative(process.cwd(), file)}`);
+}
+
 export async function run(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skein-bench-proxy-'));
   const files = writeCerts(dir);
@@ -380,16 +392,17 @@ export async function run(): Promise<void> {
   const rows: Row[] = [];
   try {
     console.log(`cores: ${os.cpus().length}, wrk -t1 -c${connections} -d${seconds}s; fixed rate ${fixedRate} rps for ${fixedSeconds}s; configs in ${dir}`);
-    for (const mode of ['http', 'tcp'] as const) {
+    for (const mode of (['http', 'tcp'] as const).filter((m) => onlyModes.includes(m))) {
       const pairs: [string, () => Promise<Running>][] = [
         ['direct', () => direct(app.port)],
         ['skein', () => skeinPair(files, app.port, mode)],
         ['haproxy', () => haproxyPair(files, app.port, mode)],
         ['nginx', () => nginxPair(files, app.port, mode)],
       ];
-      for (const [name, start] of pairs) {
-        if (mode === 'tcp' && name === 'direct') {
-          rows.push({ ...rows.find((r) => r.pair === 'direct')!, mode });
+      for (const [name, start] of pairs.filter(([n]) => onlyPairs.includes(n))) {
+        const directHttp = rows.find((r) => r.pair === 'direct');
+        if (mode === 'tcp' && name === 'direct' && directHttp) {
+          rows.push({ ...directHttp, mode });
           continue;
         }
         let running: Running | undefined;
@@ -406,6 +419,7 @@ export async function run(): Promise<void> {
       }
     }
     console.log(table(rows));
+    saveResults(rows);
   } finally {
     await stopProcess(app.child);
     if (!process.env.BENCH_KEEP) fs.rmSync(dir, { recursive: true, force: true });

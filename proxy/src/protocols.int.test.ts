@@ -66,13 +66,29 @@ describe('HTTP/2', () => {
     expect([res.status, (JSON.parse(res.body) as Echo).httpVersion]).toEqual([200, '1.1']);
   });
 
-  it('multiplexes many HTTP/1.1 client requests over one upstream h2 connection', async () => {
+  it('multiplexes h2 client requests over one upstream h2 connection', async () => {
     const app = await startHttpEcho('h1app');
     fx.defer(() => app.close());
     const { port, server } = await pair({ appPort: app.port });
-    await Promise.all(Array.from({ length: 20 }, () => request(port)));
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => h2get(port, `/m${i}`)));
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
     const listeners = await (await fetch(`http://127.0.0.1:${server.port('admin')}/listeners`)).json() as { activeConnections: number }[];
     expect(listeners[0]!.activeConnections).toBe(1);
+  });
+
+  it('carries HTTP/1.1 client requests over pooled keep-alive HTTP/1.1 connections between sidecars (ADR 0004)', async () => {
+    const app = await startHttpEcho('h1app');
+    fx.defer(() => app.close());
+    const { port, server } = await pair({ appPort: app.port });
+    const connections = async (): Promise<number> => ((await (await fetch(`http://127.0.0.1:${server.port('admin')}/listeners`)).json()) as { activeConnections: number }[])[0]!.activeConnections;
+    await Promise.all(Array.from({ length: 5 }, () => request(port)));
+    const afterFirst = await connections();
+    expect(afterFirst).toBeGreaterThanOrEqual(1);
+    expect(afterFirst).toBeLessThanOrEqual(5);
+    for (let i = 0; i < 10; i++) expect((await request(port)).status).toBe(200);
+    expect(await connections()).toBe(afterFirst); // sequential requests reuse the pool, open nothing new
+    const echo = JSON.parse((await request(port, { path: '/v' })).body) as Echo;
+    expect(echo.httpVersion).toBe('1.1');
   });
 });
 

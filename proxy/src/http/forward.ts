@@ -11,11 +11,13 @@ import type net from 'node:net';
 import type { HttpConnectionManager, NodeInfo } from '../config/model';
 import { errorResponse, flagForUpstreamError, type ResponseFlag } from '../core/errors';
 import { endToEndHeaders, mutateHeaders, type HeaderMap } from '../core/headers';
+import { serializeRequestHead } from '../core/http1';
 import type { ProxyMetrics, RequestLabels } from '../admin/metrics';
 import { endpointKey, type Snapshot } from '../runtime/snapshot';
+import type { BodySource } from '../upstream/h1-client';
 import type { Upstreams, UpstreamOptions } from '../upstream/upstreams';
 import { randomBytes } from 'node:crypto';
-import type { Writable } from 'node:stream';
+import { PassThrough, type Writable } from 'node:stream';
 import type { LbEndpoint } from '../config/model';
 import { type HostResult, hostResultForStatus } from '../core/resilience/outlier';
 import { pickAvoiding } from '../core/resilience/pick';
@@ -64,6 +66,7 @@ interface DownstreamResponse {
   addTrailers(headers: HeaderMap): void;
   destroy(err?: Error): unknown;
   once(event: 'close' | 'finish', listener: () => void): unknown;
+  on(event: 'drain', listener: () => void): unknown;
 }
 
 type DownstreamReq = http.IncomingMessage | http2.Http2ServerRequest;
@@ -314,15 +317,27 @@ export class HttpForwarder {
         if (replay) replay.attach(sink as unknown as Writable);
         else req.pipe(sink);
       };
-      const onResponse = (upStatus: number, upHeaders: HeaderMap, body: NodeJS.ReadableStream, endOfStream = false): void => {
-        if (finished || a.closed) return;
+      /** The body source of an HTTP/1.1 attempt: the request itself, or a replay of it when retries may resend it. */
+      const bodySource = (): BodySource | undefined => {
+        if (!hasBody) return undefined;
+        if (!replay) return req;
+        const copy = new PassThrough();
+        replay.attach(copy);
+        return copy;
+      };
+      /**
+       * Response head from the upstream: retried (discarded) when the policy says so, otherwise
+       * committed — headers mutated and written downstream. False: nothing more to send.
+       */
+      const startResponse = (upStatus: number, upHeaders: HeaderMap, endOfStream: boolean): boolean => {
+        if (finished || a.closed) return false;
         const g = upHeaders['grpc-status'];
         recordHost(hostResultForStatus(upStatus));
         if (retry && (upStatus >= 400 || g !== undefined)) {
           const outcome: AttemptOutcome = { kind: 'response', status: upStatus, grpcStatus: typeof g === 'string' ? Number(g) : undefined };
           if (retriableOutcome(policy!, outcome) && retryAfter(outcome)) {
             closeAttempt(a, true); // discard this response; the retry answers
-            return;
+            return false;
           }
         }
         a.committed = true;
@@ -334,17 +349,21 @@ export class HttpForwarder {
         if (typeof out['grpc-status'] === 'string') grpcStatus = out['grpc-status'];
         if (endOfStream && sendTrailersOnly(res, upStatus, out)) {
           done(undefined);
-          return;
+          return false;
         }
         try {
           res.writeHead(upStatus, out);
         } catch {
           done('UPE');
-          return;
+          return false;
         }
+        res.once('finish', () => done(undefined));
+        return true;
+      };
+      const onResponse = (upStatus: number, upHeaders: HeaderMap, body: NodeJS.ReadableStream, endOfStream = false): void => {
+        if (!startResponse(upStatus, upHeaders, endOfStream)) return;
         body.on('data', (c: Buffer) => (responseBytes += c.length));
         body.pipe(res as unknown as NodeJS.WritableStream);
-        res.once('finish', () => done(undefined));
       };
       const onTrailers = (trailers: HeaderMap): void => {
         if (a.closed) return;
@@ -374,21 +393,34 @@ export class HttpForwarder {
         });
         if (hasBody) sendBody(stream);
       };
+      // HTTP/1.1 upstream: the lean client (pooled connections, own codec); see upstream/h1-client.ts.
       const viaHttp1 = (): void => {
         if (finished || a.closed) return;
-        const { module, options } = upstreams.http1Options(cluster, ep, opts);
-        const upReq = module.request({ ...options, method: dreq.method, path: f.path, headers: { ...f.headers, host: f.authority }, setHost: false });
-        a.abort = () => upReq.destroy();
-        upReq.on('response', (upRes: http.IncomingMessage) => {
-          upRes.once('end', () => {
-            if (upRes.rawTrailers.length > 0) onTrailers(upRes.trailers as HeaderMap);
-          });
-          upRes.on('error', onError);
-          onResponse(upRes.statusCode ?? 502, upRes.headers as HeaderMap, upRes);
+        const chunked = hasBody && req.headers['content-length'] === undefined;
+        let head: string;
+        try {
+          head = serializeRequestHead(dreq.method, f.path, f.authority, f.headers, chunked ? 'chunked' : 'none');
+        } catch {
+          done('DPE');
+          return;
+        }
+        const handle = upstreams.sendHttp1(cluster, ep, opts, dreq.method, head, bodySource(), chunked, {
+          onHead: (upStatus, upHeaders) => {
+            if (startResponse(upStatus, upHeaders, false)) res.on('drain', handle.resume);
+          },
+          onData: (chunk) => {
+            if (finished || !a.committed) return true;
+            responseBytes += chunk.length;
+            return res.write(chunk);
+          },
+          onEnd: (trailers) => {
+            if (finished || !a.committed) return;
+            if (trailers) onTrailers(trailers);
+            res.end();
+          },
+          onError,
         });
-        upReq.on('error', onError);
-        if (hasBody) sendBody(upReq);
-        else upReq.end();
+        a.abort = handle.abort;
       };
 
       // Hot path: protocol known and the pooled session up → no promises at all.

@@ -1,0 +1,365 @@
+/**
+ * A strict HTTP/1.1 message-head parser and chunked-body decoder for the lean data path (RFC 9112).
+ * Pure: works on Buffers handed in, keeps no I/O. Strict where leniency enables request smuggling
+ * or response splitting: CRLF line ends only, no obs-fold, no whitespace before the colon, token
+ * header names, no control bytes in values, Content-Length digits only and consistent, and
+ * Transfer-Encoding together with Content-Length rejected; only `chunked` is accepted as a
+ * transfer coding.
+ *
+ *   const r = parseRequestHead(buf, 0, { maxHeaderBytes: 60 * 1024 });
+ *   if (r.kind === 'incomplete') wait for more bytes; 'error' → r.status (400/431/501); 'head' → r.head, r.end
+ */
+import type { HeaderMap } from './headers';
+
+export interface HeadLimits {
+  /** Maximum bytes of the head (request/status line + headers + final CRLF). */
+  maxHeaderBytes: number;
+}
+
+/** How the message body is delimited. */
+export type BodyFraming = { kind: 'none' } | { kind: 'length'; length: number } | { kind: 'chunked' } | { kind: 'until-close' };
+
+export interface RequestHead {
+  method: string;
+  target: string;
+  /** 0 or 1 (HTTP/1.0 or HTTP/1.1). */
+  versionMinor: number;
+  /** Lower-case names; repeated headers become arrays (as node:http does for set-cookie). */
+  headers: HeaderMap;
+  framing: BodyFraming;
+  /** The connection stays open after this exchange (HTTP/1.1 default, HTTP/1.0 with keep-alive). */
+  keepAlive: boolean;
+  /** `Connection: upgrade` + `Upgrade` (WebSocket…), or the CONNECT method. */
+  upgrade: boolean;
+  /** `Expect: 100-continue`. */
+  expectContinue: boolean;
+}
+
+export interface ResponseHead {
+  status: number;
+  reason: string;
+  versionMinor: number;
+  headers: HeaderMap;
+  framing: BodyFraming;
+  keepAlive: boolean;
+}
+
+export type HeadResult<T> =
+  | { kind: 'incomplete' }
+  | { kind: 'error'; status: 400 | 431 | 501 | 502; reason: string }
+  | { kind: 'head'; head: T; /** Offset just after the head's final CRLF. */ end: number };
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+
+// RFC 9110 tchar: ! # $ % & ' * + - . ^ _ ` | ~ DIGIT ALPHA
+const tchar = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") tchar[c.charCodeAt(0)] = 1;
+
+function isToken(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) if (tchar[s.charCodeAt(i)] !== 1) return false;
+  return true;
+}
+
+/** Field values: VCHAR, obs-text, SP, HTAB; no other control bytes (no CR/LF/NUL). */
+function isFieldValue(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return false;
+  }
+  return true;
+}
+
+/** Request targets: visible ASCII only (origin-form, absolute-form, authority-form, `*`). */
+function isTarget(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f) return false;
+  }
+  return true;
+}
+
+type Fail = { kind: 'error'; status: 400 | 431 | 501 | 502; reason: string };
+const fail = (status: Fail['status'], reason: string): Fail => ({ kind: 'error', status, reason });
+
+/** Locates the head; 'incomplete' while no CRLFCRLF within the limit, 431 past it. */
+function locateHead(buf: Buffer, start: number, limits: HeadLimits, tooLarge: Fail['status']): { end: number } | { kind: 'incomplete' } | Fail {
+  const at = buf.indexOf(CRLFCRLF, start);
+  if (at < 0) return buf.length - start > limits.maxHeaderBytes ? fail(tooLarge, 'headers too large') : { kind: 'incomplete' };
+  const end = at + 4;
+  if (end - start > limits.maxHeaderBytes) return fail(tooLarge, 'headers too large');
+  return { end };
+}
+
+/** Parses header lines into a map; returns an error text or the map. */
+function parseFields(lines: string[]): HeaderMap | string {
+  const headers: HeaderMap = {};
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.length === 0) continue; // the final empty line
+    if (line.includes('\n')) return 'bare LF in header section';
+    const c0 = line.charCodeAt(0);
+    if (c0 === 0x20 || c0 === 0x09) return 'obsolete line folding';
+    const colon = line.indexOf(':');
+    if (colon <= 0) return 'header line without a name';
+    const rawName = line.slice(0, colon);
+    if (!isToken(rawName)) return `invalid header name "${rawName.slice(0, 40)}"`;
+    const value = line.slice(colon + 1).trim();
+    if (!isFieldValue(value)) return `invalid byte in header "${rawName}"`;
+    const name = rawName.toLowerCase();
+    const prev = headers[name];
+    if (prev === undefined) headers[name] = value;
+    else if (Array.isArray(prev)) prev.push(value);
+    else headers[name] = [prev, value];
+  }
+  return headers;
+}
+
+function listValues(v: string | string[] | undefined): string[] {
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v.join(',') : v).split(',').map((s) => s.trim().toLowerCase()).filter((s) => s.length > 0);
+}
+
+/** Content-Length / Transfer-Encoding → framing, with the smuggling defences. */
+function bodyFraming(headers: HeaderMap): BodyFraming | string {
+  const te = headers['transfer-encoding'];
+  const cl = headers['content-length'];
+  if (te !== undefined) {
+    if (cl !== undefined) return 'both Content-Length and Transfer-Encoding';
+    const codings = listValues(te);
+    if (codings.length !== 1 || codings[0] !== 'chunked') return `unsupported transfer coding "${String(te)}"`;
+    return { kind: 'chunked' };
+  }
+  if (cl === undefined) return { kind: 'none' };
+  // Repeated (or comma-listed) identical values are allowed (RFC 9110 §8.6); differing ones are not.
+  const values = (Array.isArray(cl) ? cl.join(',') : cl).split(',').map((s) => s.trim());
+  const first = values[0]!;
+  if (!/^\d{1,15}$/.test(first)) return `invalid Content-Length "${first.slice(0, 20)}"`;
+  if (values.some((v) => v !== first)) return 'conflicting Content-Length values';
+  return { kind: 'length', length: Number(first) };
+}
+
+function connectionKeepAlive(headers: HeaderMap, versionMinor: number): boolean {
+  const tokens = listValues(headers.connection);
+  if (tokens.includes('close')) return false;
+  return versionMinor === 1 || tokens.includes('keep-alive');
+}
+
+export function parseRequestHead(buf: Buffer, start: number, limits: HeadLimits): HeadResult<RequestHead> {
+  // Tolerate (RFC 9112 §2.2) empty lines before a request line, as keep-alive clients send them.
+  while (start + 1 < buf.length && buf[start] === 0x0d && buf[start + 1] === 0x0a) start += 2;
+  const loc = locateHead(buf, start, limits, 431);
+  if (!('end' in loc)) return loc;
+  const text = buf.toString('latin1', start, loc.end - 4);
+  const lines = text.split('\r\n');
+  const requestLine = lines[0]!;
+  const m = /^([^ ]+) ([^ ]+) HTTP\/1\.([01])$/.exec(requestLine);
+  if (!m) return fail(400, 'malformed request line');
+  const [, method, target, minor] = m as unknown as [string, string, string, string];
+  if (!isToken(method)) return fail(400, 'invalid method');
+  if (!isTarget(target)) return fail(400, 'invalid request target');
+  const headers = parseFields(lines);
+  if (typeof headers === 'string') return fail(400, headers);
+  const host = headers.host;
+  const versionMinor = Number(minor);
+  if (versionMinor === 1 && (host === undefined || Array.isArray(host))) return fail(400, host === undefined ? 'missing Host header' : 'more than one Host header');
+  const framing = bodyFraming(headers);
+  if (typeof framing === 'string') return fail(framing.startsWith('unsupported') ? 501 : 400, framing);
+  if (versionMinor === 0 && framing.kind === 'chunked') return fail(400, 'chunked encoding in HTTP/1.0');
+  const upgrade = method === 'CONNECT' || (headers.upgrade !== undefined && listValues(headers.connection).includes('upgrade'));
+  const expect = headers.expect;
+  return {
+    kind: 'head',
+    end: loc.end,
+    head: {
+      method,
+      target,
+      versionMinor,
+      headers,
+      framing,
+      keepAlive: connectionKeepAlive(headers, versionMinor),
+      upgrade,
+      expectContinue: typeof expect === 'string' && expect.toLowerCase() === '100-continue',
+    },
+  };
+}
+
+/**
+ * Parses a response head. `requestMethod` decides bodiless responses (HEAD, 2xx to CONNECT);
+ * 1xx, 204 and 304 never have a body. Errors are 502 (upstream protocol error).
+ */
+export function parseResponseHead(buf: Buffer, start: number, limits: HeadLimits, requestMethod: string): HeadResult<ResponseHead> {
+  const loc = locateHead(buf, start, limits, 502);
+  if (!('end' in loc)) return loc;
+  const text = buf.toString('latin1', start, loc.end - 4);
+  const lines = text.split('\r\n');
+  const m = /^HTTP\/1\.([01]) (\d{3})(?: ([^\r\n]*))?$/.exec(lines[0]!);
+  if (!m) return fail(502, 'malformed status line');
+  const versionMinor = Number(m[1]);
+  const status = Number(m[2]);
+  const reason = m[3] ?? '';
+  if (status < 100 || !isFieldValue(reason)) return fail(502, 'malformed status line');
+  const headers = parseFields(lines);
+  if (typeof headers === 'string') return fail(502, headers);
+  const framing = bodyFraming(headers);
+  if (typeof framing === 'string') return fail(502, framing);
+  const bodiless = requestMethod === 'HEAD' || status < 200 || status === 204 || status === 304 || (requestMethod === 'CONNECT' && status < 300);
+  const keepAlive = connectionKeepAlive(headers, versionMinor);
+  return {
+    kind: 'head',
+    end: loc.end,
+    head: { status, reason, versionMinor, headers, framing: bodiless ? { kind: 'none' } : framing.kind === 'none' ? { kind: 'until-close' } : framing, keepAlive: keepAlive && !(framing.kind === 'none' && !bodiless) },
+  };
+}
+
+/** Limits for the chunked decoder (a chunk-size line and the trailer section). */
+export interface ChunkedLimits {
+  maxLineBytes: number;
+  maxTrailerBytes: number;
+}
+
+const enum ChunkState {
+  Size,
+  Data,
+  DataCr,
+  DataLf,
+  Trailer,
+  Done,
+}
+
+/** Output of one `feed`: body bytes (views into the input), where the message ended, errors. */
+export interface ChunkedOutput {
+  data: Buffer[];
+  /** Bytes of the input consumed (everything up to the message end, or all of it). */
+  consumed: number;
+  done: boolean;
+  /** Trailer fields, when the message ended with any. */
+  trailers?: HeaderMap;
+  error?: string;
+}
+
+/**
+ * Incremental chunked-body decoder (RFC 9112 §7.1). Feed it what arrives; it returns the body
+ * bytes and says where the message ends (bytes after that belong to the next message).
+ */
+export class ChunkedDecoder {
+  private state = ChunkState.Size;
+  private remaining = 0;
+  private line = '';
+  private trailerLines: string[] = [];
+  private trailerBytes = 0;
+
+  constructor(private readonly limits: ChunkedLimits = { maxLineBytes: 4096, maxTrailerBytes: 16 * 1024 }) {}
+
+  get done(): boolean {
+    return this.state === ChunkState.Done;
+  }
+
+  feed(buf: Buffer): ChunkedOutput {
+    const data: Buffer[] = [];
+    let i = 0;
+    const n = buf.length;
+    const err = (error: string): ChunkedOutput => ({ data, consumed: i, done: false, error });
+    while (i < n && this.state !== ChunkState.Done) {
+      switch (this.state) {
+        case ChunkState.Data: {
+          const take = Math.min(this.remaining, n - i);
+          data.push(buf.subarray(i, i + take));
+          i += take;
+          this.remaining -= take;
+          if (this.remaining === 0) this.state = ChunkState.DataCr;
+          break;
+        }
+        case ChunkState.DataCr:
+          if (buf[i++] !== 0x0d) return err('chunk data not followed by CRLF');
+          this.state = ChunkState.DataLf;
+          break;
+        case ChunkState.DataLf:
+          if (buf[i++] !== 0x0a) return err('chunk data not followed by CRLF');
+          this.state = ChunkState.Size;
+          break;
+        case ChunkState.Size:
+        case ChunkState.Trailer: {
+          const lf = buf.indexOf(0x0a, i);
+          const stop = lf < 0 ? n : lf + 1;
+          this.line += buf.toString('latin1', i, stop);
+          i = stop;
+          if (this.line.length > (this.state === ChunkState.Size ? this.limits.maxLineBytes : this.limits.maxTrailerBytes)) return err(this.state === ChunkState.Size ? 'chunk size line too long' : 'trailers too large');
+          if (lf < 0) break;
+          if (!this.line.endsWith('\r\n')) return err('bare LF in chunked body');
+          const line = this.line.slice(0, -2);
+          this.line = '';
+          const e = this.state === ChunkState.Size ? this.sizeLine(line) : this.trailerLine(line);
+          if (e) return err(e);
+          break;
+        }
+      }
+    }
+    const out: ChunkedOutput = { data, consumed: i, done: this.state === ChunkState.Done };
+    if (out.done && this.trailerLines.length > 0) {
+      const t = parseFields(['', ...this.trailerLines]);
+      if (typeof t === 'string') return err(t);
+      out.trailers = t;
+    }
+    return out;
+  }
+
+  private sizeLine(line: string): string | undefined {
+    const semi = line.indexOf(';');
+    const hex = (semi < 0 ? line : line.slice(0, semi)).trimEnd();
+    if (!/^[0-9a-fA-F]{1,12}$/.test(hex)) return `invalid chunk size "${hex.slice(0, 20)}"`;
+    if (semi >= 0 && !isFieldValue(line.slice(semi))) return 'invalid chunk extension';
+    const size = parseInt(hex, 16);
+    if (size === 0) {
+      this.state = ChunkState.Trailer;
+      return undefined;
+    }
+    this.remaining = size;
+    this.state = ChunkState.Data;
+    return undefined;
+  }
+
+  private trailerLine(line: string): string | undefined {
+    if (line.length === 0) {
+      this.state = ChunkState.Done;
+      return undefined;
+    }
+    this.trailerBytes += line.length + 2;
+    if (this.trailerBytes > this.limits.maxTrailerBytes) return 'trailers too large';
+    this.trailerLines.push(line);
+    return undefined;
+  }
+}
+
+/** Serializes a request head (request line, Host, then the given end-to-end headers). */
+export function serializeRequestHead(method: string, path: string, authority: string, headers: HeaderMap, framing: 'none' | 'length' | 'chunked', length = 0): string {
+  let s = `${method} ${path} HTTP/1.1\r\nhost: ${authority}\r\n`;
+  s += serializeFields(headers);
+  if (framing === 'chunked') s += 'transfer-encoding: chunked\r\n';
+  else if (framing === 'length' && headers['content-length'] === undefined) s += `content-length: ${length}\r\n`;
+  return `${s}\r\n`;
+}
+
+/**
+ * Header lines for a map; a value with CR, LF or NUL is refused (response splitting), by throwing
+ * — callers map that to a protocol error.
+ */
+export function serializeFields(headers: HeaderMap): string {
+  let s = '';
+  for (const name in headers) {
+    const v = headers[name];
+    if (v === undefined) continue;
+    if (!isToken(name)) throw Object.assign(new Error(`invalid header name "${name.slice(0, 40)}"`), { code: 'ERR_INVALID_HTTP_TOKEN' });
+    if (typeof v === 'string') {
+      if (!isFieldValue(v)) throw Object.assign(new Error(`invalid character in header "${name}"`), { code: 'ERR_INVALID_CHAR' });
+      s += `${name}: ${v}\r\n`;
+    } else {
+      for (const one of v) {
+        if (!isFieldValue(one)) throw Object.assign(new Error(`invalid character in header "${name}"`), { code: 'ERR_INVALID_CHAR' });
+        s += `${name}: ${one}\r\n`;
+      }
+    }
+  }
+  return s;
+}

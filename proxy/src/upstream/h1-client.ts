@@ -1,0 +1,354 @@
+/**
+ * The lean HTTP/1.1 upstream client: pooled keep-alive connections (plain or mTLS, from
+ * `Upstreams.connect`), request heads written as one string, response heads parsed with the pure
+ * codec (core/http1.ts) straight from the socket's Buffers, bodies passed through as Buffer views.
+ * No http.Agent, ClientRequest or IncomingMessage on the hot path.
+ *
+ *   const abort = pool.send(target, head, body, exchange);   // exchange gets head, data, end | error
+ *
+ * One exchange per connection at a time (no pipelining). A reused idle connection that the server
+ * closed before answering is retried once on a new connection when the request had no body (the
+ * keep-alive race every HTTP/1.1 client must handle); anything else is reported to the exchange.
+ */
+import type net from 'node:net';
+import { ChunkedDecoder, parseResponseHead, type BodyFraming } from '../core/http1';
+import type { HeaderMap } from '../core/headers';
+
+/** What the forwarder hears back about one request. `onData` returning false pauses the upstream until `resume()`. */
+export interface H1Exchange {
+  onHead(status: number, headers: HeaderMap): void;
+  onData(chunk: Buffer): boolean;
+  onEnd(trailers: HeaderMap | undefined): void;
+  onError(err: { code?: string; message?: string }): void;
+}
+
+/** A request body source (the downstream IncomingMessage): flowing data with backpressure. */
+export interface BodySource {
+  on(event: 'data', fn: (chunk: Buffer) => void): unknown;
+  on(event: 'end', fn: () => void): unknown;
+  pause(): unknown;
+  resume(): unknown;
+}
+
+export interface H1Target {
+  /** Pool identity (endpoint + transport + source address). */
+  key: string;
+  /** Opens a new connected (and for mTLS verified) socket. */
+  connect(): Promise<net.Socket>;
+  /** Connections allowed at once to this target (circuit breaker maxConnections). */
+  maxConnections: number;
+}
+
+/** Controls of an exchange in progress. */
+export interface H1Handle {
+  abort(): void;
+  /** Resumes reading the response after `onData` returned false. */
+  resume(): void;
+}
+
+const ResponseHeadLimit = { maxHeaderBytes: 96 * 1024 };
+const IdleTimeoutMs = 60_000;
+
+interface Pool {
+  idle: Conn[];
+  open: number;
+  waiting: Request[];
+}
+
+interface Request {
+  target: H1Target;
+  head: string;
+  body: BodySource | undefined;
+  chunked: boolean;
+  method: string;
+  ex: H1Exchange;
+  aborted: boolean;
+  conn?: Conn;
+  retried: boolean;
+}
+
+export class H1Client {
+  private readonly pools = new Map<string, Pool>();
+  private closed = false;
+
+  /** Sends one request; `chunked`: frame the body with chunked encoding (length unknown). */
+  send(target: H1Target, method: string, head: string, body: BodySource | undefined, chunked: boolean, ex: H1Exchange): H1Handle {
+    const r: Request = { target, head, body, chunked, method, ex, aborted: false, retried: false };
+    this.dispatch(r);
+    return {
+      abort: () => {
+        if (r.aborted) return;
+        r.aborted = true;
+        r.conn?.socket.destroy();
+        const p = this.pools.get(target.key);
+        if (p) p.waiting = p.waiting.filter((w) => w !== r);
+      },
+      resume: () => r.conn?.socket.resume(),
+    };
+  }
+
+  /** Keys of pools with open connections (for /clusters). */
+  keys(): string[] {
+    return [...this.pools.keys()];
+  }
+
+  /** Closes idle connections of pools no longer used; busy ones close when their exchange ends. */
+  retain(isUsed: (key: string) => boolean): void {
+    for (const [key, p] of this.pools) {
+      if (isUsed(key)) continue;
+      this.pools.delete(key);
+      for (const c of p.idle) c.socket.destroy();
+      p.idle.length = 0;
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const p of this.pools.values()) {
+      for (const c of p.idle) c.socket.destroy();
+      for (const w of p.waiting) w.ex.onError({ code: 'ECONNRESET', message: 'proxy closing' });
+    }
+    this.pools.clear();
+  }
+
+  private pool(key: string): Pool {
+    let p = this.pools.get(key);
+    if (!p) this.pools.set(key, (p = { idle: [], open: 0, waiting: [] }));
+    return p;
+  }
+
+  private dispatch(r: Request): void {
+    if (r.aborted) return;
+    const p = this.pool(r.target.key);
+    let c: Conn | undefined;
+    while ((c = p.idle.pop())) {
+      if (!c.socket.destroyed && c.socket.writable) return c.start(r, true);
+    }
+    if (p.open >= r.target.maxConnections) {
+      p.waiting.push(r);
+      return;
+    }
+    p.open++;
+    r.target.connect().then(
+      (socket) => {
+        const conn = new Conn(socket, this, p, r.target);
+        if (r.aborted) return this.release(conn);
+        conn.start(r, false);
+      },
+      (err: { code?: string }) => {
+        p.open--;
+        this.next(p);
+        if (!r.aborted) r.ex.onError(err);
+      },
+    );
+  }
+
+  /** A connection finished an exchange and may be reused. */
+  release(c: Conn): void {
+    const p = this.pools.get(c.target.key) === c.pool ? c.pool : undefined;
+    if (this.closed || !p || c.socket.destroyed) {
+      c.socket.destroy();
+      return;
+    }
+    const w = p.waiting.shift();
+    if (w) return c.start(w, true);
+    c.idleSince();
+    p.idle.push(c);
+  }
+
+  /** A connection closed. */
+  gone(c: Conn): void {
+    c.pool.open--;
+    const i = c.pool.idle.indexOf(c);
+    if (i >= 0) c.pool.idle.splice(i, 1);
+    this.next(c.pool);
+  }
+
+  /** Retries a request whose reused connection was closed by the server before any response. */
+  retry(r: Request): void {
+    r.retried = true;
+    r.conn = undefined;
+    this.dispatch(r);
+  }
+
+  private next(p: Pool): void {
+    const w = p.waiting.shift();
+    if (w) this.dispatch(w);
+  }
+}
+
+/** One pooled connection and the exchange on it. */
+class Conn {
+  private req: Request | undefined;
+  private reused = false;
+  private buf: Buffer | undefined;
+  private framing: BodyFraming | undefined;
+  private remaining = 0;
+  private chunked: ChunkedDecoder | undefined;
+  private gotBytes = false;
+  private requestDone = false;
+  private responseDone = false;
+  private keepAlive = false;
+
+  constructor(readonly socket: net.Socket, private readonly client: H1Client, readonly pool: Pool, readonly target: H1Target) {
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => socket.destroy());
+    socket.once('close', () => this.onClose());
+    socket.on('timeout', () => socket.destroy());
+  }
+
+  idleSince(): void {
+    this.socket.setTimeout(IdleTimeoutMs);
+  }
+
+  start(r: Request, reused: boolean): void {
+    this.req = r;
+    r.conn = this;
+    this.reused = reused;
+    this.buf = undefined;
+    this.framing = undefined;
+    this.chunked = undefined;
+    this.gotBytes = false;
+    this.requestDone = false;
+    this.responseDone = false;
+    this.socket.setTimeout(0);
+    this.socket.resume();
+    const s = this.socket;
+    if (!r.body) {
+      s.write(r.head);
+      this.requestDone = true;
+      return;
+    }
+    s.cork();
+    s.write(r.head);
+    const body = r.body;
+    const onDrain = (): void => void body.resume();
+    s.on('drain', onDrain);
+    body.on('data', (chunk: Buffer) => {
+      if (this.req !== r || s.destroyed) return;
+      if (chunk.length === 0) return;
+      const ok = r.chunked ? (s.write(`${chunk.length.toString(16)}\r\n`), s.write(chunk), s.write('\r\n')) : s.write(chunk);
+      if (!ok) body.pause();
+    });
+    body.on('end', () => {
+      s.removeListener('drain', onDrain);
+      if (this.req !== r || s.destroyed) return;
+      if (r.chunked) s.write('0\r\n\r\n');
+      this.requestDone = true;
+      if (this.responseDone) this.finish();
+    });
+    process.nextTick(() => s.uncork());
+  }
+
+  private onData(chunk: Buffer): void {
+    const r = this.req;
+    if (!r || r.aborted) {
+      // Bytes from the server outside an exchange: the connection is unusable.
+      this.socket.destroy();
+      return;
+    }
+    this.gotBytes = true;
+    if (!this.framing) {
+      const buf = this.buf ? Buffer.concat([this.buf, chunk]) : chunk;
+      let at = 0;
+      for (;;) {
+        const h = parseResponseHead(buf, at, ResponseHeadLimit, r.method);
+        if (h.kind === 'incomplete') {
+          this.buf = buf.subarray(at);
+          return;
+        }
+        if (h.kind === 'error') return this.fail({ code: 'HPE_INVALID_RESPONSE', message: h.reason });
+        at = h.end;
+        const status = h.head.status;
+        if (status === 101) return this.fail({ code: 'HPE_UNEXPECTED_UPGRADE', message: 'upgrade response to a plain request' });
+        if (status < 200) continue; // 100 Continue / 103 Early Hints: not forwarded
+        this.buf = undefined;
+        this.framing = h.head.framing;
+        this.keepAlive = h.head.keepAlive;
+        if (this.framing.kind === 'length') this.remaining = this.framing.length;
+        else if (this.framing.kind === 'chunked') this.chunked = new ChunkedDecoder();
+        r.ex.onHead(status, h.head.headers);
+        if (this.req !== r || r.aborted) return;
+        if (this.framing.kind === 'none' || (this.framing.kind === 'length' && this.remaining === 0)) {
+          if (at < buf.length) this.keepAlive = false; // bytes after a complete response: not reusable
+          return this.responseEnd(undefined);
+        }
+        if (at < buf.length) this.body(buf.subarray(at));
+        return;
+      }
+    }
+    this.body(chunk);
+  }
+
+  private body(chunk: Buffer): void {
+    const r = this.req!;
+    const f = this.framing!;
+    if (f.kind === 'until-close') {
+      if (!r.ex.onData(chunk)) this.socket.pause();
+      return;
+    }
+    if (f.kind === 'length') {
+      const take = Math.min(this.remaining, chunk.length);
+      if (take > 0 && !r.ex.onData(take === chunk.length ? chunk : chunk.subarray(0, take))) this.socket.pause();
+      this.remaining -= take;
+      if (take < chunk.length) this.keepAlive = false;
+      if (this.remaining === 0) this.responseEnd(undefined);
+      return;
+    }
+    const out = this.chunked!.feed(chunk);
+    if (out.error) return this.fail({ code: 'HPE_INVALID_CHUNK_SIZE', message: out.error });
+    let ok = true;
+    for (const d of out.data) ok = r.ex.onData(d) && ok;
+    if (!ok) this.socket.pause();
+    if (out.done) {
+      if (out.consumed < chunk.length) this.keepAlive = false;
+      this.responseEnd(out.trailers);
+    }
+  }
+
+  private responseEnd(trailers: HeaderMap | undefined): void {
+    const r = this.req!;
+    this.responseDone = true;
+    r.ex.onEnd(trailers);
+    // The response can complete before the request body did (an early error answer): then the
+    // connection cannot be reused.
+    if (this.requestDone) {
+      this.finish();
+    } else {
+      this.req = undefined;
+      this.socket.destroy();
+    }
+  }
+
+  private finish(): void {
+    this.req = undefined;
+    if (!this.keepAlive) {
+      this.socket.destroy();
+      return;
+    }
+    this.client.release(this);
+  }
+
+  private fail(err: { code: string; message: string }): void {
+    const r = this.req;
+    this.req = undefined;
+    this.socket.destroy();
+    if (r && !r.aborted) r.ex.onError(err);
+  }
+
+  private onClose(): void {
+    this.client.gone(this);
+    const r = this.req;
+    if (!r || r.aborted) return;
+    this.req = undefined;
+    if (this.framing?.kind === 'until-close') {
+      r.ex.onEnd(undefined);
+      return;
+    }
+    if (this.reused && !this.gotBytes && !r.body && !r.retried) {
+      this.client.retry(r);
+      return;
+    }
+    r.ex.onError({ code: 'ECONNRESET', message: 'upstream closed the connection' });
+  }
+}
