@@ -20,10 +20,12 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough, type Writable } from 'node:stream';
 import type { LbEndpoint } from '../config/model';
 import { type HostResult, hostResultForStatus } from '../core/resilience/outlier';
+import { mirrorTargets, shadowAuthority } from '../core/resilience/mirror';
 import { pickAvoiding } from '../core/resilience/pick';
 import { type AttemptOutcome, RetryState, retriableOutcome, retryAllowed } from '../core/resilience/retry';
 import { propagateTraceContext } from '../observability/trace-context';
 import { OutlierRegistry } from '../resilience/outlier-registry';
+import { sendShadow } from '../resilience/mirror-sender';
 import { ReplayableBody } from '../resilience/replayable-body';
 import { decide, errorReply, kConnInfo, type ConnInfo, type DecideDeps, type DownstreamRequest, type Forward, type Reply } from './decide';
 
@@ -210,10 +212,12 @@ export class HttpForwarder {
     const policy = action.kind === 'route' ? action.retryPolicy : undefined;
     const retry = policy && policy.numRetries > 0 ? new RetryState(policy) : undefined;
     const hasBody = requestHasBody(req, downstreamH2);
-    const replay = hasBody && retry ? new ReplayableBody(req) : undefined;
+    const mirrors = action.kind === 'route' ? mirrorTargets(action.mirrorPolicies, this.deps.random) : [];
+    const replay = hasBody && (retry || mirrors.length) ? new ReplayableBody(req) : undefined;
     const retryKey = `retry|${cluster.name}`;
     const tried = new Set<string>();
     const ids = propagateTraceContext(f.headers, randomBytes);
+    if (mirrors.length) this.mirror(mirrors, dreq.method, f, replay);
     let hostKey = endpointKey(endpoint);
     let finished = false;
     let exhausted = false;
@@ -443,6 +447,20 @@ export class HttpForwarder {
     };
 
     attempt();
+  }
+
+  /** Shadow copies to the mirror clusters, once the body (if any) is complete; a body over the buffer limit is not mirrored. */
+  private mirror(clusters: string[], method: string, f: Forward, body: ReplayableBody | undefined): void {
+    const snap = this.deps.snapshot();
+    const send = (payload: Buffer | undefined): void => {
+      for (const name of clusters) {
+        const target = snap.clusters.get(name);
+        if (!target) continue;
+        sendShadow(this.deps.upstreams, target, { method, path: f.path, authority: shadowAuthority(f.authority), headers: f.headers, body: payload }, this.deps.random, f.timeoutMs || 15_000);
+      }
+    };
+    if (!body) send(undefined);
+    else body.whenComplete((payload) => payload && send(payload));
   }
 
   private fail(req: http.IncomingMessage, res: DownstreamResponse, conn: ConnInfo, dreq: DownstreamRequest, flag: ResponseFlag, start: number, f: Forward): void {

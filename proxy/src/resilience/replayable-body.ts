@@ -14,6 +14,7 @@ export class ReplayableBody {
   private ended = false;
   private started = false;
   private sink: Writable | undefined;
+  private readonly completions: ((body: Buffer | undefined) => void)[] = [];
 
   constructor(private readonly source: Readable, private readonly limit = DefaultRetryBufferBytes) {}
 
@@ -32,6 +33,12 @@ export class ReplayableBody {
     }
     if (!this.started) this.start();
     else this.source.resume();
+  }
+
+  /** Calls `fn` once the body has fully arrived: with all of it, or undefined when it outgrew the limit. */
+  whenComplete(fn: (body: Buffer | undefined) => void): void {
+    if (this.ended) fn(this.overflowed ? undefined : Buffer.concat(this.chunks));
+    else this.completions.push(fn);
   }
 
   /** Stops feeding the current attempt (it failed); data keeps being kept for the next one. */
@@ -62,6 +69,7 @@ export class ReplayableBody {
     this.source.once('end', () => {
       this.ended = true;
       this.sink?.end();
+      for (const fn of this.completions.splice(0)) fn(this.overflowed ? undefined : Buffer.concat(this.chunks));
     });
   }
 }

@@ -13,6 +13,7 @@ import { request } from '../testing/apps';
 import { useFixture } from '../testing/fixture';
 import { TestIdentity } from '../testing/identity';
 import { clientId, clusterName, inboundConfig, outboundConfig, serverId, testProxyOptions } from '../testing/mesh';
+import { waitFor } from '../testing/wait';
 
 jest.setTimeout(30_000);
 const fx = useFixture();
@@ -216,5 +217,41 @@ describe('request identity', () => {
     expect(app.seen[0]!.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
     expect(app.seen[1]!.headers['x-request-id']).toBe('caller-id');
     expect(app.seen[1]!.headers.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
+  });
+});
+
+describe('mirroring through a sidecar pair', () => {
+  async function mirrored(percent: number, mirrorBehaviour: Behaviour): Promise<{ port: number; main: Awaited<ReturnType<typeof flakyApp>>; shadow: Awaited<ReturnType<typeof flakyApp>> }> {
+    const main = await flakyApp((_n, _req, res) => ok(res, 'from main'));
+    const shadow = await flakyApp(mirrorBehaviour);
+    const [mainIn] = await servers([main.port]);
+    const [shadowIn] = await servers([shadow.port]);
+    const routes: Route[] = [{ match: {}, action: { kind: 'route', cluster: clusterName('v1'), mirrorPolicies: [{ cluster: clusterName('v2'), percent }] } }];
+    const config = outboundConfig({ upstreams: [{ subset: 'v1', ports: [mainIn!] }, { subset: 'v2', ports: [shadowIn!] }], routes });
+    const p = await sidecar(config, clientId);
+    return { port: p.listenerPort('outbound_9080'), main, shadow };
+  }
+
+  it('sends a copy (with body) to the mirror with a -shadow authority and discards its answer', async () => {
+    const { port, main, shadow } = await mirrored(100, (_n, _req, res) => fail(res, 500));
+    const res = await request(port, { method: 'POST', body: 'payload', headers: { host: 'reviews:9080' } });
+    expect(res).toMatchObject({ status: 200, body: 'from main' });
+    await waitFor('the shadow copy', () => shadow.seen.length === 1);
+    expect(shadow.seen[0]).toMatchObject({ method: 'POST', body: 'payload' });
+    expect(shadow.seen[0]!.headers.host).toBe('reviews-shadow:9080');
+    expect(main.seen[0]!.headers.host).toBe('reviews:9080');
+  });
+
+  it('a hanging mirror does not hold up the caller', async () => {
+    const { port, shadow } = await mirrored(100, () => undefined);
+    for (let i = 0; i < 3; i++) expect((await request(port)).status).toBe(200);
+    await waitFor('the shadow copies', () => shadow.seen.length === 3);
+  });
+
+  it('mirrors nothing at 0 %', async () => {
+    const { port, main, shadow } = await mirrored(0, (_n, _req, res) => ok(res));
+    for (let i = 0; i < 3; i++) await request(port);
+    expect(main.seen).toHaveLength(3);
+    expect(shadow.seen).toHaveLength(0);
   });
 });
