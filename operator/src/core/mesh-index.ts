@@ -100,6 +100,7 @@ function buildPods(objects: KubeObject[], namespaces: Map<string, Record<string,
     const ips = body.status?.podIPs?.map((p) => p.ip) ?? (body.status?.podIP ? [body.status.podIP] : []);
     pods.set(`${namespace}/${obj.metadata.name}`, {
       name: obj.metadata.name, namespace, labels, ips, meshed,
+      ...(annotations[Annotations.rateLimit] !== undefined ? { rateLimit: annotations[Annotations.rateLimit] } : {}),
       serviceAccount: body.spec?.serviceAccountName ?? body.spec?.serviceAccount ?? 'default',
     });
   }

@@ -54,6 +54,8 @@ export interface PodModel {
   serviceAccount: string;
   ips: string[];
   meshed: boolean;
+  /** Raw `traffic.skein.dev/rateLimit` annotation (parsed, with a warning when invalid, at translation). */
+  rateLimit?: string;
 }
 
 export interface MeshModel {
