@@ -282,7 +282,7 @@ export interface RouteAction {
   timeoutMs?: number;
   /** Retries (docs/resilience.md has the rules for bodies and non-idempotent methods). */
   retryPolicy?: RetryPolicy;
-  /** Not yet enforced by the data plane; carried and dumped. */
+  /** Shadow copies (fire and forget, `-shadow` authority; bodies only when within the 64 KiB buffer). */
   mirrorPolicies?: MirrorPolicy[];
   /** For `ring-hash` clusters; the first policy that yields a value decides. No value → random pick. */
   hashPolicy?: HashPolicy[];
