@@ -20,6 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough, type Writable } from 'node:stream';
 import type { LbEndpoint } from '../config/model';
 import { type HostResult, hostResultForStatus } from '../core/resilience/outlier';
+import { admitRequest } from '../core/resilience/breaker';
 import { mirrorTargets, shadowAuthority } from '../core/resilience/mirror';
 import { pickAvoiding } from '../core/resilience/pick';
 import { type AttemptOutcome, RetryState, retriableOutcome, retryAllowed } from '../core/resilience/retry';
@@ -189,7 +190,8 @@ export class HttpForwarder {
     const { upstreams, metrics } = this.deps;
     const cluster = f.cluster.config;
     const breakers = cluster.circuitBreakers ?? {};
-    if (upstreams.activeRequests(cluster.name) >= (breakers.maxRequests ?? 1024)) {
+    const http1 = cluster.protocol === 'http1' || (cluster.protocol !== 'http2' && !downstreamH2);
+    if (!admitRequest(upstreams.activeRequests(cluster.name), breakers, http1)) {
       this.fail(req, res, conn, dreq, 'UO', start, f);
       return;
     }
