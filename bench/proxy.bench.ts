@@ -155,14 +155,14 @@ function wrk(port: number, durationS: number): Promise<{ rps: number; p50: numbe
 }
 
 /** Requests at a fixed rate (bounded: rate × seconds requests, and a deadline); latency from send to last byte. */
-async function fixedRateLatency(port: number): Promise<{ p50: number; p99: number; errors: number }> {
+async function fixedRateLatency(port: number, runSeconds = fixedSeconds): Promise<{ p50: number; p99: number; errors: number }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const total = fixedRate * fixedSeconds;
+  const total = fixedRate * runSeconds;
   const latencies: number[] = [];
   let errors = 0;
   const pending: Promise<void>[] = [];
   const start = performance.now();
-  const deadline = start + (fixedSeconds + 10) * 1000;
+  const deadline = start + (runSeconds + 10) * 1000;
   let sent = 0;
   const one = (): Promise<void> => new Promise((resolve) => {
     const t0 = performance.now();
@@ -372,6 +372,7 @@ async function measure(mode: string, pair: string, running: Running): Promise<Ro
   const w = await wrk(running.port, seconds);
   const cpu = cpuSeconds(pids) - cpu0;
   const rss = rssMb(running.pids());
+  await fixedRateLatency(running.port, 1); // warm-up at the fixed rate: pools/connections for this concurrency
   const f = await fixedRateLatency(running.port);
   return { mode, pair, rps: w.rps, wrkP50: w.p50, wrkP99: w.p99, fixedP50: f.p50, fixedP99: f.p99, fixedErrors: f.errors, cpuSeconds: cpu, rssMb: rss };
 }

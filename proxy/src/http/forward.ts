@@ -28,6 +28,7 @@ import { propagateTraceContext } from '../observability/trace-context';
 import { OutlierRegistry } from '../resilience/outlier-registry';
 import { sendShadow } from '../resilience/mirror-sender';
 import { ReplayableBody } from '../resilience/replayable-body';
+import type { LeanRequest, LeanResponse } from './h1-server';
 import { decide, errorReply, kConnInfo, type ConnInfo, type DecideDeps, type DownstreamRequest, type Forward, type Reply } from './decide';
 
 export interface ForwarderDeps extends DecideDeps {
@@ -72,7 +73,7 @@ interface DownstreamResponse {
   on(event: 'drain', listener: () => void): unknown;
 }
 
-type DownstreamReq = http.IncomingMessage | http2.Http2ServerRequest;
+type DownstreamReq = http.IncomingMessage | http2.Http2ServerRequest | LeanRequest;
 
 function connInfo(socket: unknown): ConnInfo | undefined {
   try {
@@ -108,7 +109,7 @@ export class HttpForwarder {
   }
 
   /** 'request' handler for the downstream http.Server and http2.Server. */
-  readonly handleRequest = (rawReq: DownstreamReq, rawRes: http.ServerResponse | http2.Http2ServerResponse): void => {
+  readonly handleRequest = (rawReq: DownstreamReq, rawRes: http.ServerResponse | http2.Http2ServerResponse | LeanResponse): void => {
     const req = rawReq as http.IncomingMessage;
     const res = rawRes as unknown as DownstreamResponse;
     const conn = connInfo(req.socket);
@@ -473,7 +474,7 @@ export class HttpForwarder {
   }
 
   /** 'upgrade' handler (HTTP/1.1 only): WebSocket and other Upgrade protocols, tunnelled. */
-  readonly handleUpgrade = (req: http.IncomingMessage, socket: net.Socket, head: Buffer): void => {
+  readonly handleUpgrade = (req: http.IncomingMessage | LeanRequest, socket: net.Socket, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
     const conn = connInfo(socket);
     if (!conn) {

@@ -7,7 +7,6 @@
  * The listener config can be swapped (`update`) without closing the socket: new connections use
  * the new chains; existing ones keep theirs (and look their chain up by name per request).
  */
-import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import type tls from 'node:tls';
@@ -17,6 +16,7 @@ import { sniff, type Sniffed } from '../core/sniff';
 import type { ProxyMetrics } from '../admin/metrics';
 import { kConnInfo, type ConnInfo } from '../http/decide';
 import type { HttpForwarder } from '../http/forward';
+import { serveHttp1, type H1ServerHooks, type LeanConnection } from '../http/h1-server';
 import { proxyTcp, type TcpDeps } from '../tcp/tcp-proxy';
 import { peerIdentity, type TlsContexts } from '../tls/contexts';
 import { handToHttp2, peek, unread } from './handoff';
@@ -38,7 +38,7 @@ export interface ListenerDeps {
 
 interface ChainServers {
   hcm: HttpConnectionManager;
-  h1: http.Server;
+  h1: H1ServerHooks;
   h2: http2.Http2Server;
 }
 
@@ -47,6 +47,7 @@ const SniffBytes = 24; // the h2c preface length; enough for TLS and HTTP/1 meth
 export class ListenerRuntime {
   private server: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
+  private readonly h1Connections = new Set<LeanConnection>();
   private readonly httpServers = new Map<string, ChainServers>();
   private readonly tlsServers = new Map<string, { key: string; server: tls.Server; release: () => void }>();
   private readonly pendingTls = new Map<string, { chain: FilterChain; facts: ConnectionFacts; destination?: string }>();
@@ -87,10 +88,8 @@ export class ListenerRuntime {
   /** Stops accepting; existing connections continue (drain). */
   stopAccepting(): Promise<void> {
     this.draining = true;
-    for (const s of this.httpServers.values()) {
-      // HTTP/1.1 keep-alive connections close after their current response.
-      s.h1.closeIdleConnections();
-    }
+    // HTTP/1.1 keep-alive connections: idle ones close now, busy ones after their current response.
+    for (const c of this.h1Connections) if (c.idle) c.socket.end();
     return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
@@ -243,9 +242,9 @@ export class ListenerRuntime {
       if (!handToHttp2(servers.h2, socket, bytes)) this.deps.metrics.downstreamErrors.inc({ listener: this.config.name, reason: 'h2_handoff_unsupported' });
       return;
     }
-    unread(socket, bytes);
-    servers.h1.emit('connection', socket);
-    socket.resume();
+    const c = serveHttp1(socket, bytes, servers.h1);
+    this.h1Connections.add(c);
+    socket.once('close', () => this.h1Connections.delete(c));
     this.headerDeadline(socket, f.requestHeadersTimeoutMs ?? 10_000);
   }
 
@@ -270,25 +269,15 @@ export class ListenerRuntime {
       return existing;
     }
     const maxHeader = hcm.maxRequestHeadersBytes ?? 60 * 1024;
-    const h1 = http.createServer({ maxHeaderSize: maxHeader, requestTimeout: 0, keepAliveTimeout: hcm.idleTimeoutMs ?? 300_000, noDelay: true });
-    h1.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-      (req.socket as unknown as Record<symbol, boolean>)[kGotRequest] = true;
-      this.deps.forwarder.handleRequest(req, res);
-    });
-    h1.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
-      (socket as unknown as Record<symbol, boolean>)[kGotRequest] = true;
-      this.deps.forwarder.handleUpgrade(req, socket, head);
-    });
-    h1.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
-      const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-      this.deps.metrics.downstreamErrors.inc({ listener: this.config.name, reason: tooLarge ? 'headers_too_large' : 'malformed_request' });
-      if (socket.writable) {
-        const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
-        socket.end(`HTTP/1.1 ${status}\r\nx-skein-response-flags: DPE\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-      }
-      socket.destroySoon();
-    });
-    h1.timeout = hcm.idleTimeoutMs ?? 300_000;
+    const h1: H1ServerHooks = {
+      maxHeaderBytes: maxHeader,
+      idleTimeoutMs: hcm.idleTimeoutMs ?? 300_000,
+      onRequestHead: (socket) => void ((socket as unknown as Record<symbol, boolean>)[kGotRequest] = true),
+      handleRequest: (req, res) => this.deps.forwarder.handleRequest(req, res),
+      handleUpgrade: (req, socket, head) => this.deps.forwarder.handleUpgrade(req, socket, head),
+      onBadRequest: (reason) => this.deps.metrics.downstreamErrors.inc({ listener: this.config.name, reason }),
+      draining: () => this.draining,
+    };
     const h2 = http2.createServer({
       maxSessionMemory: 64,
       settings: { maxHeaderListSize: maxHeader, initialWindowSize: 1 << 20, enablePush: false },

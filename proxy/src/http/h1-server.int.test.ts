@@ -1,0 +1,181 @@
+/**
+ * The lean downstream HTTP/1.1 loop on a real loopback socket, driven by raw client bytes:
+ * keep-alive, pipelining, bodies (length, chunked), 100-continue, HEAD, HTTP/1.0, Upgrade hand-off,
+ * chunked responses with trailers, and each kind of malformed request.
+ */
+import net from 'node:net';
+import { serveHttp1, type H1ServerHooks, type LeanRequest, type LeanResponse } from './h1-server';
+
+const servers: net.Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => new Promise<void>((r) => s.close(() => r()))));
+});
+
+interface Seen {
+  bad: string[];
+  upgrades: { url: string; head: string }[];
+}
+
+/** A server whose handler echoes method, url and body; `x-mode` selects special answers. */
+async function start(overrides: Partial<H1ServerHooks> = {}): Promise<{ port: number; seen: Seen }> {
+  const seen: Seen = { bad: [], upgrades: [] };
+  const sockets = new Set<net.Socket>();
+  const hooks: H1ServerHooks = {
+    maxHeaderBytes: 1024,
+    idleTimeoutMs: 10_000,
+    onRequestHead: () => undefined,
+    handleRequest: (req: LeanRequest, res: LeanResponse) => {
+      const mode = req.headers['x-mode'];
+      if (mode === 'early') {
+        res.writeHead(413, { 'content-length': '0' });
+        res.end();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      req.on('data', ((c: Buffer) => chunks.push(c)) as (...args: never[]) => void);
+      req.on('end', (() => {
+        const body = `${req.method} ${req.url} ${Buffer.concat(chunks).toString()}`;
+        if (mode === 'chunked') {
+          res.writeHead(200, { 'x-a': 'b' });
+          res.write(body.slice(0, 3));
+          res.write(body.slice(3));
+          res.addTrailers({ 'x-trailer': 't' });
+          res.end();
+        } else {
+          res.writeHead(200, { 'content-length': String(Buffer.byteLength(body)) });
+          res.end(body);
+        }
+      }) as (...args: never[]) => void);
+      req.resume();
+    },
+    handleUpgrade: (req, socket, head) => {
+      seen.upgrades.push({ url: req.url, head: head.toString() });
+      socket.end('HTTP/1.1 101 Switching Protocols\r\n\r\n');
+    },
+    onBadRequest: (reason) => seen.bad.push(reason),
+    draining: () => false,
+    ...overrides,
+  };
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => s.destroy());
+    serveHttp1(s, Buffer.alloc(0), hooks);
+  });
+  servers.push(server);
+  server.on('close', () => sockets.forEach((s) => s.destroy()));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const origClose = server.close.bind(server);
+  server.close = ((cb?: (err?: Error) => void) => {
+    sockets.forEach((s) => s.destroy());
+    return origClose(cb);
+  }) as typeof server.close;
+  return { port: (server.address() as net.AddressInfo).port, seen };
+}
+
+/** Sends raw bytes (in parts), collects everything until the server closes or `until` matches. */
+function exchange(port: number, parts: string[], until?: RegExp): Promise<{ data: string; closed: boolean }> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    let data = '';
+    const timer = setTimeout(() => finish(false), 3000);
+    const finish = (closed: boolean): void => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve({ data, closed });
+    };
+    s.on('data', (c: Buffer) => {
+      data += c.toString('latin1');
+      if (until && until.test(data)) finish(false);
+    });
+    s.on('close', () => finish(true));
+    s.on('error', () => undefined);
+    let i = 0;
+    const next = (): void => {
+      if (i < parts.length) s.write(parts[i++]!, () => setTimeout(next, 5));
+    };
+    s.on('connect', next);
+  });
+}
+
+const count = (text: string, re: RegExp): number => (text.match(re) ?? []).length;
+
+describe('lean HTTP/1.1 server', () => {
+  it('serves keep-alive requests on one connection, pipelined ones in order', async () => {
+    const { port } = await start();
+    const r = await exchange(port, ['GET /1 HTTP/1.1\r\nhost: a\r\n\r\nGET /2 HTTP/1.1\r\nhost: a\r\n\r\n', 'GET /3 HTTP/1.1\r\nhost: a\r\n\r\n'], /GET \/3 $/);
+    expect(r.data.match(/GET \/\d/g)).toEqual(['GET /1', 'GET /2', 'GET /3']);
+    expect(r.closed).toBe(false);
+  });
+
+  it('reads length-framed and chunked request bodies, split anywhere', async () => {
+    const { port } = await start();
+    const r = await exchange(port, ['POST /l HTTP/1.1\r\nhost: a\r\ncontent-length: 5\r\n\r\nhe', 'llo', 'POST /c HTTP/1.1\r\nhost: a\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r', '\n2\r\nde\r\n0\r\n\r\n'], /POST \/c abcde$/);
+    expect(r.data).toContain('POST /l hello');
+    expect(r.data).toContain('POST /c abcde');
+  });
+
+  it('answers 100 Continue before reading a body the client holds back', async () => {
+    const { port } = await start();
+    const r = await exchange(port, ['PUT /e HTTP/1.1\r\nhost: a\r\nexpect: 100-continue\r\ncontent-length: 2\r\n\r\n', 'ok'], /PUT \/e ok$/);
+    expect(r.data).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK/);
+  });
+
+  it('frames a response without content-length as chunked, with trailers', async () => {
+    const { port } = await start();
+    const r = await exchange(port, ['GET /t HTTP/1.1\r\nhost: a\r\nx-mode: chunked\r\n\r\n'], /\r\n0\r\n.*\r\n\r\n$/s);
+    expect(r.data).toContain('transfer-encoding: chunked');
+    expect(r.data).toMatch(/3\r\nGET\r\n4\r\n \/t \r\n0\r\nx-trailer: t\r\n\r\n$/);
+  });
+
+  it('sends no body for HEAD', async () => {
+    const { port } = await start();
+    const r = await exchange(port, ['HEAD /h HTTP/1.1\r\nhost: a\r\nx-mode: chunked\r\n\r\nGET /after HTTP/1.1\r\nhost: a\r\n\r\n'], /GET \/after $/);
+    const first = r.data.slice(0, r.data.indexOf('HTTP/1.1 200', 5));
+    expect(first).not.toContain('HEAD /h');
+    expect(first).not.toContain('transfer-encoding');
+  });
+
+  it('closes after the response for HTTP/1.0 and Connection: close', async () => {
+    const { port } = await start();
+    for (const req of ['GET /old HTTP/1.0\r\n\r\n', 'GET /c HTTP/1.1\r\nhost: a\r\nconnection: close\r\n\r\n']) {
+      const r = await exchange(port, [req]);
+      expect(r.closed).toBe(true);
+      expect(r.data).toContain('connection: close');
+      expect(count(r.data, /HTTP\/1\.1 200/g)).toBe(1);
+    }
+  });
+
+  it('closes the connection when the response ends before the request body was read', async () => {
+    const { port } = await start();
+    const r = await exchange(port, ['POST /big HTTP/1.1\r\nhost: a\r\nx-mode: early\r\ncontent-length: 100000\r\n\r\npartial']);
+    expect(r.data).toMatch(/^HTTP\/1\.1 413/);
+    expect(r.closed).toBe(true);
+  });
+
+  it('hands Upgrade requests to the tunnel with the bytes read after the head', async () => {
+    const { port, seen } = await start();
+    const r = await exchange(port, ['GET /ws HTTP/1.1\r\nhost: a\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\nFRAME']);
+    expect(r.data).toMatch(/^HTTP\/1\.1 101/);
+    expect(seen.upgrades).toEqual([{ url: '/ws', head: 'FRAME' }]);
+  });
+
+  it.each([
+    ['garbage', '\u0000\u0001\u0002garbage\r\n\r\n', 400, 'malformed_request'],
+    ['CL + TE (smuggling)', 'POST / HTTP/1.1\r\nhost: a\r\ncontent-length: 3\r\ntransfer-encoding: chunked\r\n\r\n', 400, 'malformed_request'],
+    ['an unsupported transfer coding', 'POST / HTTP/1.1\r\nhost: a\r\ntransfer-encoding: gzip\r\n\r\n', 501, 'malformed_request'],
+    ['obs-fold', 'GET / HTTP/1.1\r\nhost: a\r\nx: 1\r\n 2\r\n\r\n', 400, 'malformed_request'],
+    ['headers over the limit', `GET / HTTP/1.1\r\nhost: a\r\nx: ${'a'.repeat(2000)}\r\n\r\n`, 431, 'headers_too_large'],
+  ])('answers %s with %i and closes', async (_name, bytes, status, reason) => {
+    const { port, seen } = await start();
+    const r = await exchange(port, [bytes]);
+    expect(r.data).toMatch(new RegExp(`^HTTP/1\\.1 ${status} .*\r\nx-skein-response-flags: DPE\r\n`));
+    expect(r.closed).toBe(true);
+    expect(seen.bad).toEqual([reason]);
+  });
+
+  it('answers a bad chunked request body by closing the connection', async () => {
+    const { port } = await start();
+    const r = await exchange(port, ['POST / HTTP/1.1\r\nhost: a\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n']);
+    expect(r.closed).toBe(true);
+  });
+});
