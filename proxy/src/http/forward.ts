@@ -353,6 +353,7 @@ export class HttpForwarder {
         status = upStatus;
         const out = endToEndHeaders(upHeaders);
         mutateHeaders(out, f.responseMutations, 'response');
+        if (f.setCookie) out['set-cookie'] = [...[out['set-cookie'] ?? []].flat(), f.setCookie];
         if (typeof out['grpc-status'] === 'string') grpcStatus = out['grpc-status'];
         if (endOfStream && sendTrailersOnly(res, upStatus, out)) {
           done(undefined);

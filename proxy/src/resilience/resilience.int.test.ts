@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import net from 'node:net';
-import type { ProxyConfig, RetryPolicy, Route } from '../config/model';
+import type { HashPolicy, ProxyConfig, RetryPolicy, Route } from '../config/model';
 import type { AccessLogEntry } from '../http/forward';
 import { Proxy } from '../proxy';
 import { request } from '../testing/apps';
@@ -68,12 +68,13 @@ async function servers(appPorts: number[]): Promise<number[]> {
 
 interface ClientOptions {
   retry?: RetryPolicy;
+  hashPolicy?: HashPolicy[];
   timeoutMs?: number;
   cluster?: Partial<ProxyConfig['clusters'][number]>;
 }
 
 async function client(ports: number[], o: ClientOptions, log?: AccessLogEntry[]): Promise<number> {
-  const routes: Route[] = [{ match: { path: { prefix: '/' } }, action: { kind: 'route', cluster: clusterName('v1'), retryPolicy: o.retry, timeoutMs: o.timeoutMs } }];
+  const routes: Route[] = [{ match: { path: { prefix: '/' } }, action: { kind: 'route', cluster: clusterName('v1'), retryPolicy: o.retry, timeoutMs: o.timeoutMs, hashPolicy: o.hashPolicy } }];
   const config = outboundConfig({ upstreams: [{ subset: 'v1', ports, lbPolicy: 'round-robin' }], routes });
   Object.assign(config.clusters[0]!, o.cluster);
   const p = await sidecar(config, clientId, log ? (e) => log.push(e) : undefined);
@@ -253,5 +254,23 @@ describe('mirroring through a sidecar pair', () => {
     for (let i = 0; i < 3; i++) await request(port);
     expect(main.seen).toHaveLength(3);
     expect(shadow.seen).toHaveLength(0);
+  });
+});
+
+describe('cookie session affinity through a sidecar pair', () => {
+  it('generates the cookie when absent (Set-Cookie) and keeps a client with it on one endpoint', async () => {
+    const apps = await Promise.all(['a', 'b', 'c'].map((name) => flakyApp((_n, _req, res) => ok(res, name))));
+    const port = await client(await servers(apps.map((a) => a.port)), { hashPolicy: [{ cookie: { name: 'session', ttlMs: 3_600_000, path: '/' } }], cluster: { lbPolicy: 'ring-hash' } });
+    const first = await request(port);
+    const setCookie = String(first.headers['set-cookie']);
+    expect(setCookie).toMatch(/^session="[0-9a-f]{16}"; Max-Age=3600; Path=\/; HttpOnly$/);
+    const cookie = setCookie.split(';')[0]!;
+    const bodies = new Set<string>();
+    for (let i = 0; i < 10; i++) {
+      const r = await request(port, { headers: { cookie } });
+      expect(r.headers['set-cookie']).toBeUndefined();
+      bodies.add(r.body);
+    }
+    expect([...bodies]).toEqual([first.body]); // the generated value already chose the endpoint
   });
 });
