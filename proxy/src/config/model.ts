@@ -370,8 +370,21 @@ export interface Cluster {
    * endpoints, balance over all of them. Default 50; 0 disables panic mode.
    */
   panicThresholdPercent?: number;
+  /** Active HTTP health checking (Envoy health_checks with http_health_check); docs/resilience.md. */
+  healthCheck?: HealthCheck;
   /** Only for `static` clusters. */
   endpoints?: LbEndpoint[];
+}
+
+export interface HealthCheck {
+  /** Probed with GET; 2xx passes. */
+  path: string;
+  intervalMs: number;
+  timeoutMs: number;
+  /** Failed probes in a row that mark an endpoint unhealthy. */
+  unhealthyThreshold: number;
+  /** Passed probes in a row that mark it healthy again. */
+  healthyThreshold: number;
 }
 
 export type UpstreamTransport =

@@ -41,6 +41,8 @@ describe('validateConfig', () => {
     ['a back-off cap below the base', (c) => (c.routeConfigs[0].virtualHosts[0].routes[0].action.retryPolicy = { retryOn: ['5xx'], numRetries: 2, backoffBaseMs: 100, backoffMaxMs: 50 }), /retryPolicy\.backoffMaxMs: expected an integer in \[100,/],
     ['a retry budget over 100 %', (c) => (c.clusters[0].circuitBreakers = { retryBudget: { budgetPercent: 150 } }), /circuitBreakers\.retryBudget\.budgetPercent: expected an integer in \[0, 100\]/],
     ['a max ejection percent over 100', (c) => (c.clusters[0].outlierDetection = { maxEjectionPercent: 101 }), /outlierDetection\.maxEjectionPercent: expected an integer in \[0, 100\]/],
+    ['a health check path without slash', (c) => (c.clusters[0].healthCheck = { path: 'healthz', intervalMs: 1000, timeoutMs: 100, unhealthyThreshold: 2, healthyThreshold: 2 }), /healthCheck\.path: must start with "\/"/],
+    ['a health check without interval', (c) => (c.clusters[0].healthCheck = { path: '/healthz', timeoutMs: 100, unhealthyThreshold: 2, healthyThreshold: 2 }), /healthCheck\.intervalMs: expected an integer/],
     ['a panic threshold over 100', (c) => (c.clusters[0].panicThresholdPercent = 120), /panicThresholdPercent: expected an integer in \[0, 100\]/],
   ])('rejects %s with the field named', (_name, mutate, message) => {
     const input = sampleConfig();

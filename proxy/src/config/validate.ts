@@ -364,7 +364,20 @@ function cluster(v: unknown, path: string): M.Cluster {
       maxEjectionPercent: optInt(od.maxEjectionPercent, `${path}.outlierDetection.maxEjectionPercent`, 0, 100, 10),
     },
     panicThresholdPercent: optInt(o.panicThresholdPercent, `${path}.panicThresholdPercent`, 0, 100, 50),
+    healthCheck: o.healthCheck === undefined ? undefined : healthCheck(obj(o.healthCheck, `${path}.healthCheck`), `${path}.healthCheck`),
     endpoints: type === 'static' ? arr(o.endpoints, `${path}.endpoints`).map((e, i) => endpoint(e, `${path}.endpoints[${i}]`)) : undefined,
+  };
+}
+
+function healthCheck(o: Obj, path: string): M.HealthCheck {
+  const p = str(o.path, `${path}.path`);
+  if (!p.startsWith('/')) fail(`${path}.path`, 'must start with "/"');
+  return {
+    path: p,
+    intervalMs: int(o.intervalMs, `${path}.intervalMs`, 1, MaxMs),
+    timeoutMs: int(o.timeoutMs, `${path}.timeoutMs`, 1, MaxMs),
+    unhealthyThreshold: int(o.unhealthyThreshold, `${path}.unhealthyThreshold`, 1, 1000),
+    healthyThreshold: int(o.healthyThreshold, `${path}.healthyThreshold`, 1, 1000),
   };
 }
 

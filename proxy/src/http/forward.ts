@@ -25,6 +25,7 @@ import { mirrorTargets, shadowAuthority } from '../core/resilience/mirror';
 import { pickAvoiding } from '../core/resilience/pick';
 import { type AttemptOutcome, RetryState, retriableOutcome, retryAllowed } from '../core/resilience/retry';
 import { propagateTraceContext } from '../observability/trace-context';
+import { HealthCheckRegistry } from '../resilience/health-checker';
 import { OutlierRegistry } from '../resilience/outlier-registry';
 import { sendShadow } from '../resilience/mirror-sender';
 import { ReplayableBody } from '../resilience/replayable-body';
@@ -98,14 +99,18 @@ interface Attempt {
 export class HttpForwarder {
   /** Passive health per cluster; swept on each cluster's interval. */
   private readonly outliers: OutlierRegistry;
+  /** Active health checks per cluster. */
+  private readonly health: HealthCheckRegistry;
 
   constructor(private readonly deps: ForwarderDeps) {
     this.outliers = new OutlierRegistry(() => deps.now());
+    this.health = new HealthCheckRegistry(deps.upstreams);
   }
 
-  /** Stops the outlier sweep timers. */
+  /** Stops the outlier sweep and health check timers. */
   close(): void {
     this.outliers.close();
+    this.health.close();
   }
 
   /** 'request' handler for the downstream http.Server and http2.Server. */
@@ -197,14 +202,17 @@ export class HttpForwarder {
       return;
     }
     const outlier = this.outliers.detector(cluster);
+    const health = this.health.tracker(cluster, f.cluster.endpoints);
+    /** Out of load balancing: ejected by outlier detection or failing active health checks. */
+    const excluded = (k: string): boolean => (outlier?.isEjected(k) ?? false) || (health?.isUnhealthy(k) ?? false);
     const panic = cluster.panicThresholdPercent ?? 50;
     const lbContext = { random: this.deps.random, activeRequests: this.deps.activeRequests };
     const choose = (tried?: ReadonlySet<string>): LbEndpoint | undefined =>
       cluster.type === 'original-dst'
         ? f.endpoint
-        : pickAvoiding({ pick: () => f.cluster.pick(lbContext), all: f.cluster.endpoints, key: endpointKey, ejected: (k) => outlier?.isEjected(k) ?? false, tried, panicThresholdPercent: panic });
+        : pickAvoiding({ pick: () => f.cluster.pick(lbContext), all: f.cluster.endpoints, key: endpointKey, ejected: excluded, tried, panicThresholdPercent: panic });
     let endpoint: LbEndpoint | undefined = f.endpoint;
-    if (outlier && outlier.ejected > 0 && outlier.isEjected(endpointKey(f.endpoint))) endpoint = choose();
+    if (((outlier && outlier.ejected > 0) || health) && excluded(endpointKey(f.endpoint))) endpoint = choose();
     if (!endpoint) {
       this.fail(req, res, conn, dreq, 'UH', start, f);
       return;

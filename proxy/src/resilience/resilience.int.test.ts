@@ -18,7 +18,7 @@ import { waitFor } from '../testing/wait';
 jest.setTimeout(30_000);
 const fx = useFixture();
 
-interface Seen { method: string; body: string; headers: http.IncomingHttpHeaders }
+interface Seen { method: string; url: string; body: string; headers: http.IncomingHttpHeaders }
 type Behaviour = (n: number, req: http.IncomingMessage, res: http.ServerResponse) => void;
 
 /** An app whose n-th request (0-based) is answered by `behave`; records every request it saw. */
@@ -30,7 +30,7 @@ async function flakyApp(behave: Behaviour): Promise<{ port: number; seen: Seen[]
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const n = seen.length;
-      seen.push({ method: req.method ?? '', body: Buffer.concat(chunks).toString(), headers: req.headers });
+      seen.push({ method: req.method ?? '', url: req.url ?? '', body: Buffer.concat(chunks).toString(), headers: req.headers });
       behave(n, req, res);
     });
   });
@@ -272,5 +272,29 @@ describe('cookie session affinity through a sidecar pair', () => {
       bodies.add(r.body);
     }
     expect([...bodies]).toEqual([first.body]); // the generated value already chose the endpoint
+  });
+});
+
+describe('active health checks through a sidecar pair', () => {
+  it('an endpoint failing its health check gets no traffic until it passes again', async () => {
+    let badHealthy = false;
+    const bad = await flakyApp((_n, req, res) => (req.url === '/healthz' && !badHealthy ? fail(res) : ok(res, 'bad')));
+    const good = await flakyApp((_n, _req, res) => ok(res, 'good'));
+    const port = await client(await servers([bad.port, good.port]), {
+      cluster: { healthCheck: { path: '/healthz', intervalMs: 50, timeoutMs: 1000, unhealthyThreshold: 2, healthyThreshold: 2 }, panicThresholdPercent: 0 },
+    });
+    await request(port); // the first request starts the checks
+    const probes = (app: typeof bad) => app.seen.filter((s) => s.url === '/healthz').length;
+    await waitFor('two failed probes of the bad endpoint', () => probes(bad) >= 3);
+    const bodies: string[] = [];
+    for (let i = 0; i < 10; i++) bodies.push((await request(port)).body);
+    expect(bodies).toEqual(Array(10).fill('good'));
+    expect(good.seen.find((s) => s.url === '/healthz')?.headers['user-agent']).toBe('skein-health-check');
+    badHealthy = true;
+    const before = probes(bad);
+    await waitFor('two passed probes', () => probes(bad) >= before + 3);
+    const after = new Set<string>();
+    for (let i = 0; i < 10; i++) after.add((await request(port)).body);
+    expect(after).toEqual(new Set(['bad', 'good']));
   });
 });

@@ -2,6 +2,7 @@
 import { InboundPassthroughSource } from '../../../../api/src/names';
 import { BindConfigSchema, SocketAddressSchema } from '../../../../api/gen/envoy/config/core/v3/address_pb';
 import { RoutingPriority } from '../../../../api/gen/envoy/config/core/v3/base_pb';
+import { HealthCheckSchema, HealthCheck_HttpHealthCheckSchema } from '../../../../api/gen/envoy/config/core/v3/health_check_pb';
 import { Http1ProtocolOptionsSchema, Http2ProtocolOptionsSchema } from '../../../../api/gen/envoy/config/core/v3/protocol_pb';
 import { CircuitBreakersSchema, CircuitBreakers_ThresholdsSchema, CircuitBreakers_Thresholds_RetryBudgetSchema } from '../../../../api/gen/envoy/config/cluster/v3/circuit_breaker_pb';
 import {
@@ -113,6 +114,31 @@ function outlierDetection(c: Cluster, path: string): M.OutlierDetection | undefi
   return out;
 }
 
+/** One HTTP health check (GET path, 2xx passes); other checkers and extra fields are NACKed. */
+function healthChecks(c: Cluster, path: string): M.HealthCheck | undefined {
+  if (c.healthChecks.length === 0) return undefined;
+  if (c.healthChecks.length > 1) fail(path, 'only one health check per cluster is supported');
+  const h = c.healthChecks[0]!;
+  const hp = `${path}[0]`;
+  onlyFields(HealthCheckSchema, h, hp, ['timeout', 'interval', 'unhealthy_threshold', 'healthy_threshold', 'http_health_check']);
+  if (h.healthChecker.case !== 'httpHealthCheck') fail(hp, `${h.healthChecker.case ?? '(no checker)'} is not supported (http_health_check)`);
+  const http = h.healthChecker.value;
+  onlyFields(HealthCheck_HttpHealthCheckSchema, http, at(hp, 'http_health_check'), ['path']);
+  const required = (v: number | undefined, field: string): number => {
+    if (v === undefined) fail(at(hp, field), 'is required');
+    return v;
+  };
+  if (!h.timeout) fail(at(hp, 'timeout'), 'is required');
+  if (!h.interval) fail(at(hp, 'interval'), 'is required');
+  return {
+    path: http.path,
+    timeoutMs: durationMs(h.timeout, at(hp, 'timeout')),
+    intervalMs: durationMs(h.interval, at(hp, 'interval')),
+    unhealthyThreshold: required(h.unhealthyThreshold, 'unhealthy_threshold'),
+    healthyThreshold: required(h.healthyThreshold, 'healthy_threshold'),
+  };
+}
+
 /** Only the inbound passthrough source (127.0.0.6, any port) is accepted: the proxy binds it for inbound traffic itself. */
 function upstreamBind(c: Cluster, path: string): void {
   const b = c.upstreamBindConfig;
@@ -135,7 +161,7 @@ export function edsServiceName(c: Cluster): string {
 export function translateCluster(c: Cluster): M.Cluster {
   onlyFields(ClusterSchema, c, '', [
     'name', 'type', 'eds_cluster_config', 'connect_timeout', 'lb_policy', 'load_assignment', 'circuit_breakers', 'typed_extension_protocol_options',
-    'outlier_detection', 'upstream_bind_config', 'ring_hash_lb_config', 'transport_socket', 'metadata', 'common_lb_config',
+    'outlier_detection', 'upstream_bind_config', 'ring_hash_lb_config', 'transport_socket', 'metadata', 'common_lb_config', 'health_checks',
   ]);
   const d = c.clusterDiscoveryType;
   if (d.case !== 'type') fail('cluster_type', 'custom cluster types are not supported');
@@ -194,6 +220,8 @@ export function translateCluster(c: Cluster): M.Cluster {
       out.panicThresholdPercent = Math.round(panic);
     }
   }
+  const hc = healthChecks(c, 'health_checks');
+  if (hc) out.healthCheck = hc;
   upstreamBind(c, 'upstream_bind_config');
   return out;
 }

@@ -19,6 +19,7 @@ import { BindConfigSchema } from '../../../../api/gen/envoy/config/core/v3/addre
 import { HeaderValueOptionSchema, TransportSocketSchema } from '../../../../api/gen/envoy/config/core/v3/base_pb';
 import { CircuitBreakersSchema } from '../../../../api/gen/envoy/config/cluster/v3/circuit_breaker_pb';
 import { OutlierDetectionSchema } from '../../../../api/gen/envoy/config/cluster/v3/outlier_detection_pb';
+import { HealthCheckSchema } from '../../../../api/gen/envoy/config/core/v3/health_check_pb';
 import { ClusterLoadAssignment_PolicySchema } from '../../../../api/gen/envoy/config/endpoint/v3/endpoint_pb';
 import { ListenerFilterSchema } from '../../../../api/gen/envoy/config/listener/v3/listener_components_pb';
 import { HTTPFaultSchema } from '../../../../api/gen/envoy/extensions/filters/http/fault/v3/fault_pb';
@@ -161,6 +162,8 @@ describe('NACK reasons: resource, field, why', () => {
     ['a retry budget over 100 %', C, () => [packAny(ClusterSchema, edsCluster((c) => { c.circuitBreakers = create(CircuitBreakersSchema, { thresholds: [{ retryBudget: { budgetPercent: { value: 150 } } }] }); }))], /retry_budget\.budget_percent: must be a whole percentage in \[0, 100\], got 150/],
     ['a panic threshold over 100 %', C, () => [packAny(ClusterSchema, edsCluster((c) => { c.commonLbConfig = create(Cluster_CommonLbConfigSchema, { healthyPanicThreshold: { value: 101 } }); }))], /common_lb_config\.healthy_panic_threshold: must be in \[0, 100\], got 101/],
     ['other common lb settings', C, () => [packAny(ClusterSchema, edsCluster((c) => { c.commonLbConfig = create(Cluster_CommonLbConfigSchema, { ignoreNewHostsUntilFirstHc: true }); }))], /common_lb_config\.ignore_new_hosts_until_first_hc: not supported/],
+    ['a TCP health check', C, () => [packAny(ClusterSchema, edsCluster((c) => { c.healthChecks = [create(HealthCheckSchema, { timeout: { seconds: 1n }, interval: { seconds: 5n }, unhealthyThreshold: 2, healthyThreshold: 2, healthChecker: { case: 'tcpHealthCheck', value: {} } })]; }))], /health_checks\[0\]\.tcp_health_check: not supported by the Skein proxy/],
+    ['a health check without thresholds', C, () => [packAny(ClusterSchema, edsCluster((c) => { c.healthChecks = [create(HealthCheckSchema, { timeout: { seconds: 1n }, interval: { seconds: 5n }, healthChecker: { case: 'httpHealthCheck', value: { path: '/healthz' } } })]; }))], /health_checks\[0\]\.unhealthy_threshold: is required/],
     ['success-rate outlier detection', C, () => [packAny(ClusterSchema, edsCluster((c) => { c.outlierDetection = create(OutlierDetectionSchema, { successRateStdevFactor: 1900 }); }))], /outlier_detection\.success_rate_stdev_factor: not supported/],
     ['binding upstream connections to another source', C, () => [packAny(ClusterSchema, edsCluster((c) => { c.upstreamBindConfig = create(BindConfigSchema, { sourceAddress: { address: '10.1.1.1', portSpecifier: { case: 'portValue', value: 0 } } }); }))],
       /upstream_bind_config\.source_address: only 127\.0\.0\.6:0/],
@@ -191,6 +194,7 @@ describe('translations (Envoy → model)', () => {
         consecutive5xx: 3, consecutiveGatewayFailure: 2, enforcingConsecutiveGatewayFailure: 100, interval: { seconds: 5n }, baseEjectionTime: { seconds: 30n }, maxEjectionTime: { seconds: 120n }, maxEjectionPercent: 50,
       });
       x.commonLbConfig = create(Cluster_CommonLbConfigSchema, { healthyPanicThreshold: { value: 0 } });
+      x.healthChecks = [create(HealthCheckSchema, { timeout: { seconds: 1n }, interval: { seconds: 5n }, unhealthyThreshold: 3, healthyThreshold: 2, healthChecker: { case: 'httpHealthCheck', value: { path: '/healthz' } } })];
       x.typedExtensionProtocolOptions = { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': packAny(HttpProtocolOptionsSchema, create(HttpProtocolOptionsSchema, { upstreamProtocolOptions: { case: 'explicitHttpConfig', value: { protocolConfig: { case: 'http2ProtocolOptions', value: {} } } } })) };
     });
     expect(one(TypeUrls.cluster, ClusterSchema, c).value).toEqual({
@@ -201,6 +205,7 @@ describe('translations (Envoy → model)', () => {
         circuitBreakers: { maxConnections: 10, maxPendingRequests: 5, maxRequests: 20, maxRetries: 2, retryBudget: { budgetPercent: 25, minRetryConcurrency: 4 } },
         outlierDetection: { consecutive5xx: 3, consecutiveGatewayErrors: 2, intervalMs: 5000, baseEjectionTimeMs: 30000, maxEjectionTimeMs: 120000, maxEjectionPercent: 50 },
         panicThresholdPercent: 0,
+        healthCheck: { path: '/healthz', timeoutMs: 1000, intervalMs: 5000, unhealthyThreshold: 3, healthyThreshold: 2 },
       },
     });
   });
