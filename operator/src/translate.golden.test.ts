@@ -30,6 +30,7 @@ const cases: { name: string; node: string; pick: Pick[]; overlay?: string; metad
     ],
   },
   { name: 'strict', node: reviewsV1, pick: [{ type: 'listener', names: ['virtualInbound'] }] },
+  { name: 'health-check', node: productpage, pick: [{ type: 'cluster', names: ['outbound|9080||reviews.default.svc.cluster.local'] }] },
   { name: 'rate-limit', node: reviewsV1, pick: [{ type: 'listener', names: ['virtualInbound'] }] },
   { name: 'permissive', node: reviewsV1, pick: [{ type: 'listener', names: ['virtualInbound'] }] },
   { name: 'authz', node: reviewsV1, pick: [{ type: 'listener', names: ['virtualInbound'] }] },

@@ -2,7 +2,7 @@
  * Admission of one object into the index: shape, known kind and apiVersion, and the per-kind checks.
  * Skein CRD contents are checked by the one shared validator (api/src/crd/validateResource).
  */
-import { validateResource } from '../../../api/src/crd';
+import { HealthCheckAnnotation, parseHealthCheck, validateResource } from '../../../api/src/crd';
 import { ApiGroups, ApiVersion } from '../../../api/src/names';
 import { type ConfigError } from './config-error';
 import { type KubeObject } from './kube';
@@ -35,6 +35,14 @@ function validPort(v: unknown): boolean {
 }
 
 function checkService(obj: KubeObject, errors: ConfigError[]): void {
+  const healthCheck = obj.metadata.annotations?.[HealthCheckAnnotation];
+  if (healthCheck !== undefined) {
+    try {
+      parseHealthCheck(healthCheck);
+    } catch (err) {
+      errors.push({ path: `metadata.annotations[${HealthCheckAnnotation}]`, message: (err as Error).message });
+    }
+  }
   const spec = obj.spec;
   if (!isRecord(spec)) return void errors.push({ path: 'spec', message: 'a Service needs a spec' });
   const ports = spec.ports;

@@ -86,4 +86,10 @@ describe('operator goldens → proxy model', () => {
       { retryOn: ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', 'retriable-status-codes'], numRetries: 2, perTryTimeoutMs: 500, retriableStatusCodes: [503] },
     ]);
   });
+
+  it('health-check: the Service annotation becomes the cluster\'s active health check', () => {
+    const c = translateGolden('health-check.golden.json').find((t) => t.typeUrl === TypeUrls.cluster);
+    if (c?.typeUrl !== TypeUrls.cluster) throw new Error('no cluster');
+    expect(c.value.model.healthCheck).toEqual({ path: '/healthz', intervalMs: 5000, timeoutMs: 500, unhealthyThreshold: 3, healthyThreshold: 2 });
+  });
 });

@@ -2,9 +2,10 @@
 import { formatSpiffeId } from '../../../../api/src/spiffe';
 import { InboundPassthroughSource } from '../../../../api/src/names';
 import { type ServiceModel, type ServicePortModel } from '../model';
-import { needsHttp2 } from '../protocol';
+import { isHttpProtocol, needsHttp2 } from '../protocol';
+import { type ServiceHealthCheck } from '../../../../api/src/crd/health-check';
 import { type TrafficPolicy } from '../policy-types';
-import { type Json, TypeUrls, adsConfigSource, envoyDuration, socketAddress, typed } from './envoy';
+import { type Json, TypeUrls, adsConfigSource, envoyDuration, msToDuration, socketAddress, typed } from './envoy';
 import { BlackHoleCluster, InboundPassthroughCluster, PassthroughCluster, inboundClusterName, outboundClusterName, outboundSni } from './names';
 import { type MeshScope, effectiveTrafficPolicy } from './scope';
 import { upstreamMtls } from './tls';
@@ -64,6 +65,16 @@ function outlierDetection(policy: TrafficPolicy): Json | undefined {
   return out;
 }
 
+function healthCheck(hc: ServiceHealthCheck): Json {
+  return {
+    timeout: msToDuration(hc.timeoutMs),
+    interval: msToDuration(hc.intervalMs),
+    unhealthy_threshold: hc.unhealthyThreshold,
+    healthy_threshold: hc.healthyThreshold,
+    http_health_check: { path: hc.path },
+  };
+}
+
 /** The SPIFFE ids the client accepts: every service account behind the service. */
 export function expectedSpiffeIds(scope: MeshScope, service: ServiceModel): string[] {
   const ids = new Set(scope.endpoints(service).map((e) => formatSpiffeId({ trustDomain: scope.model.trustDomain, namespace: e.namespace, serviceAccount: e.serviceAccount })));
@@ -96,6 +107,7 @@ export function outboundCluster(scope: MeshScope, service: ServiceModel, port: S
     cluster.common_lb_config = { healthy_panic_threshold: { value: policy.outlierDetection?.minHealthPercent ?? 0 } };
   }
   if (!options.proxyless) {
+    if (service.healthCheck && isHttpProtocol(port.protocol)) cluster.health_checks = [healthCheck(service.healthCheck)];
     if (needsHttp2(port.protocol)) {
       cluster.typed_extension_protocol_options = {
         'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': typed(TypeUrls.httpProtocolOptions, { explicit_http_config: { http2_protocol_options: {} } }),

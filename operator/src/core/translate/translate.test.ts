@@ -5,6 +5,7 @@ import { indexOf, pod, policy, slice, svc } from '../test-fixtures';
 import { type Json, TypeUrls } from './envoy';
 import { workloadMtls } from './peer-auth';
 import { Translator } from './translate';
+import { validateObject } from '../validation';
 import { retryPolicy } from './routes';
 
 const node = (ip: string, podName: string, ns: string) => parseNodeId(`sidecar~${ip}~${podName}.${ns}~${ns}.svc.cluster.local`);
@@ -158,4 +159,17 @@ describe('VirtualService retries → Envoy retry_policy (Istio semantics)', () =
     ['an explicit retriable-status-codes is not doubled', { attempts: 1, retryOn: 'retriable-status-codes,503' }, { retry_on: 'retriable-status-codes', num_retries: 1, retriable_status_codes: [503] }],
     ['perTryTimeout', { attempts: 2, retryOn: 'reset', perTryTimeout: '250ms' }, { retry_on: 'reset', num_retries: 2, per_try_timeout: '0.250s' }],
   ])('%s', (_name, retries, want) => expect(retryPolicy(retries)).toEqual(want));
+});
+
+describe('Service annotation traffic.skein.dev/healthCheck', () => {
+  it('an invalid value is refused at admission with the annotation named (the last valid Service keeps serving)', () => {
+    const bad = svc('web', 'a', '10.96.0.1', [{ name: 'http', port: 80 }], { 'traffic.skein.dev/healthCheck': 'interval=5s' });
+    expect(validateObject(bad)).toEqual([{ path: 'metadata.annotations[traffic.skein.dev/healthCheck]', message: expect.stringMatching(/path is required/) }]);
+  });
+  it('adds an HTTP health check to the HTTP clusters of the service only', () => {
+    const objects = [...base.filter((o) => o.metadata.name !== 'web'), svc('web', 'a', '10.96.0.1', [{ name: 'http', port: 80, targetPort: 8080 }, { name: 'tcp-db', port: 5432 }], { 'traffic.skein.dev/healthCheck': 'path=/ready' })];
+    const clusters = translate(objects).resources[TypeUrls.cluster];
+    expect(find(clusters, 'outbound|80||web.a.svc.cluster.local')!.health_checks).toEqual([{ timeout: '1s', interval: '10s', unhealthy_threshold: 3, healthy_threshold: 2, http_health_check: { path: '/ready' } }]);
+    expect(find(clusters, 'outbound|5432||web.a.svc.cluster.local')!.health_checks).toBeUndefined();
+  });
 });
