@@ -58,6 +58,16 @@ describe('HTTP/2', () => {
     expect(parseXfcc(String(echo.headers['x-forwarded-client-cert'])).uri).toBe(clientId);
   });
 
+  it('converts an HTTP/1.1 client to an h2c app, bodies both ways', async () => {
+    const app = await startH2cEcho('h2app');
+    fx.defer(() => app.close());
+    const { port } = await pair({ appPort: app.port, appProtocol: 'http2' });
+    const get = await request(port, { path: '/to-h2' });
+    expect([get.status, (JSON.parse(get.body) as Echo).httpVersion, (JSON.parse(get.body) as Echo).path]).toEqual([200, '2.0', '/to-h2']);
+    const post = await request(port, { method: 'POST', path: '/post', body: 'x'.repeat(100_000), headers: { 'content-type': 'text/plain' } });
+    expect([post.status, (JSON.parse(post.body) as Echo).bodyBytes]).toEqual([200, 100_000]);
+  });
+
   it('converts an h2c client to an HTTP/1.1 app', async () => {
     const app = await startHttpEcho('h1app');
     fx.defer(() => app.close());

@@ -376,10 +376,17 @@ export class HttpForwarder {
         res.once('finish', () => done(undefined));
         return true;
       };
+      // h2 upstream body → any downstream (lean HTTP/1.1 or http2 compat): written with backpressure.
       const onResponse = (upStatus: number, upHeaders: HeaderMap, body: NodeJS.ReadableStream, endOfStream = false): void => {
         if (!startResponse(upStatus, upHeaders, endOfStream)) return;
-        body.on('data', (c: Buffer) => (responseBytes += c.length));
-        body.pipe(res as unknown as NodeJS.WritableStream);
+        body.on('data', (c: Buffer) => {
+          responseBytes += c.length;
+          if (!finished && !res.write(c)) body.pause();
+        });
+        res.on('drain', () => body.resume());
+        body.on('end', () => {
+          if (!finished) res.end();
+        });
       };
       const onTrailers = (trailers: HeaderMap): void => {
         if (a.closed) return;

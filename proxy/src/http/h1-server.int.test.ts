@@ -23,7 +23,7 @@ async function start(overrides: Partial<H1ServerHooks> = {}): Promise<{ port: nu
   const hooks: H1ServerHooks = {
     maxHeaderBytes: 1024,
     idleTimeoutMs: 10_000,
-    onRequestHead: () => undefined,
+    headersTimeoutMs: 10_000,
     handleRequest: (req: LeanRequest, res: LeanResponse) => {
       const mode = req.headers['x-mode'];
       if (mode === 'early') {
@@ -73,7 +73,7 @@ async function start(overrides: Partial<H1ServerHooks> = {}): Promise<{ port: nu
 }
 
 /** Sends raw bytes (in parts), collects everything until the server closes or `until` matches. */
-function exchange(port: number, parts: string[], until?: RegExp): Promise<{ data: string; closed: boolean }> {
+function exchange(port: number, parts: string[], until?: RegExp | ((data: string) => boolean)): Promise<{ data: string; closed: boolean }> {
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1');
     let data = '';
@@ -85,7 +85,7 @@ function exchange(port: number, parts: string[], until?: RegExp): Promise<{ data
     };
     s.on('data', (c: Buffer) => {
       data += c.toString('latin1');
-      if (until && until.test(data)) finish(false);
+      if (until && (typeof until === 'function' ? until(data) : until.test(data))) finish(false);
     });
     s.on('close', () => finish(true));
     s.on('error', () => undefined);
@@ -105,6 +105,13 @@ describe('lean HTTP/1.1 server', () => {
     const r = await exchange(port, ['GET /1 HTTP/1.1\r\nhost: a\r\n\r\nGET /2 HTTP/1.1\r\nhost: a\r\n\r\n', 'GET /3 HTTP/1.1\r\nhost: a\r\n\r\n'], /GET \/3 $/);
     expect(r.data.match(/GET \/\d/g)).toEqual(['GET /1', 'GET /2', 'GET /3']);
     expect(r.closed).toBe(false);
+  });
+
+  it('answers thousands of pipelined requests answered synchronously, in order, without growing the stack', async () => {
+    const { port } = await start();
+    const n = 3000;
+    const r = await exchange(port, ['GET / HTTP/1.1\r\nhost: a\r\nx-mode: early\r\n\r\n'.repeat(n)], (d) => count(d, /HTTP\/1\.1 413/g) >= n);
+    expect(count(r.data, /HTTP\/1\.1 413/g)).toBe(n);
   });
 
   it('reads length-framed and chunked request bodies, split anywhere', async () => {
@@ -171,6 +178,29 @@ describe('lean HTTP/1.1 server', () => {
     expect(r.data).toMatch(new RegExp(`^HTTP/1\\.1 ${status} .*\r\nx-skein-response-flags: DPE\r\n`));
     expect(r.closed).toBe(true);
     expect(seen.bad).toEqual([reason]);
+  });
+
+  it('answers 408 and closes when a keep-alive request head stalls (slow loris)', async () => {
+    const { port, seen } = await start({ headersTimeoutMs: 200 });
+    const r = await exchange(port, ['GET /1 HTTP/1.1\r\nhost: a\r\n\r\n', 'GET /2 HTTP/1.1\r\nhost: a\r\nx-slow:']);
+    expect(r.data).toMatch(/GET \/1 [\s\S]*HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(r.closed).toBe(true);
+    expect(seen.bad).toEqual(['request_headers_timeout']);
+  });
+
+  it('answers 408 when the first request never comes', async () => {
+    const { port, seen } = await start({ headersTimeoutMs: 200 });
+    const r = await exchange(port, []);
+    expect(r.data).toMatch(/^HTTP\/1\.1 408/);
+    expect(seen.bad).toEqual(['request_headers_timeout']);
+  });
+
+  it('ends an HTTP/1.0 response without content-length by closing, never chunked', async () => {
+    const { port } = await start();
+    const r = await exchange(port, ['GET /old HTTP/1.0\r\nconnection: keep-alive\r\nx-mode: chunked\r\n\r\n']);
+    expect(r.data).not.toContain('transfer-encoding');
+    expect(r.data).toMatch(/connection: close\r\n\r\nGET \/old $/);
+    expect(r.closed).toBe(true);
   });
 
   it('answers a bad chunked request body by closing the connection', async () => {

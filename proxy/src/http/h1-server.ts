@@ -16,12 +16,12 @@ import type { HeaderMap } from '../core/headers';
 export interface H1ServerHooks {
   maxHeaderBytes: number;
   idleTimeoutMs: number;
-  /** A request head arrived (the listener's slow-loris guard stops counting). */
-  onRequestHead(socket: net.Socket): void;
+  /** Slow-loris guard: a request head must be complete this long after its first byte (the first request: after connect). */
+  headersTimeoutMs: number;
   handleRequest(req: LeanRequest, res: LeanResponse): void;
   handleUpgrade(req: LeanRequest, socket: net.Socket, head: Buffer): void;
   /** A malformed request was answered and the connection closed. */
-  onBadRequest(reason: 'headers_too_large' | 'malformed_request'): void;
+  onBadRequest(reason: 'headers_too_large' | 'malformed_request' | 'request_headers_timeout'): void;
   /** Whether the listener drains (answer with `connection: close`). */
   draining(): boolean;
 }
@@ -53,14 +53,45 @@ export class LeanConnection {
   private busy = false;
   private closed = false;
   private body: BodyReader | undefined;
+  private headTimer: NodeJS.Timeout | undefined;
+  private serving = false;
+  private pending = false;
 
   constructor(readonly socket: net.Socket, private readonly hooks: H1ServerHooks) {
     socket.on('data', this.onData);
     socket.once('close', () => {
       this.closed = true;
+      this.clearHeadTimer();
     });
     socket.setTimeout(hooks.idleTimeoutMs, () => socket.destroy());
+    this.armHeadTimer();
     socket.resume();
+  }
+
+  private armHeadTimer(): void {
+    if (this.headTimer) return;
+    this.headTimer = setTimeout(() => {
+      this.headTimer = undefined;
+      if (this.busy || this.closed) return;
+      this.reject('request_headers_timeout', '408 Request Timeout');
+    }, this.hooks.headersTimeoutMs);
+    this.headTimer.unref();
+  }
+
+  private clearHeadTimer(): void {
+    if (!this.headTimer) return;
+    clearTimeout(this.headTimer);
+    this.headTimer = undefined;
+  }
+
+  /** Answers a request the proxy will not serve and closes the connection. */
+  private reject(reason: Parameters<H1ServerHooks['onBadRequest']>[0], status: string): void {
+    this.hooks.onBadRequest(reason);
+    this.buf = undefined;
+    this.clearHeadTimer();
+    this.socket.removeListener('data', this.onData);
+    if (this.socket.writable) this.socket.end(`HTTP/1.1 ${status}\r\nx-skein-response-flags: DPE\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    this.socket.destroySoon();
   }
 
   get idle(): boolean {
@@ -80,25 +111,43 @@ export class LeanConnection {
     else if (this.buf.length > this.hooks.maxHeaderBytes * 2) this.socket.pause(); // pipelined: wait for the current response
   };
 
-  /** Parses and serves the next buffered request, if complete. */
+  /**
+   * Serves buffered requests in order. A loop, not recursion: responses that finish synchronously
+   * (direct replies, errors) to many pipelined requests must not grow the stack.
+   */
   private next(): void {
+    if (this.serving) {
+      this.pending = true;
+      return;
+    }
+    this.serving = true;
+    try {
+      do {
+        this.pending = false;
+        this.serveOne();
+      } while (this.pending && !this.busy);
+    } finally {
+      this.serving = false;
+    }
+  }
+
+  /** Parses and serves the next buffered request, if complete. */
+  private serveOne(): void {
     const buf = this.buf;
     if (!buf || buf.length === 0 || this.closed) return;
     const r = parseRequestHead(buf, 0, { maxHeaderBytes: this.hooks.maxHeaderBytes });
-    if (r.kind === 'incomplete') return;
-    if (r.kind === 'error') {
-      this.hooks.onBadRequest(r.status === 431 ? 'headers_too_large' : 'malformed_request');
-      const status = r.status === 431 ? '431 Request Header Fields Too Large' : r.status === 501 ? '501 Not Implemented' : '400 Bad Request';
-      this.buf = undefined;
-      this.socket.removeListener('data', this.onData);
-      if (this.socket.writable) this.socket.end(`HTTP/1.1 ${status}\r\nx-skein-response-flags: DPE\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-      this.socket.destroySoon();
+    if (r.kind === 'incomplete') {
+      this.armHeadTimer();
       return;
     }
+    if (r.kind === 'error') {
+      this.reject(r.status === 431 ? 'headers_too_large' : 'malformed_request', r.status === 431 ? '431 Request Header Fields Too Large' : r.status === 501 ? '501 Not Implemented' : '400 Bad Request');
+      return;
+    }
+    this.clearHeadTimer();
     const head = r.head;
     const rest = buf.subarray(r.end);
     this.buf = undefined;
-    this.hooks.onRequestHead(this.socket);
     if (head.upgrade) {
       this.socket.removeListener('data', this.onData);
       this.socket.setTimeout(0);
@@ -106,8 +155,9 @@ export class LeanConnection {
       this.hooks.handleUpgrade(requestOf(this.socket, head, undefined), this.socket, Buffer.from(rest));
       return;
     }
+    // The idle timeout stays armed while a request is served (as http.Server's `timeout`): it
+    // counts inactivity, so only a request with no bytes either way for that long is cut.
     this.busy = true;
-    this.socket.setTimeout(0);
     let reader: BodyReader | undefined;
     if (head.framing.kind === 'length' || head.framing.kind === 'chunked') {
       reader = new BodyReader(this.socket, head.framing.kind === 'length' ? head.framing.length : -1);
@@ -132,7 +182,6 @@ export class LeanConnection {
       this.socket.end();
       return;
     }
-    this.socket.setTimeout(this.hooks.idleTimeoutMs);
     this.socket.resume();
     this.next();
   }
@@ -226,10 +275,12 @@ export class LeanResponse {
   private finishListeners: Listener[] | undefined;
   private drainListener: Listener | undefined;
   private readonly bodiless: boolean;
+  private readonly http10: boolean;
 
   constructor(private readonly socket: net.Socket, req: RequestHead, closeAfter: boolean, private readonly onDone: () => void) {
     this.closeAfter = closeAfter;
     this.bodiless = req.method === 'HEAD';
+    this.http10 = req.versionMinor === 0;
     socket.once('close', this.onSocketClose);
   }
 
@@ -238,8 +289,12 @@ export class LeanResponse {
     let h = `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Unknown'}\r\n${serializeFields(headers)}`;
     const noBody = this.bodiless || status === 204 || status === 304 || status < 200;
     if (!noBody && headers['content-length'] === undefined) {
-      this.chunked = true;
-      h += 'transfer-encoding: chunked\r\n';
+      // HTTP/1.0 clients do not know chunked: the body ends when the connection closes.
+      if (this.http10) this.closeAfter = true;
+      else {
+        this.chunked = true;
+        h += 'transfer-encoding: chunked\r\n';
+      }
     }
     if (this.closeAfter) h += 'connection: close\r\n';
     this.head = `${h}\r\n`;

@@ -245,26 +245,12 @@ export class ListenerRuntime {
     const c = serveHttp1(socket, bytes, servers.h1);
     this.h1Connections.add(c);
     socket.once('close', () => this.h1Connections.delete(c));
-    this.headerDeadline(socket, f.requestHeadersTimeoutMs ?? 10_000);
-  }
-
-  /** Slow-loris guard: the first request's headers must arrive in time (node's own check needs a listening server). */
-  private headerDeadline(socket: net.Socket, ms: number): void {
-    const timer = setTimeout(() => {
-      if (!(socket as unknown as Record<symbol, boolean>)[kGotRequest]) {
-        this.deps.metrics.downstreamErrors.inc({ listener: this.config.name, reason: 'request_headers_timeout' });
-        if (socket.writable) socket.end('HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-        socket.destroySoon();
-      }
-    }, ms);
-    timer.unref();
-    socket.once('close', () => clearTimeout(timer));
   }
 
   private servers(chainName: string, hcm: HttpConnectionManager): ChainServers {
     const existing = this.httpServers.get(chainName);
     if (existing && existing.hcm === hcm) return existing;
-    if (existing && existing.hcm.maxRequestHeadersBytes === hcm.maxRequestHeadersBytes && existing.hcm.idleTimeoutMs === hcm.idleTimeoutMs) {
+    if (existing && existing.hcm.maxRequestHeadersBytes === hcm.maxRequestHeadersBytes && existing.hcm.idleTimeoutMs === hcm.idleTimeoutMs && existing.hcm.requestHeadersTimeoutMs === hcm.requestHeadersTimeoutMs) {
       existing.hcm = hcm;
       return existing;
     }
@@ -272,7 +258,7 @@ export class ListenerRuntime {
     const h1: H1ServerHooks = {
       maxHeaderBytes: maxHeader,
       idleTimeoutMs: hcm.idleTimeoutMs ?? 300_000,
-      onRequestHead: (socket) => void ((socket as unknown as Record<symbol, boolean>)[kGotRequest] = true),
+      headersTimeoutMs: hcm.requestHeadersTimeoutMs ?? 10_000,
       handleRequest: (req, res) => this.deps.forwarder.handleRequest(req, res),
       handleUpgrade: (req, socket, head) => this.deps.forwarder.handleUpgrade(req, socket, head),
       onBadRequest: (reason) => this.deps.metrics.downstreamErrors.inc({ listener: this.config.name, reason }),
@@ -298,5 +284,3 @@ export class ListenerRuntime {
     socket.destroy();
   }
 }
-
-const kGotRequest = Symbol('skein.gotRequest');
