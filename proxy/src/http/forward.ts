@@ -284,6 +284,7 @@ export class HttpForwarder {
       if (!retry || finished) return false;
       const v = retry.next(outcome, {
         method: dreq.method,
+        grpc: dreq.grpc,
         replayable: !hasBody || (replay?.replayable ?? false),
         random: this.deps.random,
         admit: () => retryAllowed(upstreams.activeRequests(retryKey), upstreams.activeRequests(cluster.name), breakers.retryBudget, breakers.maxRetries ?? 3),

@@ -4,12 +4,14 @@
  * retry policies, per-try timeouts, outlier detection and breakers. Asserts what the caller sees
  * (status, body) and what the apps saw (how many attempts, with which body).
  */
+import * as grpc from '@grpc/grpc-js';
 import http from 'node:http';
 import net from 'node:net';
 import type { HashPolicy, ProxyConfig, RetryPolicy, Route } from '../config/model';
 import type { AccessLogEntry } from '../http/forward';
 import { Proxy } from '../proxy';
 import { request } from '../testing/apps';
+import { echoService, grpcClient } from '../testing/grpc';
 import { useFixture } from '../testing/fixture';
 import { TestIdentity } from '../testing/identity';
 import { clientId, clusterName, inboundConfig, outboundConfig, serverId, testProxyOptions } from '../testing/mesh';
@@ -60,9 +62,9 @@ async function sidecar(config: ProxyConfig, id: string, accessLog?: (e: AccessLo
 }
 
 /** Server sidecars in front of each app port; returns their inbound ports. */
-async function servers(appPorts: number[]): Promise<number[]> {
+async function servers(appPorts: number[], appProtocol?: 'http2'): Promise<number[]> {
   const out: number[] = [];
-  for (const appPort of appPorts) out.push((await sidecar(inboundConfig({ appPort }), serverId)).listenerPort('virtualInbound'));
+  for (const appPort of appPorts) out.push((await sidecar(inboundConfig({ appPort, appProtocol }), serverId)).listenerPort('virtualInbound'));
   return out;
 }
 
@@ -296,5 +298,50 @@ describe('active health checks through a sidecar pair', () => {
     const after = new Set<string>();
     for (let i = 0; i < 10; i++) after.add((await request(port)).body);
     expect(after).toEqual(new Set(['bad', 'good']));
+  });
+});
+
+describe('gRPC retries through a sidecar pair', () => {
+  /** Echo fails with UNAVAILABLE `failures` times, then echoes; Fail answers the status it is asked for. */
+  async function flakyGrpc(failures: number): Promise<{ port: number; calls: () => number }> {
+    let calls = 0;
+    const server = new grpc.Server();
+    server.addService(echoService, {
+      Echo: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => (calls++ < failures ? cb({ code: grpc.status.UNAVAILABLE, details: 'warming up' }) : cb(null, call.request)),
+      Repeat: (call: grpc.ServerWritableStream<Buffer, Buffer>) => call.end(),
+      Chat: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => call.end(),
+      Fail: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
+        calls++;
+        cb({ code: call.request.readUInt8(0), details: 'requested failure' });
+      },
+    });
+    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+    fx.defer(() => new Promise<void>((r) => server.tryShutdown(() => r())));
+    return { port, calls: () => calls };
+  }
+  async function grpcThroughPair(appPort: number): Promise<ReturnType<typeof grpcClient>> {
+    const port = await client(await servers([appPort], 'http2'), { retry: { retryOn: ['unavailable', 'cancelled'], numRetries: 2 } });
+    const c = grpcClient(port);
+    fx.defer(() => c.close());
+    return c;
+  }
+  const unary = (c: ReturnType<typeof grpcClient>, method: 'Echo' | 'Fail', body: Buffer): Promise<{ err: grpc.ServiceError | null; reply?: Buffer }> =>
+    new Promise((resolve) => c[method](body, (err, reply) => resolve({ err, reply })));
+
+  it('UNAVAILABLE (trailers-only) is retried under retryOn unavailable', async () => {
+    const app = await flakyGrpc(2);
+    const c = await grpcThroughPair(app.port);
+    const r = await unary(c, 'Echo', Buffer.from('ping'));
+    expect(r.err).toBeNull();
+    expect(r.reply?.toString()).toBe('ping');
+    expect(app.calls()).toBe(3);
+  });
+
+  it('a code not listed (INVALID_ARGUMENT) is not retried', async () => {
+    const app = await flakyGrpc(0);
+    const c = await grpcThroughPair(app.port);
+    const r = await unary(c, 'Fail', Buffer.from([grpc.status.INVALID_ARGUMENT]));
+    expect(r.err?.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(app.calls()).toBe(1);
   });
 });

@@ -74,7 +74,7 @@ describe('retryAllowed', () => {
 });
 
 describe('RetryState', () => {
-  const ctx = (over: Partial<{ method: string; replayable: boolean; admit: () => boolean }> = {}) => ({ method: 'GET', replayable: true, admit: () => true, random: () => 0.5, ...over });
+  const ctx = (over: Partial<{ method: string; grpc: boolean; replayable: boolean; admit: () => boolean }> = {}) => ({ method: 'GET', replayable: true, admit: () => true, random: () => 0.5, ...over });
 
   it('retries up to numRetries, with growing back-off, then reports exhausted', () => {
     const s = new RetryState(policy(['5xx'], { numRetries: 2 }));
@@ -108,6 +108,13 @@ describe('RetryState', () => {
     const v = new RetryState(policy(['5xx'])).next(outcome, ctx({ method }));
     expect(v.retry).toBe(want);
     if (!want) expect(v).toEqual({ retry: false, reason: 'method' });
+  });
+  it.each<[boolean, AttemptOutcome, boolean]>([
+    [true, resp(200, 14), true],
+    [true, resp(503), false],
+    [false, resp(200, 14), false],
+  ])('gRPC call %s (POST) after %j retried: %s — a gRPC status named in retryOn is explicit', (grpc, outcome, want) => {
+    expect(new RetryState(policy(['unavailable', '5xx'])).next(outcome, ctx({ method: 'POST', grpc })).retry).toBe(want);
   });
   it('a body that was streamed without a copy is never replayed', () => {
     expect(new RetryState(policy(['5xx'])).next(resp(503), ctx({ replayable: false }))).toEqual({ retry: false, reason: 'body' });

@@ -43,9 +43,16 @@ const gatewayStatuses = new Set([502, 503, 504]);
 
 /**
  * Methods whose repetition has no extra effect (RFC 9110 §9.2.2). Other methods (POST, PATCH,
- * CONNECT, unknown) are retried only when the request provably never reached the upstream.
+ * CONNECT, unknown) are retried only when the request provably never reached the upstream, or —
+ * for gRPC calls, which are all POST — when the call ended with a gRPC status retryOn names.
  */
 const idempotentMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+/** The outcome is a gRPC status the policy names (`unavailable`, …): an explicit request to retry that call. */
+export function grpcConditionMatched(policy: Pick<RetryPolicy, 'retryOn'>, outcome: AttemptOutcome): boolean {
+  if (outcome.kind !== 'response' || outcome.grpcStatus === undefined) return false;
+  return Object.entries(grpcRetryOn).some(([token, code]) => code === outcome.grpcStatus && policy.retryOn.includes(token));
+}
 
 /** True when `outcome` is retriable under the policy's retry_on tokens (method and body aside). */
 export function retriableOutcome(policy: Pick<RetryPolicy, 'retryOn' | 'retriableStatusCodes'>, outcome: AttemptOutcome): boolean {
@@ -65,10 +72,7 @@ export function retriableOutcome(policy: Pick<RetryPolicy, 'retryOn' | 'retriabl
       if (gatewayStatuses.has(s) && on.has('gateway-error')) return true;
       if (s === 409 && on.has('retriable-4xx')) return true;
       if (on.has('retriable-status-codes') && (policy.retriableStatusCodes ?? []).includes(s)) return true;
-      if (outcome.grpcStatus !== undefined) {
-        for (const [token, code] of Object.entries(grpcRetryOn)) if (code === outcome.grpcStatus && on.has(token)) return true;
-      }
-      return false;
+      return grpcConditionMatched(policy, outcome);
     }
   }
 }
@@ -115,6 +119,8 @@ export type RetryVerdict =
 
 export interface RetryContext {
   method: string;
+  /** A gRPC call (content-type application/grpc): gRPC status conditions in retryOn count as explicit. */
+  grpc?: boolean;
   /**
    * Whether the request can be sent again: it had no body, or the whole body is buffered (within
    * the buffer limit). A body already streamed upstream without a copy cannot be replayed.
@@ -141,7 +147,7 @@ export class RetryState {
   next(outcome: AttemptOutcome, ctx: RetryContext): RetryVerdict {
     if (!retriableOutcome(this.policy, outcome)) return { retry: false, reason: 'not-retriable' };
     if (this.retries >= this.policy.numRetries) return { retry: false, reason: 'exhausted' };
-    if (!isIdempotent(ctx.method) && !requestNotProcessed(outcome)) return { retry: false, reason: 'method' };
+    if (!isIdempotent(ctx.method) && !requestNotProcessed(outcome) && !(ctx.grpc && grpcConditionMatched(this.policy, outcome))) return { retry: false, reason: 'method' };
     if (!ctx.replayable) return { retry: false, reason: 'body' };
     if (!ctx.admit()) return { retry: false, reason: 'overflow' };
     this.retries++;
