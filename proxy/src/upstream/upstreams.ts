@@ -2,14 +2,13 @@
  * Upstream connections, shared across config snapshots so that a config push does not reconnect:
  * - HTTP/2: ONE session per (endpoint, transport), multiplexing every request (between sidecars
  *   this is the pooled mTLS connection with ALPN h2: one handshake, not one per request);
- * - HTTP/1.1: a keep-alive agent per (endpoint, transport);
+ * - HTTP/1.1: pooled keep-alive connections per (endpoint, transport, source) in the lean client
+ *   (h1-client.ts); `sendHttp1` is the per-attempt seam;
  * - raw connections (TCP proxy, WebSocket tunnels).
  * mTLS uses the shared SecureContext and verifies the peer's SPIFFE id against the cluster's
  * expected SANs.
  */
-import http from 'node:http';
 import http2 from 'node:http2';
-import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Cluster, LbEndpoint } from '../config/model';
@@ -26,8 +25,6 @@ type Protocol = 'h2' | 'http1';
 export class Upstreams {
   private readonly sessions = new Map<string, http2.ClientHttp2Session>();
   private readonly pendingSessions = new Map<string, Promise<http2.ClientHttp2Session>>();
-  private readonly agents = new Map<string, http.Agent>();
-  private readonly http1 = new WeakMap<http.Agent, { module: typeof http | typeof https; options: http.RequestOptions }>();
   /** ALPN result per endpoint for `auto` clusters over TLS. */
   private readonly negotiated = new Map<string, Protocol>();
   private readonly probes = new Map<string, Promise<Protocol>>();
@@ -164,38 +161,6 @@ export class Upstreams {
     return session;
   }
 
-  /** Options for an HTTP/1.1 request to this endpoint (pooled keep-alive agent, TLS settings); cached per pool. */
-  http1Options(cluster: Cluster, ep: LbEndpoint, opts: UpstreamOptions): { module: typeof http | typeof https; options: http.RequestOptions } {
-    const key = poolKey(cluster, ep, opts);
-    const t = cluster.transport;
-    let agent = this.agents.get(key);
-    const cached = agent && this.http1.get(agent);
-    // The TLS options carry the current SecureContext: rebuilt after a rotation.
-    if (cached && (t?.kind !== 'mtls' || (cached.options as { secureContext?: unknown }).secureContext === this.tlsContexts.clientSecureContext())) return cached;
-    if (!agent) {
-      const common = { keepAlive: true, maxSockets: cluster.circuitBreakers?.maxConnections ?? 1024, maxFreeSockets: 256, scheduling: 'lifo' as const };
-      agent = t?.kind === 'mtls' ? new https.Agent(common) : new http.Agent(common);
-      this.agents.set(key, agent);
-    }
-    const base = { host: ep.address, port: ep.port, agent, localAddress: opts.localAddress };
-    const entry: { module: typeof http | typeof https; options: http.RequestOptions } = t?.kind !== 'mtls'
-      ? { module: http, options: base }
-      : {
-          module: https,
-          options: {
-            ...base,
-            secureContext: this.tlsContexts.clientSecureContext(),
-            checkServerIdentity: spiffeServerCheck(t.expectedSans),
-            servername: t.sni ?? '',
-            ALPNProtocols: ['http/1.1'],
-            rejectUnauthorized: true,
-            minVersion: 'TLSv1.2',
-          } as https.RequestOptions,
-        };
-    this.http1.set(agent, entry);
-    return entry;
-  }
-
   /**
    * A connected (and, for mTLS, verified) socket to the endpoint, within the connect timeout.
    * `halfOpen`: keep writing after the peer's FIN (tunnels pass half-close through); never for
@@ -254,7 +219,7 @@ export class Upstreams {
 
   /** For /clusters: live pooled connections. */
   describe(): { sessions: string[]; agents: string[] } {
-    return { sessions: [...this.sessions.keys()], agents: [...this.agents.keys(), ...this.h1.keys()] };
+    return { sessions: [...this.sessions.keys()], agents: this.h1.keys() };
   }
 
   /** Closes pools whose endpoint is no longer used (after a config change); in-flight streams finish. */
@@ -266,22 +231,12 @@ export class Upstreams {
         s.close();
       }
     }
-    for (const [key, a] of this.agents) {
-      if (!isUsed(key)) {
-        this.agents.delete(key);
-        // Idle sockets go now; busy ones finish their request and are closed when freed.
-        for (const list of Object.values(a.freeSockets)) for (const s of list ?? []) s.destroy();
-        a.on('free', (socket: net.Socket) => socket.destroy());
-      }
-    }
   }
 
   close(): void {
     this.h1.close();
     for (const s of this.sessions.values()) s.close();
-    for (const a of this.agents.values()) a.destroy();
     this.sessions.clear();
-    this.agents.clear();
   }
 }
 
