@@ -8,7 +8,8 @@
  * loop), and CPU seconds and RSS of the proxy processes.
  *
  * `npm run bench proxy` (needs wrk, haproxy, nginx, openssl). BENCH_SECONDS overrides the 5 s runs;
- * BENCH_MODES=http,tcp and BENCH_PAIRS=direct,skein,haproxy,nginx select a subset. The table is
+ * BENCH_MODES=http,tcp and BENCH_PAIRS=direct,skein,skein-resilience,haproxy,nginx select a subset
+ * (`skein-resilience`: the Skein pair with retries, retry budget and outlier detection on). The table is
  * printed and saved with the raw rows as JSON under bench/results/ (git-ignored).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
@@ -25,7 +26,7 @@ const connections = 32;
 const fixedRate = 1000;
 const fixedSeconds = 3;
 const onlyModes = (process.env.BENCH_MODES ?? 'http,tcp').split(',');
-const onlyPairs = (process.env.BENCH_PAIRS ?? 'direct,skein,haproxy,nginx').split(',');
+const onlyPairs = (process.env.BENCH_PAIRS ?? 'direct,skein,skein-resilience,haproxy,nginx').split(',');
 
 interface Running {
   port: number;
@@ -257,12 +258,23 @@ async function startApp(dir: string): Promise<{ port: number; child: ChildProces
   return { port, child };
 }
 
-async function skeinPair(files: Files, appPort: number, mode: 'http' | 'tcp'): Promise<Running> {
+/**
+ * `resilient`: the client sidecar's route retries (Istio's default policy: 2 retries on
+ * connect-failure, refused-stream, unavailable, cancelled, 503) and its cluster runs outlier
+ * detection — the happy-path cost of resilience (pair `skein-resilience`).
+ */
+async function skeinPair(files: Files, appPort: number, mode: 'http' | 'tcp', resilient = false): Promise<Running> {
   const [outPort, inPort, ...adminPorts] = await Promise.all(Array.from({ length: 8 }, freePort));
   const server = inboundConfig({ appPort, protocol: mode });
   server.listeners[0]!.port = inPort!;
   const client = outboundConfig({ upstreams: [{ subset: 'v1', ports: [inPort!] }], protocol: mode });
   client.listeners[0]!.port = outPort!;
+  if (resilient) {
+    const retryPolicy = { retryOn: ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', 'retriable-status-codes'], retriableStatusCodes: [503], numRetries: 2 };
+    for (const vh of client.routeConfigs[0]?.virtualHosts ?? []) for (const r of vh.routes) if (r.action.kind === 'route') r.action.retryPolicy = retryPolicy;
+    client.clusters[0]!.outlierDetection = { consecutive5xx: 5, intervalMs: 10_000, baseEjectionTimeMs: 30_000, maxEjectionPercent: 10 };
+    client.clusters[0]!.circuitBreakers = { retryBudget: { budgetPercent: 20, minRetryConcurrency: 3 } };
+  }
   const cli = path.join(__dirname, '..', 'cli', 'src', 'main.js');
   const start = (name: string, cfg: unknown, crt: string, key: string, ports: number[]): ChildProcess => {
     const file = path.join(files.dir, `skein-${name}.json`);
@@ -397,6 +409,7 @@ export async function run(): Promise<void> {
       const pairs: [string, () => Promise<Running>][] = [
         ['direct', () => direct(app.port)],
         ['skein', () => skeinPair(files, app.port, mode)],
+        ...(mode === 'http' ? [['skein-resilience', () => skeinPair(files, app.port, mode, true)] as [string, () => Promise<Running>]] : []),
         ['haproxy', () => haproxyPair(files, app.port, mode)],
         ['nginx', () => nginxPair(files, app.port, mode)],
       ];

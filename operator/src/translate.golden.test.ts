@@ -20,6 +20,7 @@ const cases: { name: string; node: string; pick: Pick[]; overlay?: string; metad
   { name: 'split', node: productpage, pick: [{ type: 'route', names: ['9080'] }] },
   { name: 'header-match', node: productpage, pick: [{ type: 'route', names: ['9080'] }] },
   { name: 'retries', node: productpage, pick: [{ type: 'route', names: ['9080'] }] },
+  { name: 'resilience', node: productpage, pick: [{ type: 'route', names: ['9080'] }, { type: 'cluster', names: ['outbound|9080||reviews.default.svc.cluster.local'] }] },
   { name: 'fault', node: productpage, pick: [{ type: 'route', names: ['9090'] }] },
   { name: 'mirror', node: productpage, pick: [{ type: 'route', names: ['9080'] }] },
   {
@@ -29,6 +30,8 @@ const cases: { name: string; node: string; pick: Pick[]; overlay?: string; metad
     ],
   },
   { name: 'strict', node: reviewsV1, pick: [{ type: 'listener', names: ['virtualInbound'] }] },
+  { name: 'health-check', node: productpage, pick: [{ type: 'cluster', names: ['outbound|9080||reviews.default.svc.cluster.local'] }] },
+  { name: 'rate-limit', node: reviewsV1, pick: [{ type: 'listener', names: ['virtualInbound'] }] },
   { name: 'permissive', node: reviewsV1, pick: [{ type: 'listener', names: ['virtualInbound'] }] },
   { name: 'authz', node: reviewsV1, pick: [{ type: 'listener', names: ['virtualInbound'] }] },
   { name: 'tcp-split', node: productpage, pick: [{ type: 'listener', names: ['virtualOutbound'] }] },

@@ -189,6 +189,7 @@ export class Proxy {
     for (const l of this.listeners.values()) l.destroy();
     this.listeners.clear();
     this.upstreams.close();
+    this.forwarder.close();
     this.tls.close();
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => {
       s.closeAllConnections();

@@ -62,4 +62,5 @@ export {
   type AuthorizationSource,
 } from './authorization-policy';
 export { type LocalRateLimit, RateLimitAnnotation, parseRateLimit } from './rate-limit';
+export { HealthCheckAnnotation, type ServiceHealthCheck, parseHealthCheck } from './health-check';
 export { type YamlDocument, parseYamlDocuments } from './yaml';

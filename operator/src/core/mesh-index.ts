@@ -2,6 +2,7 @@
  * The index: pure apply/delete of Kubernetes-shaped objects, keyed by kind/namespace/name, and the
  * mesh model built from them. It does not know whether an object came from the API server or a file.
  */
+import { HealthCheckAnnotation, parseHealthCheck } from '../../../api/src/crd/health-check';
 import { Annotations, Labels, SystemNamespace } from '../../../api/src/names';
 import {
   type EndpointSliceBody, type KubeObject, type PodBody, type ServiceSpec, namespaceOf, objectKey,
@@ -100,6 +101,7 @@ function buildPods(objects: KubeObject[], namespaces: Map<string, Record<string,
     const ips = body.status?.podIPs?.map((p) => p.ip) ?? (body.status?.podIP ? [body.status.podIP] : []);
     pods.set(`${namespace}/${obj.metadata.name}`, {
       name: obj.metadata.name, namespace, labels, ips, meshed,
+      ...(annotations[Annotations.rateLimit] !== undefined ? { rateLimit: annotations[Annotations.rateLimit] } : {}),
       serviceAccount: body.spec?.serviceAccountName ?? body.spec?.serviceAccount ?? 'default',
     });
   }
@@ -111,8 +113,11 @@ function buildService(obj: KubeObject, settings: MeshSettings): ServiceModel {
   const namespace = namespaceOf(obj);
   const vips = (spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : [])).filter((ip) => ip !== 'None' && ip !== '');
   const exportTo = obj.metadata.annotations?.[ExportToAnnotation]?.split(',').map((s) => s.trim()).filter(Boolean) ?? ['*'];
+  const healthCheck = obj.metadata.annotations?.[HealthCheckAnnotation];
   return {
     name: obj.metadata.name, namespace, vips, exportTo, selector: spec.selector,
+    // Admission (validation.ts) refused an invalid value, so this parses.
+    ...(healthCheck !== undefined ? { healthCheck: parseHealthCheck(healthCheck) } : {}),
     fqdn: `${obj.metadata.name}.${namespace}.svc.${settings.clusterDomain}`,
     ports: (spec.ports ?? []).map((p) => ({ name: p.name ?? '', port: p.port, targetPort: p.targetPort ?? p.port, protocol: portProtocol(p) })),
   };

@@ -1,4 +1,5 @@
 /** The mesh model: what translation reads. Built by the index from Kubernetes-shaped objects. */
+import { type ServiceHealthCheck } from '../../../api/src/crd/health-check';
 import { type Protocol } from './protocol';
 import {
   type AuthorizationPolicySpec, type DestinationRuleSpec, type PeerAuthenticationSpec, type VirtualServiceSpec,
@@ -23,6 +24,8 @@ export interface ServiceModel {
   selector?: Record<string, string>;
   /** Namespaces that may see this service (`*` = all); from annotation `networking.skein.dev/exportTo`. */
   exportTo: string[];
+  /** Active health checks clients run against its endpoints; annotation `traffic.skein.dev/healthCheck`. */
+  healthCheck?: ServiceHealthCheck;
 }
 
 export interface EndpointModel {
@@ -54,6 +57,8 @@ export interface PodModel {
   serviceAccount: string;
   ips: string[];
   meshed: boolean;
+  /** Raw `traffic.skein.dev/rateLimit` annotation (parsed, with a warning when invalid, at translation). */
+  rateLimit?: string;
 }
 
 export interface MeshModel {

@@ -2,7 +2,7 @@
  * Admission of one object into the index: shape, known kind and apiVersion, and the per-kind checks.
  * Skein CRD contents are checked by the one shared validator (api/src/crd/validateResource).
  */
-import { validateResource } from '../../../api/src/crd';
+import { HealthCheckAnnotation, parseHealthCheck, validateResource } from '../../../api/src/crd';
 import { ApiGroups, ApiVersion } from '../../../api/src/names';
 import { type ConfigError } from './config-error';
 import { type KubeObject } from './kube';
@@ -35,6 +35,14 @@ function validPort(v: unknown): boolean {
 }
 
 function checkService(obj: KubeObject, errors: ConfigError[]): void {
+  const healthCheck = obj.metadata.annotations?.[HealthCheckAnnotation];
+  if (healthCheck !== undefined) {
+    try {
+      parseHealthCheck(healthCheck);
+    } catch (err) {
+      errors.push({ path: `metadata.annotations[${HealthCheckAnnotation}]`, message: (err as Error).message });
+    }
+  }
   const spec = obj.spec;
   if (!isRecord(spec)) return void errors.push({ path: 'spec', message: 'a Service needs a spec' });
   const ports = spec.ports;
@@ -80,6 +88,18 @@ export const skeinCrdValidator: ResourceValidator = (obj) => {
   const result = validateResource(obj);
   return result.ok ? [] : result.errors;
 };
+
+/**
+ * The object the index stores once admitted: for Skein CRDs, the validator's clean copy of the
+ * spec (only fields Skein knows, parsed by the one schema) instead of the raw input, so translation
+ * never reads a field the validator did not check. Other kinds pass through.
+ */
+export function admittedObject(obj: KubeObject): KubeObject {
+  if (!isIndexedKind(obj.kind) || !ExpectedApiVersions[obj.kind].includes('skein.dev')) return obj;
+  const result = validateResource(obj);
+  if (!result.ok) return obj;
+  return { ...obj, spec: (result.resource as unknown as { spec: unknown }).spec } as KubeObject;
+}
 
 /** Checks one decoded object; `crdValidator` handles the spec of Skein CRDs. */
 export function validateObject(raw: unknown, crdValidator: ResourceValidator = skeinCrdValidator): ConfigError[] {

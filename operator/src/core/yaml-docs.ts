@@ -2,7 +2,7 @@
 import { parseYamlDocuments } from '../../../api/src/crd/yaml';
 import { type ConfigError } from './config-error';
 import { type KubeObject, objectKey, withDefaultNamespace } from './kube';
-import { type ResourceValidator, validateObject } from './validation';
+import { type ResourceValidator, admittedObject, validateObject } from './validation';
 
 export interface ParsedFile {
   objects: KubeObject[];
@@ -27,7 +27,7 @@ export function parseConfigFile(file: string, text: string, crdValidator?: Resou
       for (const e of objectErrors) errors.push({ ...e, file, document, line: doc.lineOf(e.path), object });
       continue;
     }
-    const obj = withDefaultNamespace(value as KubeObject);
+    const obj = admittedObject(withDefaultNamespace(value as KubeObject));
     const key = objectKey(obj);
     const first = seen.get(key);
     if (first !== undefined) {

@@ -11,7 +11,7 @@
  */
 import { type ConfigError } from '../core/config-error';
 import { type KubeObject, objectKey } from '../core/kube';
-import { validateObject } from '../core/validation';
+import { admittedObject, validateObject } from '../core/validation';
 import { type ConfigSource, type SourceEvent, type SourceListener } from '../sources/source';
 import { type ApiObject, type BackoffOptions, Informer, type InformerEvent } from './informer';
 import { type KubeApi } from './api';
@@ -126,7 +126,7 @@ export class KubeSource implements ConfigSource {
         }
         errorsChanged = this.errors.delete(key) || errorsChanged;
       }
-      out.push({ type: 'apply', key, object });
+      out.push({ type: 'apply', key, object: admittedObject(object) });
     }
     if (out.length) this.options.listener.onEvents(out);
     if (errorsChanged) this.options.listener.onErrors([...this.errors.values()].flat());

@@ -24,6 +24,8 @@ export class ProxyMetrics {
   readonly tcpSent = new Counter({ name: 'skein_tcp_sent_bytes_total', help: 'Bytes sent to the downstream on TCP connections', labelNames: tcpLabels, registers: [this.registry] });
   readonly tcpReceived = new Counter({ name: 'skein_tcp_received_bytes_total', help: 'Bytes received from the downstream on TCP connections', labelNames: tcpLabels, registers: [this.registry] });
   readonly configApplied = new Counter({ name: 'skein_config_applied_total', help: 'Config snapshots applied or rejected', labelNames: ['result'], registers: [this.registry] });
+  readonly upstreamRetries = new Counter({ name: 'skein_upstream_retries_total', help: 'Retry decisions: retried, or why not (exhausted, overflow, body, method)', labelNames: ['cluster', 'result'], registers: [this.registry] });
+  readonly outlierEjections = new Counter({ name: 'skein_outlier_ejections_total', help: 'Endpoints ejected by outlier detection', labelNames: ['cluster'], registers: [this.registry] });
   readonly downstreamErrors = new Counter({ name: 'skein_downstream_protocol_errors_total', help: 'Malformed requests and connections rejected', labelNames: ['listener', 'reason'], registers: [this.registry] });
 
   constructor(processMetrics = false) {

@@ -280,9 +280,9 @@ export interface RouteAction {
   hostRewrite?: string;
   /** Whole request (headers sent → response headers received) deadline. Default 0 = none. Exceeded → 504 `UT`. */
   timeoutMs?: number;
-  /** Not yet enforced by the data plane (resilience work); carried and dumped. */
+  /** Retries (docs/resilience.md has the rules for bodies and non-idempotent methods). */
   retryPolicy?: RetryPolicy;
-  /** Not yet enforced by the data plane; carried and dumped. */
+  /** Shadow copies (fire and forget, `-shadow` authority; bodies only when within the 64 KiB buffer). */
   mirrorPolicies?: MirrorPolicy[];
   /** For `ring-hash` clusters; the first policy that yields a value decides. No value → random pick. */
   hashPolicy?: HashPolicy[];
@@ -313,6 +313,10 @@ export interface RetryPolicy {
   numRetries: number;
   perTryTimeoutMs?: number;
   retriableStatusCodes?: number[];
+  /** Envoy retry_back_off: jittered exponential back-off base. Default 25 ms. */
+  backoffBaseMs?: number;
+  /** Back-off cap. Default 10 × base (250 ms). */
+  backoffMaxMs?: number;
 }
 
 export interface MirrorPolicy {
@@ -360,10 +364,27 @@ export interface Cluster {
   protocol?: 'http1' | 'http2' | 'auto';
   /** Envoy circuit_breakers (default priority). */
   circuitBreakers?: CircuitBreakers;
-  /** Carried and dumped; enforcement belongs to the resilience work. */
   outlierDetection?: OutlierDetection;
+  /**
+   * Envoy common_lb_config.healthy_panic_threshold: below this share of healthy (not ejected)
+   * endpoints, balance over all of them. Default 50; 0 disables panic mode.
+   */
+  panicThresholdPercent?: number;
+  /** Active HTTP health checking (Envoy health_checks with http_health_check); docs/resilience.md. */
+  healthCheck?: HealthCheck;
   /** Only for `static` clusters. */
   endpoints?: LbEndpoint[];
+}
+
+export interface HealthCheck {
+  /** Probed with GET; 2xx passes. */
+  path: string;
+  intervalMs: number;
+  timeoutMs: number;
+  /** Failed probes in a row that mark an endpoint unhealthy. */
+  unhealthyThreshold: number;
+  /** Passed probes in a row that mark it healthy again. */
+  healthyThreshold: number;
 }
 
 export type UpstreamTransport =
@@ -385,14 +406,25 @@ export interface CircuitBreakers {
   maxPendingRequests?: number;
   /** Default 1024 concurrent requests. Over the limit → 503 `UO`. */
   maxRequests?: number;
+  /** Default 3 concurrent retries; ignored when `retryBudget` is set (Envoy). Over the limit → no retry. */
   maxRetries?: number;
+  /** Envoy retry_budget: concurrent retries ≤ max(minRetryConcurrency, budgetPercent % of active requests). */
+  retryBudget?: { budgetPercent: number; minRetryConcurrency: number };
 }
 
+/** Envoy outlier_detection (passive health checking); docs/resilience.md. 0 disables a detector. */
 export interface OutlierDetection {
+  /** Default 5. */
   consecutive5xx?: number;
+  /** Default 0 (off, as Envoy's enforcing_consecutive_gateway_failure default). */
   consecutiveGatewayErrors?: number;
+  /** Sweep interval: ejections end and multipliers decay on it. Default 10000 ms. */
   intervalMs?: number;
+  /** Default 30000 ms, multiplied by the number of times the host was ejected. */
   baseEjectionTimeMs?: number;
+  /** Default 300000 ms. */
+  maxEjectionTimeMs?: number;
+  /** Default 10. At least one host can always be ejected. */
   maxEjectionPercent?: number;
 }
 

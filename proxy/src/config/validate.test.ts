@@ -37,11 +37,31 @@ describe('validateConfig', () => {
     ['endpoints for a static cluster', (c) => c.endpoints.push({ clusterName: 'inbound|9080||', endpoints: [] }), /is static, not eds/],
     ['wildcard in the middle of a domain', (c) => (c.routeConfigs[0].virtualHosts[0].domains = ['a.*.b']), /wildcard may only be/],
     ['prefixRewrite without prefix match', (c) => { const r = c.routeConfigs[0].virtualHosts[0].routes[0]; r.match = {}; r.action.prefixRewrite = '/'; }, /needs a prefix path match/],
+    ['an unknown retry condition', (c) => (c.routeConfigs[0].virtualHosts[0].routes[0].action.retryPolicy = { retryOn: ['5xx', 'sometimes'], numRetries: 2 }), /retryPolicy\.retryOn: unknown retry condition\(s\) sometimes/],
+    ['a back-off cap below the base', (c) => (c.routeConfigs[0].virtualHosts[0].routes[0].action.retryPolicy = { retryOn: ['5xx'], numRetries: 2, backoffBaseMs: 100, backoffMaxMs: 50 }), /retryPolicy\.backoffMaxMs: expected an integer in \[100,/],
+    ['a retry budget over 100 %', (c) => (c.clusters[0].circuitBreakers = { retryBudget: { budgetPercent: 150 } }), /circuitBreakers\.retryBudget\.budgetPercent: expected an integer in \[0, 100\]/],
+    ['a max ejection percent over 100', (c) => (c.clusters[0].outlierDetection = { maxEjectionPercent: 101 }), /outlierDetection\.maxEjectionPercent: expected an integer in \[0, 100\]/],
+    ['a health check path without slash', (c) => (c.clusters[0].healthCheck = { path: 'healthz', intervalMs: 1000, timeoutMs: 100, unhealthyThreshold: 2, healthyThreshold: 2 }), /healthCheck\.path: must start with "\/"/],
+    ['a health check without interval', (c) => (c.clusters[0].healthCheck = { path: '/healthz', timeoutMs: 100, unhealthyThreshold: 2, healthyThreshold: 2 }), /healthCheck\.intervalMs: expected an integer/],
+    ['a panic threshold over 100', (c) => (c.clusters[0].panicThresholdPercent = 120), /panicThresholdPercent: expected an integer in \[0, 100\]/],
   ])('rejects %s with the field named', (_name, mutate, message) => {
     const input = sampleConfig();
     mutate(input);
     expect(() => validateConfig(input)).toThrow(ConfigError);
     expect(() => validateConfig(input)).toThrow(message);
+  });
+
+  it('fills Envoy resilience defaults: back-off, retry budget, outlier detection, panic threshold', () => {
+    const input = sampleConfig() as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    input.routeConfigs[0].virtualHosts[0].routes[0].action.retryPolicy = { retryOn: ['5xx'], numRetries: 2 };
+    Object.assign(input.clusters[0], { outlierDetection: {}, circuitBreakers: { retryBudget: {} } });
+    const cfg = validateConfig(input);
+    const action = cfg.routeConfigs[0]!.virtualHosts[0]!.routes[0]!.action;
+    expect(action.kind === 'route' && action.retryPolicy).toMatchObject({ backoffBaseMs: 25, backoffMaxMs: 250 });
+    const cluster = cfg.clusters[0]!;
+    expect(cluster.outlierDetection).toEqual({ consecutive5xx: 5, consecutiveGatewayErrors: 0, intervalMs: 10_000, baseEjectionTimeMs: 30_000, maxEjectionTimeMs: 300_000, maxEjectionPercent: 10 });
+    expect(cluster.circuitBreakers?.retryBudget).toEqual({ budgetPercent: 20, minRetryConcurrency: 3 });
+    expect(cluster.panicThresholdPercent).toBe(50);
   });
 
   it('rejects non-objects', () => {

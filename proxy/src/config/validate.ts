@@ -4,6 +4,7 @@
  * Errors name the exact field (`listeners[1].filterChains[0].filter.rds`) so a NACK is actionable.
  */
 import type * as M from './model';
+import { RetryOnTokens } from '../core/resilience/retry';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -246,7 +247,12 @@ function route(v: unknown, path: string): M.Route {
           numRetries: int(r.numRetries, `${ap}.retryPolicy.numRetries`, 0, 100),
           perTryTimeoutMs: optInt(r.perTryTimeoutMs, `${ap}.retryPolicy.perTryTimeoutMs`, 0, MaxMs),
           retriableStatusCodes: r.retriableStatusCodes === undefined ? undefined : arr(r.retriableStatusCodes, `${ap}.retryPolicy.retriableStatusCodes`).map((c, i) => int(c, `${ap}.retryPolicy.retriableStatusCodes[${i}]`, 100, 599)),
+          backoffBaseMs: optInt(r.backoffBaseMs, `${ap}.retryPolicy.backoffBaseMs`, 1, MaxMs, 25),
         };
+        const base = ra.retryPolicy.backoffBaseMs ?? 25;
+        ra.retryPolicy.backoffMaxMs = optInt(r.backoffMaxMs, `${ap}.retryPolicy.backoffMaxMs`, base, MaxMs, base * 10);
+        const unknownOn = ra.retryPolicy.retryOn.filter((t) => !RetryOnTokens.has(t));
+        if (unknownOn.length) fail(`${ap}.retryPolicy.retryOn`, `unknown retry condition(s) ${unknownOn.join(', ')} (known: ${[...RetryOnTokens].join(', ')})`);
       }
       if (a.mirrorPolicies !== undefined) {
         ra.mirrorPolicies = arr(a.mirrorPolicies, `${ap}.mirrorPolicies`).map((mp, i) => {
@@ -347,15 +353,38 @@ function cluster(v: unknown, path: string): M.Cluster {
       maxPendingRequests: optInt(cb.maxPendingRequests, `${path}.circuitBreakers.maxPendingRequests`, 1, big, 1024),
       maxRequests: optInt(cb.maxRequests, `${path}.circuitBreakers.maxRequests`, 1, big, 1024),
       maxRetries: optInt(cb.maxRetries, `${path}.circuitBreakers.maxRetries`, 0, big, 3),
+      retryBudget: cb.retryBudget === undefined ? undefined : retryBudget(obj(cb.retryBudget, `${path}.circuitBreakers.retryBudget`), `${path}.circuitBreakers.retryBudget`),
     },
     outlierDetection: od && {
-      consecutive5xx: optInt(od.consecutive5xx, `${path}.outlierDetection.consecutive5xx`, 0, big),
-      consecutiveGatewayErrors: optInt(od.consecutiveGatewayErrors, `${path}.outlierDetection.consecutiveGatewayErrors`, 0, big),
-      intervalMs: optInt(od.intervalMs, `${path}.outlierDetection.intervalMs`, 1, MaxMs),
-      baseEjectionTimeMs: optInt(od.baseEjectionTimeMs, `${path}.outlierDetection.baseEjectionTimeMs`, 1, MaxMs),
-      maxEjectionPercent: optInt(od.maxEjectionPercent, `${path}.outlierDetection.maxEjectionPercent`, 0, 100),
+      consecutive5xx: optInt(od.consecutive5xx, `${path}.outlierDetection.consecutive5xx`, 0, big, 5),
+      consecutiveGatewayErrors: optInt(od.consecutiveGatewayErrors, `${path}.outlierDetection.consecutiveGatewayErrors`, 0, big, 0),
+      intervalMs: optInt(od.intervalMs, `${path}.outlierDetection.intervalMs`, 1, MaxMs, 10_000),
+      baseEjectionTimeMs: optInt(od.baseEjectionTimeMs, `${path}.outlierDetection.baseEjectionTimeMs`, 1, MaxMs, 30_000),
+      maxEjectionTimeMs: optInt(od.maxEjectionTimeMs, `${path}.outlierDetection.maxEjectionTimeMs`, 1, MaxMs, 300_000),
+      maxEjectionPercent: optInt(od.maxEjectionPercent, `${path}.outlierDetection.maxEjectionPercent`, 0, 100, 10),
     },
+    panicThresholdPercent: optInt(o.panicThresholdPercent, `${path}.panicThresholdPercent`, 0, 100, 50),
+    healthCheck: o.healthCheck === undefined ? undefined : healthCheck(obj(o.healthCheck, `${path}.healthCheck`), `${path}.healthCheck`),
     endpoints: type === 'static' ? arr(o.endpoints, `${path}.endpoints`).map((e, i) => endpoint(e, `${path}.endpoints[${i}]`)) : undefined,
+  };
+}
+
+function healthCheck(o: Obj, path: string): M.HealthCheck {
+  const p = str(o.path, `${path}.path`);
+  if (!p.startsWith('/')) fail(`${path}.path`, 'must start with "/"');
+  return {
+    path: p,
+    intervalMs: int(o.intervalMs, `${path}.intervalMs`, 1, MaxMs),
+    timeoutMs: int(o.timeoutMs, `${path}.timeoutMs`, 1, MaxMs),
+    unhealthyThreshold: int(o.unhealthyThreshold, `${path}.unhealthyThreshold`, 1, 1000),
+    healthyThreshold: int(o.healthyThreshold, `${path}.healthyThreshold`, 1, 1000),
+  };
+}
+
+function retryBudget(o: Obj, path: string): { budgetPercent: number; minRetryConcurrency: number } {
+  return {
+    budgetPercent: optInt(o.budgetPercent, `${path}.budgetPercent`, 0, 100, 20)!,
+    minRetryConcurrency: optInt(o.minRetryConcurrency, `${path}.minRetryConcurrency`, 0, 1 << 30, 3)!,
   };
 }
 

@@ -8,6 +8,7 @@ import type { FilterChain, HashPolicy, HttpConnectionManager, LbEndpoint, Route,
 import { errorResponse, type ResponseFlag } from '../core/errors';
 import { endToEndHeaders, mutateHeaders, type HeaderMap, type HeaderMutationSource } from '../core/headers';
 import { hash64 } from '../core/lb';
+import { cookieValue, generateSessionCookie } from '../core/resilience/session-cookie';
 import { evaluateRbac } from '../core/rbac';
 import { pickWeighted, redirectLocation, rewritePath, selectRoute, type RouteRequest } from '../core/router';
 import { TokenBucket } from '../core/token-bucket';
@@ -58,6 +59,8 @@ export interface Forward {
   responseMutations: (HeaderMutationSource | undefined)[];
   timeoutMs: number;
   delayMs: number;
+  /** Set-Cookie for a session-affinity cookie the proxy generated (hash_policy.cookie with ttl). */
+  setCookie?: string;
 }
 
 export interface DecideDeps {
@@ -114,10 +117,13 @@ export function decide(snap: Snapshot, conn: ConnInfo, hcm: HttpConnectionManage
   const cluster = snap.clusters.get(clusterName!);
   if (!cluster) return { kind: 'error', flag: 'NC' };
   let endpoint: LbEndpoint | undefined;
+  let setCookie: string | undefined;
   if (cluster.config.type === 'original-dst') {
     endpoint = conn.destinationAddress ? { address: conn.destinationAddress, port: conn.destinationPort } : undefined;
   } else {
-    endpoint = cluster.pick({ random: deps.random, activeRequests: deps.activeRequests, hash: requestHash(action.hashPolicy, req, conn) });
+    const h = requestHash(action.hashPolicy, req, conn, deps.random);
+    setCookie = h.setCookie;
+    endpoint = cluster.pick({ random: deps.random, activeRequests: deps.activeRequests, hash: h.hash });
   }
   if (!endpoint) return { kind: 'error', flag: 'UH' };
 
@@ -145,6 +151,7 @@ export function decide(snap: Snapshot, conn: ConnInfo, hcm: HttpConnectionManage
     responseMutations: mutations,
     timeoutMs: action.timeoutMs ?? 0,
     delayMs,
+    ...(setCookie ? { setCookie } : {}),
   };
 }
 
@@ -161,14 +168,18 @@ function applyXfcc(headers: HeaderMap, incoming: HeaderMap[string], hcm: HttpCon
   headers['x-forwarded-client-cert'] = mode === 'append-forward' && incoming ? `${joined(incoming)},${own}` : own;
 }
 
-function requestHash(policies: HashPolicy[] | undefined, req: DownstreamRequest, conn: ConnInfo): bigint | undefined {
-  if (!policies) return undefined;
+function requestHash(policies: HashPolicy[] | undefined, req: DownstreamRequest, conn: ConnInfo, random: () => number): { hash?: bigint; setCookie?: string } {
+  if (!policies) return {};
   let hash: bigint | undefined;
+  let setCookie: string | undefined;
   for (const p of policies) {
     let value: string | undefined;
     if ('header' in p) value = joined(req.headers[p.header]);
-    else if ('cookie' in p) value = cookie(joined(req.headers.cookie), p.cookie.name);
-    else value = conn.sourceAddress;
+    else if ('cookie' in p) {
+      value = cookieValue(joined(req.headers.cookie), p.cookie.name);
+      const generated = value === undefined ? generateSessionCookie(p.cookie, random) : undefined;
+      if (generated) ({ value, setCookie } = generated);
+    } else value = conn.sourceAddress;
     if (value !== undefined) {
       const h = hash64(value);
       // Envoy combines several policies' hashes: rotate-left-1 then xor.
@@ -176,17 +187,9 @@ function requestHash(policies: HashPolicy[] | undefined, req: DownstreamRequest,
       if (p.terminal) break;
     }
   }
-  return hash;
+  return { hash, setCookie };
 }
 
-function cookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
 
 /** The error reply as status, headers and body; gRPC callers get HTTP 200 + grpc-status (trailers-only). */
 export function errorReply(flag: ResponseFlag, grpc: boolean): { status: number; headers: HeaderMap; body: string } {

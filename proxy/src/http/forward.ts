@@ -14,7 +14,21 @@ import { endToEndHeaders, mutateHeaders, type HeaderMap } from '../core/headers'
 import { serializeRequestHead } from '../core/http1';
 import type { ProxyMetrics, RequestLabels } from '../admin/metrics';
 import { endpointKey, type Snapshot } from '../runtime/snapshot';
+import type { BodySource } from '../upstream/h1-client';
 import type { Upstreams, UpstreamOptions } from '../upstream/upstreams';
+import { randomBytes } from 'node:crypto';
+import { PassThrough, type Writable } from 'node:stream';
+import type { LbEndpoint } from '../config/model';
+import { type HostResult, hostResultForStatus } from '../core/resilience/outlier';
+import { admitRequest } from '../core/resilience/breaker';
+import { mirrorTargets, shadowAuthority } from '../core/resilience/mirror';
+import { pickAvoiding } from '../core/resilience/pick';
+import { type AttemptOutcome, RetryState, retriableOutcome, retryAllowed } from '../core/resilience/retry';
+import { propagateTraceContext } from '../observability/trace-context';
+import { HealthCheckRegistry } from '../resilience/health-checker';
+import { OutlierRegistry } from '../resilience/outlier-registry';
+import { sendShadow } from '../resilience/mirror-sender';
+import { ReplayableBody } from '../resilience/replayable-body';
 import type { LeanRequest, LeanResponse } from './h1-server';
 import { decide, errorReply, kConnInfo, type ConnInfo, type DecideDeps, type DownstreamRequest, type Forward, type Reply } from './decide';
 
@@ -39,6 +53,12 @@ export interface AccessLogEntry {
   upstreamCluster: string;
   upstreamHost: string;
   peer: string;
+  /** x-request-id sent upstream. */
+  requestId?: string;
+  /** W3C trace id the request belongs to. */
+  traceId?: string;
+  /** Upstream attempts made (1 + retries). */
+  attempts?: number;
 }
 
 /** The minimal surface shared by http.ServerResponse and http2.Http2ServerResponse. */
@@ -64,8 +84,34 @@ function connInfo(socket: unknown): ConnInfo | undefined {
   }
 }
 
+/** One upstream attempt of a request. */
+interface Attempt {
+  /** Finished: failed, retried away, or the request ended. */
+  closed: boolean;
+  /** Its response is being sent downstream; it can no longer be retried. */
+  committed?: boolean;
+  perTry?: NodeJS.Timeout;
+  abort?: () => void;
+  /** Releases the host's (and the retry's) active-request count. */
+  release: () => void;
+}
+
 export class HttpForwarder {
-  constructor(private readonly deps: ForwarderDeps) {}
+  /** Passive health per cluster; swept on each cluster's interval. */
+  private readonly outliers: OutlierRegistry;
+  /** Active health checks per cluster. */
+  private readonly health: HealthCheckRegistry;
+
+  constructor(private readonly deps: ForwarderDeps) {
+    this.outliers = new OutlierRegistry(() => deps.now());
+    this.health = new HealthCheckRegistry(deps.upstreams);
+  }
+
+  /** Stops the outlier sweep and health check timers. */
+  close(): void {
+    this.outliers.close();
+    this.health.close();
+  }
 
   /** 'request' handler for the downstream http.Server and http2.Server. */
   readonly handleRequest = (rawReq: DownstreamReq, rawRes: http.ServerResponse | http2.Http2ServerResponse | LeanResponse): void => {
@@ -138,32 +184,81 @@ export class HttpForwarder {
     this.record(conn, dreq, status, flag, '', '', start, 0, body.length, headers['grpc-status']);
   }
 
+  /**
+   * One request through its upstream attempts: the first on the endpoint `decide` chose (or another
+   * when outlier detection ejected it), then retries as the route's policy allows
+   * (core/resilience/retry.ts: conditions, back-off, budget, body and method rules), each on an
+   * endpoint not tried yet. Every attempt's result feeds outlier detection. The route timeout
+   * covers all attempts; the per-try timeout one attempt. A response is committed downstream only
+   * when it will not be retried.
+   */
   private forward(req: http.IncomingMessage, res: DownstreamResponse, conn: ConnInfo, dreq: DownstreamRequest, f: Forward, start: number, downstreamH2: boolean): void {
-    const { upstreams } = this.deps;
+    const { upstreams, metrics } = this.deps;
     const cluster = f.cluster.config;
-    const hostKey = endpointKey(f.endpoint);
-    const maxRequests = cluster.circuitBreakers?.maxRequests ?? 1024;
-    if (upstreams.activeRequests(cluster.name) >= maxRequests) {
+    const breakers = cluster.circuitBreakers ?? {};
+    const http1 = cluster.protocol === 'http1' || (cluster.protocol !== 'http2' && !downstreamH2);
+    if (!admitRequest(upstreams.activeRequests(cluster.name), breakers, http1)) {
       this.fail(req, res, conn, dreq, 'UO', start, f);
       return;
     }
-    const releaseHost = upstreams.track(hostKey);
+    const outlier = this.outliers.detector(cluster);
+    const health = this.health.tracker(cluster, f.cluster.endpoints);
+    /** Out of load balancing: ejected by outlier detection or failing active health checks. */
+    const excluded = (k: string): boolean => (outlier?.isEjected(k) ?? false) || (health?.isUnhealthy(k) ?? false);
+    const panic = cluster.panicThresholdPercent ?? 50;
+    const lbContext = { random: this.deps.random, activeRequests: this.deps.activeRequests };
+    const choose = (tried?: ReadonlySet<string>): LbEndpoint | undefined =>
+      cluster.type === 'original-dst'
+        ? f.endpoint
+        : pickAvoiding({ pick: () => f.cluster.pick(lbContext), all: f.cluster.endpoints, key: endpointKey, ejected: excluded, tried, panicThresholdPercent: panic });
+    let endpoint: LbEndpoint | undefined = f.endpoint;
+    if (((outlier && outlier.ejected > 0) || health) && excluded(endpointKey(f.endpoint))) endpoint = choose();
+    if (!endpoint) {
+      this.fail(req, res, conn, dreq, 'UH', start, f);
+      return;
+    }
     const releaseCluster = upstreams.track(cluster.name);
     const opts: UpstreamOptions = conn.direction === 'inbound' ? { localAddress: this.deps.inboundSource() } : {};
+    const action = f.route.action;
+    const policy = action.kind === 'route' ? action.retryPolicy : undefined;
+    const retry = policy && policy.numRetries > 0 ? new RetryState(policy) : undefined;
+    const hasBody = requestHasBody(req, downstreamH2);
+    const mirrors = action.kind === 'route' ? mirrorTargets(action.mirrorPolicies, this.deps.random) : [];
+    const replay = hasBody && (retry || mirrors.length) ? new ReplayableBody(req) : undefined;
+    const retryKey = `retry|${cluster.name}`;
+    const tried = new Set<string>();
+    const ids = propagateTraceContext(f.headers, randomBytes);
+    if (mirrors.length) this.mirror(mirrors, dreq.method, f, replay);
+    let hostKey = endpointKey(endpoint);
     let finished = false;
+    let exhausted = false;
+    let attempts = 0;
     let responseBytes = 0;
     let status = 0;
     let grpcStatus: string | undefined;
-    let abortUpstream: (() => void) | undefined;
-    let timer: NodeJS.Timeout | undefined;
+    let routeTimer: NodeJS.Timeout | undefined;
+    let backoff: { timer: NodeJS.Timeout; release: () => void } | undefined;
+    let current: Attempt | undefined;
+
+    const closeAttempt = (a: Attempt, abort: boolean): void => {
+      if (a.closed) return;
+      a.closed = true;
+      if (a.perTry) clearTimeout(a.perTry);
+      if (abort) a.abort?.();
+      replay?.detach();
+      a.release();
+    };
     const done = (flag: ResponseFlag | undefined): void => {
       if (finished) return;
       finished = true;
-      if (timer) clearTimeout(timer);
-      releaseHost();
+      if (routeTimer) clearTimeout(routeTimer);
+      if (backoff) {
+        clearTimeout(backoff.timer);
+        backoff.release();
+      }
+      if (current) closeAttempt(current, flag !== undefined);
       releaseCluster();
       if (flag) {
-        abortUpstream?.();
         if (!res.headersSent && !res.writableEnded) {
           req.resume();
           const e = errorReply(flag, dreq.grpc);
@@ -174,121 +269,218 @@ export class HttpForwarder {
           res.destroy();
         }
       }
-      this.record(conn, dreq, status, flag ?? '-', cluster.name, hostKey, start, contentLength(dreq.headers), responseBytes, grpcStatus);
+      this.record(conn, dreq, status, flag ?? (exhausted ? 'URX' : '-'), cluster.name, hostKey, start, contentLength(dreq.headers), responseBytes, grpcStatus, { requestId: ids.requestId, traceId: ids.traceId, attempts });
     };
     res.once('close', () => {
       if (!finished) done('DC');
     });
-    if (f.timeoutMs > 0) timer = setTimeout(() => done('UT'), f.timeoutMs);
+    if (f.timeoutMs > 0) routeTimer = setTimeout(() => done('UT'), f.timeoutMs);
 
-    const hasBody = requestHasBody(req, downstreamH2);
-    /** Response head from the upstream: headers mutated and written downstream. False: the exchange is over. */
-    const startResponse = (upStatus: number, upHeaders: HeaderMap, endOfStream: boolean): boolean => {
-      if (finished) return false;
-      if (timer) clearTimeout(timer);
-      status = upStatus;
-      const out = endToEndHeaders(upHeaders);
-      mutateHeaders(out, f.responseMutations, 'response');
-      if (typeof out['grpc-status'] === 'string') grpcStatus = out['grpc-status'];
-      if (endOfStream && sendTrailersOnly(res, upStatus, out)) {
-        done(undefined);
+    const recordHost = (result: HostResult): void => {
+      if (outlier && outlier.record(hostKey, result, this.deps.now(), f.cluster.endpoints.length)) metrics.outlierEjections.inc({ cluster: cluster.name });
+    };
+    /** Starts the next attempt after a failed one, if the policy allows; false → the failure stands. */
+    const retryAfter = (outcome: AttemptOutcome): boolean => {
+      if (!retry || finished) return false;
+      const v = retry.next(outcome, {
+        method: dreq.method,
+        grpc: dreq.grpc,
+        replayable: !hasBody || (replay?.replayable ?? false),
+        random: this.deps.random,
+        admit: () => retryAllowed(upstreams.activeRequests(retryKey), upstreams.activeRequests(cluster.name), breakers.retryBudget, breakers.maxRetries ?? 3),
+      });
+      if (v.retry || v.reason !== 'not-retriable') metrics.upstreamRetries.inc({ cluster: cluster.name, result: v.retry ? 'retried' : v.reason });
+      if (!v.retry) {
+        exhausted = v.reason === 'exhausted' && retry.retriesDone > 0;
         return false;
       }
-      try {
-        res.writeHead(upStatus, out);
-      } catch {
-        done('UPE');
-        return false;
-      }
-      res.once('finish', () => done(undefined));
+      const next = choose(tried);
+      if (!next) return false;
+      endpoint = next;
+      const release = upstreams.track(retryKey);
+      backoff = { release, timer: setTimeout(() => {
+        backoff = undefined;
+        attempt(release);
+      }, v.delayMs) };
       return true;
     };
-    // h2 upstream body → any downstream (lean HTTP/1.1 or http2 compat): written with backpressure.
-    const onResponse = (upStatus: number, upHeaders: HeaderMap, body: NodeJS.ReadableStream, endOfStream = false): void => {
-      if (!startResponse(upStatus, upHeaders, endOfStream)) return;
-      body.on('data', (c: Buffer) => {
-        responseBytes += c.length;
-        if (!finished && !res.write(c)) body.pause();
-      });
-      res.on('drain', () => body.resume());
-      body.on('end', () => {
-        if (!finished) res.end();
-      });
+    const attemptFailed = (a: Attempt, outcome: AttemptOutcome, flag: ResponseFlag): void => {
+      if (finished || a.closed) return;
+      closeAttempt(a, true);
+      recordHost('gateway-error');
+      if (!retryAfter(outcome)) done(flag);
     };
-    const onTrailers = (trailers: HeaderMap): void => {
-      const t = endToEndHeaders(trailers);
-      if (typeof t['grpc-status'] === 'string') grpcStatus = t['grpc-status'];
-      if (Object.keys(t).length > 0) res.addTrailers(t);
-    };
-    const onError = (err: { code?: string } | undefined): void => done(status === 0 ? flagForUpstreamError(err) : 'UC');
 
-    const viaH2 = (session: http2.ClientHttp2Session): void => {
+    const attempt = (releaseRetry?: () => void): void => {
       if (finished) return;
-      const secure = cluster.transport?.kind === 'mtls';
-      const h2headers: http2.OutgoingHttpHeaders = { ...f.headers, ':method': dreq.method, ':path': f.path, ':authority': f.authority, ':scheme': secure ? 'https' : 'http' };
-      let stream: http2.ClientHttp2Stream;
+      const ep = endpoint!;
+      hostKey = endpointKey(ep);
+      tried.add(hostKey);
+      attempts++;
+      const releaseHost = upstreams.track(hostKey);
+      const a: Attempt = { closed: false, release: releaseRetry ? () => (releaseHost(), releaseRetry()) : releaseHost };
+      current = a;
+      if (policy?.perTryTimeoutMs) a.perTry = setTimeout(() => attemptFailed(a, { kind: 'per-try-timeout' }, 'UT'), policy.perTryTimeoutMs);
+      const onError = (err: { code?: string } | undefined, refused = false): void => {
+        if (a.committed) {
+          done('UC');
+          return;
+        }
+        const flag = flagForUpstreamError(err);
+        attemptFailed(a, { kind: refused ? 'refused-stream' : flag === 'UF' ? 'connect-failure' : 'reset' }, flag);
+      };
+      const sendBody = (sink: NodeJS.WritableStream): void => {
+        if (replay) replay.attach(sink as unknown as Writable);
+        else req.pipe(sink);
+      };
+      /** The body source of an HTTP/1.1 attempt: the request itself, or a replay of it when retries may resend it. */
+      const bodySource = (): BodySource | undefined => {
+        if (!hasBody) return undefined;
+        if (!replay) return req;
+        const copy = new PassThrough();
+        replay.attach(copy);
+        return copy;
+      };
+      /**
+       * Response head from the upstream: retried (discarded) when the policy says so, otherwise
+       * committed — headers mutated and written downstream. False: nothing more to send.
+       */
+      const startResponse = (upStatus: number, upHeaders: HeaderMap, endOfStream: boolean): boolean => {
+        if (finished || a.closed) return false;
+        const g = upHeaders['grpc-status'];
+        recordHost(hostResultForStatus(upStatus));
+        if (retry && (upStatus >= 400 || g !== undefined)) {
+          const outcome: AttemptOutcome = { kind: 'response', status: upStatus, grpcStatus: typeof g === 'string' ? Number(g) : undefined };
+          if (retriableOutcome(policy!, outcome) && retryAfter(outcome)) {
+            closeAttempt(a, true); // discard this response; the retry answers
+            return false;
+          }
+        }
+        a.committed = true;
+        if (a.perTry) clearTimeout(a.perTry);
+        if (routeTimer) clearTimeout(routeTimer);
+        status = upStatus;
+        const out = endToEndHeaders(upHeaders);
+        mutateHeaders(out, f.responseMutations, 'response');
+        if (f.setCookie) out['set-cookie'] = [...[out['set-cookie'] ?? []].flat(), f.setCookie];
+        if (typeof out['grpc-status'] === 'string') grpcStatus = out['grpc-status'];
+        if (endOfStream && sendTrailersOnly(res, upStatus, out)) {
+          done(undefined);
+          return false;
+        }
+        try {
+          res.writeHead(upStatus, out);
+        } catch {
+          done('UPE');
+          return false;
+        }
+        res.once('finish', () => done(undefined));
+        return true;
+      };
+      // h2 upstream body → any downstream (lean HTTP/1.1 or http2 compat): written with backpressure.
+      const onResponse = (upStatus: number, upHeaders: HeaderMap, body: NodeJS.ReadableStream, endOfStream = false): void => {
+        if (!startResponse(upStatus, upHeaders, endOfStream)) return;
+        body.on('data', (c: Buffer) => {
+          responseBytes += c.length;
+          if (!finished && !res.write(c)) body.pause();
+        });
+        res.on('drain', () => body.resume());
+        body.on('end', () => {
+          if (!finished) res.end();
+        });
+      };
+      const onTrailers = (trailers: HeaderMap): void => {
+        if (a.closed) return;
+        const t = endToEndHeaders(trailers);
+        if (typeof t['grpc-status'] === 'string') grpcStatus = t['grpc-status'];
+        if (Object.keys(t).length > 0) res.addTrailers(t);
+      };
+
+      const viaH2 = (session: http2.ClientHttp2Session): void => {
+        if (finished || a.closed) return;
+        const secure = cluster.transport?.kind === 'mtls';
+        const h2headers: http2.OutgoingHttpHeaders = { ...f.headers, ':method': dreq.method, ':path': f.path, ':authority': f.authority, ':scheme': secure ? 'https' : 'http' };
+        let stream: http2.ClientHttp2Stream;
+        try {
+          stream = session.request(h2headers, { endStream: !hasBody });
+        } catch (err) {
+          onError(err as { code?: string });
+          return;
+        }
+        a.abort = () => stream.close(8 /* NGHTTP2_CANCEL */);
+        stream.on('response', (h, flags) => onResponse(Number(h[':status']), h as HeaderMap, stream, (flags & 1) === 1 /* END_STREAM: gRPC trailers-only */));
+        stream.on('trailers', (t) => onTrailers(t as HeaderMap));
+        stream.on('error', onError);
+        stream.on('close', () => {
+          const refused = stream.rstCode === 7; /* REFUSED_STREAM */
+          if (!a.committed && !a.closed) onError({ code: refused ? 'ERR_HTTP2_STREAM_ERROR' : 'ECONNRESET' }, refused);
+        });
+        if (hasBody) sendBody(stream);
+      };
+      // HTTP/1.1 upstream: the lean client (pooled connections, own codec); see upstream/h1-client.ts.
+      const viaHttp1 = (): void => {
+        if (finished || a.closed) return;
+        const chunked = hasBody && req.headers['content-length'] === undefined;
+        let head: string;
+        try {
+          head = serializeRequestHead(dreq.method, f.path, f.authority, f.headers, chunked ? 'chunked' : 'none');
+        } catch {
+          done('DPE');
+          return;
+        }
+        const handle = upstreams.sendHttp1(cluster, ep, opts, dreq.method, head, bodySource(), chunked, {
+          onHead: (upStatus, upHeaders) => {
+            if (startResponse(upStatus, upHeaders, false)) res.on('drain', handle.resume);
+          },
+          onData: (chunk) => {
+            if (finished || !a.committed) return true;
+            responseBytes += chunk.length;
+            return res.write(chunk);
+          },
+          onEnd: (trailers) => {
+            if (finished || !a.committed) return;
+            if (trailers) onTrailers(trailers);
+            res.end();
+          },
+          onError,
+        });
+        a.abort = handle.abort;
+      };
+
+      // Hot path: protocol known and the pooled session up → no promises at all.
+      const known = upstreams.knownProtocol(cluster, ep, downstreamH2, opts);
+      const ready = known === 'h2' ? upstreams.readySession(cluster, ep, opts) : undefined;
       try {
-        stream = session.request(h2headers, { endStream: !hasBody });
+        if (known === 'http1') return viaHttp1();
+        if (ready) return viaH2(ready);
       } catch (err) {
         onError(err as { code?: string });
         return;
       }
-      abortUpstream = () => stream.close(8 /* NGHTTP2_CANCEL */);
-      stream.on('response', (h, flags) => onResponse(Number(h[':status']), h as HeaderMap, stream, (flags & 1) === 1 /* END_STREAM: gRPC trailers-only */));
-      stream.on('trailers', (t) => onTrailers(t as HeaderMap));
-      stream.on('error', onError);
-      stream.on('close', () => {
-        if (status === 0) onError({ code: stream.rstCode === 7 /* REFUSED_STREAM */ ? 'ERR_HTTP2_STREAM_ERROR' : 'ECONNRESET' });
-      });
-      if (hasBody) req.pipe(stream);
-    };
-    // HTTP/1.1 upstream: the lean client (pooled connections, own codec); see upstream/h1-client.ts.
-    const viaHttp1 = (): void => {
-      if (finished) return;
-      const chunked = hasBody && req.headers['content-length'] === undefined;
-      let head: string;
-      try {
-        head = serializeRequestHead(dreq.method, f.path, f.authority, f.headers, chunked ? 'chunked' : 'none');
-      } catch {
-        done('DPE');
-        return;
-      }
-      const handle = upstreams.sendHttp1(cluster, f.endpoint, opts, dreq.method, head, hasBody ? req : undefined, chunked, {
-        onHead: (upStatus, upHeaders) => {
-          if (startResponse(upStatus, upHeaders, false)) res.on('drain', handle.resume);
-        },
-        onData: (chunk) => {
-          if (finished) return true;
-          responseBytes += chunk.length;
-          return res.write(chunk);
-        },
-        onEnd: (trailers) => {
-          if (finished) return;
-          if (trailers) onTrailers(trailers);
-          res.end();
-        },
-        onError,
-      });
-      abortUpstream = handle.abort;
+      upstreams
+        .protocolFor(cluster, ep, downstreamH2, opts)
+        .then(async (proto) => {
+          if (proto === 'h2') viaH2(await upstreams.session(cluster, ep, opts));
+          else viaHttp1();
+        })
+        .catch(onError);
     };
 
-    // Hot path: protocol known and the pooled session up → no promises at all.
-    const known = upstreams.knownProtocol(cluster, f.endpoint, downstreamH2, opts);
-    const ready = known === 'h2' ? upstreams.readySession(cluster, f.endpoint, opts) : undefined;
-    try {
-      if (known === 'http1') return viaHttp1();
-      if (ready) return viaH2(ready);
-    } catch (err) {
-      onError(err as { code?: string });
-      return;
-    }
-    upstreams
-      .protocolFor(cluster, f.endpoint, downstreamH2, opts)
-      .then(async (proto) => {
-        if (proto === 'h2') viaH2(await upstreams.session(cluster, f.endpoint, opts));
-        else viaHttp1();
-      })
-      .catch(onError);
+    attempt();
+  }
+
+  /** Shadow copies to the mirror clusters, once the body (if any) is complete; a body over the buffer limit is not mirrored. */
+  private mirror(clusters: string[], method: string, f: Forward, body: ReplayableBody | undefined): void {
+    const snap = this.deps.snapshot();
+    const send = (payload: Buffer | undefined): void => {
+      for (const name of clusters) {
+        const target = snap.clusters.get(name);
+        if (!target) continue;
+        sendShadow(this.deps.upstreams, target, { method, path: f.path, authority: shadowAuthority(f.authority), headers: f.headers, body: payload }, this.deps.random, f.timeoutMs || 15_000);
+      }
+    };
+    if (!body) send(undefined);
+    else body.whenComplete((payload) => payload && send(payload));
   }
 
   private fail(req: http.IncomingMessage, res: DownstreamResponse, conn: ConnInfo, dreq: DownstreamRequest, flag: ResponseFlag, start: number, f: Forward): void {
@@ -354,7 +546,7 @@ export class HttpForwarder {
       });
   };
 
-  private record(conn: ConnInfo, dreq: DownstreamRequest, status: number, flags: string, clusterName: string, host: string, start: number, reqBytes: number, resBytes: number, grpcStatus: unknown): void {
+  private record(conn: ConnInfo, dreq: DownstreamRequest, status: number, flags: string, clusterName: string, host: string, start: number, reqBytes: number, resBytes: number, grpcStatus: unknown, extra?: Pick<AccessLogEntry, 'requestId' | 'traceId' | 'attempts'>): void {
     const node = this.deps.node();
     const inbound = conn.direction === 'inbound';
     const labels: RequestLabels = {
@@ -370,7 +562,7 @@ export class HttpForwarder {
     };
     const durationMs = performance.now() - start;
     this.deps.metrics.recordRequest(labels, durationMs, reqBytes, resBytes);
-    this.deps.accessLog?.({ method: dreq.method, path: dreq.path, authority: dreq.authority, status, flags, durationMs, upstreamCluster: clusterName, upstreamHost: host, peer: conn.peer?.spiffeId ?? '-' });
+    this.deps.accessLog?.({ method: dreq.method, path: dreq.path, authority: dreq.authority, status, flags, durationMs, upstreamCluster: clusterName, upstreamHost: host, peer: conn.peer?.spiffeId ?? '-', ...extra });
   }
 }
 

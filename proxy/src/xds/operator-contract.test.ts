@@ -59,4 +59,37 @@ describe('operator goldens → proxy model', () => {
       ['outbound_127.0.0.1_15102', 'outbound-explicit', 5432],
     ]);
   });
+
+  it('rate-limit: the pod annotation becomes a local rate limit before the router on every inbound HTTP chain', () => {
+    const l = translateGolden('rate-limit.golden.json').find((t) => t.typeUrl === TypeUrls.listener && t.name === 'virtualInbound');
+    if (l?.typeUrl !== TypeUrls.listener) throw new Error('no virtualInbound');
+    const chain = l.value.model.filterChains.find((c) => c.name === 'inbound_9080_mtls');
+    const filter = chain?.filter;
+    expect(filter?.type === 'http' && filter.httpFilters).toEqual([{ type: 'fault', fault: {} }, { type: 'local-rate-limit', rateLimit: { maxTokens: 100, tokensPerFill: 100, fillIntervalMs: 1000 } }, { type: 'router' }]);
+  });
+
+  it('resilience: retries, budget, outlier detection and panic threshold reach the proxy model', () => {
+    const all = translateGolden('resilience.golden.json');
+    const c = all.find((t) => t.typeUrl === TypeUrls.cluster);
+    if (c?.typeUrl !== TypeUrls.cluster) throw new Error('no cluster');
+    expect(c.value.model).toMatchObject({
+      lbPolicy: 'least-request', connectTimeoutMs: 250, panicThresholdPercent: 50,
+      circuitBreakers: { maxConnections: 1, maxPendingRequests: 1, maxRequests: 1, maxRetries: 2 },
+      outlierDetection: { consecutive5xx: 0, consecutiveGatewayErrors: 3, intervalMs: 1000, baseEjectionTimeMs: 180_000, maxEjectionPercent: 100 },
+    });
+    const r = all.find((t) => t.typeUrl === TypeUrls.routeConfiguration);
+    if (r?.typeUrl !== TypeUrls.routeConfiguration) throw new Error('no routes');
+    const actions = r.value.virtualHosts[0]!.routes.map((route) => route.action.kind === 'route' && route.action.retryPolicy);
+    expect(actions).toEqual([
+      { retryOn: ['gateway-error', 'retriable-status-codes'], numRetries: 3, retriableStatusCodes: [429, 503] },
+      { retryOn: [], numRetries: 0 },
+      { retryOn: ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', 'retriable-status-codes'], numRetries: 2, perTryTimeoutMs: 500, retriableStatusCodes: [503] },
+    ]);
+  });
+
+  it('health-check: the Service annotation becomes the cluster\'s active health check', () => {
+    const c = translateGolden('health-check.golden.json').find((t) => t.typeUrl === TypeUrls.cluster);
+    if (c?.typeUrl !== TypeUrls.cluster) throw new Error('no cluster');
+    expect(c.value.model.healthCheck).toEqual({ path: '/healthz', intervalMs: 5000, timeoutMs: 500, unhealthyThreshold: 3, healthyThreshold: 2 });
+  });
 });

@@ -2,9 +2,10 @@
 import { formatSpiffeId } from '../../../../api/src/spiffe';
 import { InboundPassthroughSource } from '../../../../api/src/names';
 import { type ServiceModel, type ServicePortModel } from '../model';
-import { needsHttp2 } from '../protocol';
+import { isHttpProtocol, needsHttp2 } from '../protocol';
+import { type ServiceHealthCheck } from '../../../../api/src/crd/health-check';
 import { type TrafficPolicy } from '../policy-types';
-import { type Json, TypeUrls, adsConfigSource, envoyDuration, socketAddress, typed } from './envoy';
+import { type Json, TypeUrls, adsConfigSource, envoyDuration, msToDuration, socketAddress, typed } from './envoy';
 import { BlackHoleCluster, InboundPassthroughCluster, PassthroughCluster, inboundClusterName, outboundClusterName, outboundSni } from './names';
 import { type MeshScope, effectiveTrafficPolicy } from './scope';
 import { upstreamMtls } from './tls';
@@ -23,32 +24,55 @@ function lbFields(policy: TrafficPolicy, proxyless: boolean): Json {
   if (lb?.consistentHash) {
     return { lb_policy: 'RING_HASH', ring_hash_lb_config: { minimum_ring_size: '1024' } };
   }
-  const simple = lb?.simple ? lbPolicies[lb.simple] : undefined;
-  if (!simple || proxyless) return { lb_policy: 'ROUND_ROBIN' };
-  return { lb_policy: simple };
+  if (proxyless) return { lb_policy: 'ROUND_ROBIN' };
+  // Absent or UNSPECIFIED → Istio's default, LEAST_REQUEST (the CRD documents the same).
+  return { lb_policy: lbPolicies[lb?.simple ?? 'UNSPECIFIED'] ?? 'LEAST_REQUEST' };
 }
 
-function circuitBreakers(policy: TrafficPolicy): Json | undefined {
+/**
+ * Without `maxRetries`, retries are limited by a budget instead (Envoy retry_budget: 20 % of active
+ * requests, at least 3 concurrent) so that retries cannot multiply the load on a failing service.
+ */
+const defaultRetryBudget: Json = { budget_percent: { value: 20 }, min_retry_concurrency: 3 };
+
+function circuitBreakers(policy: TrafficPolicy): Json {
   const pool = policy.connectionPool;
-  if (!pool) return undefined;
   const t: Json = {};
-  if (pool.tcp?.maxConnections !== undefined) t.max_connections = pool.tcp.maxConnections;
-  if (pool.http?.http1MaxPendingRequests !== undefined) t.max_pending_requests = pool.http.http1MaxPendingRequests;
-  if (pool.http?.http2MaxRequests !== undefined) t.max_requests = pool.http.http2MaxRequests;
-  if (pool.http?.maxRetries !== undefined) t.max_retries = pool.http.maxRetries;
-  return Object.keys(t).length ? { thresholds: [t] } : undefined;
+  if (pool?.tcp?.maxConnections !== undefined) t.max_connections = pool.tcp.maxConnections;
+  if (pool?.http?.http1MaxPendingRequests !== undefined) t.max_pending_requests = pool.http.http1MaxPendingRequests;
+  if (pool?.http?.http2MaxRequests !== undefined) t.max_requests = pool.http.http2MaxRequests;
+  if (pool?.http?.maxRetries !== undefined) t.max_retries = pool.http.maxRetries;
+  else t.retry_budget = defaultRetryBudget;
+  return { thresholds: [t] };
 }
 
 function outlierDetection(policy: TrafficPolicy): Json | undefined {
   const od = policy.outlierDetection;
   if (!od) return undefined;
   const out: Json = {};
-  if (od.consecutive5xxErrors !== undefined) out.consecutive_5xx = od.consecutive5xxErrors;
-  if (od.consecutiveGatewayErrors !== undefined) out.consecutive_gateway_failure = od.consecutiveGatewayErrors;
+  // As Istio: a threshold of 0 turns that detector off; gateway errors are enforced only when set.
+  if (od.consecutive5xxErrors !== undefined) {
+    out.consecutive_5xx = od.consecutive5xxErrors;
+    out.enforcing_consecutive_5xx = od.consecutive5xxErrors > 0 ? 100 : 0;
+  }
+  if (od.consecutiveGatewayErrors !== undefined) {
+    out.consecutive_gateway_failure = od.consecutiveGatewayErrors;
+    out.enforcing_consecutive_gateway_failure = od.consecutiveGatewayErrors > 0 ? 100 : 0;
+  }
   if (od.interval) out.interval = envoyDuration(od.interval);
   if (od.baseEjectionTime) out.base_ejection_time = envoyDuration(od.baseEjectionTime);
   if (od.maxEjectionPercent !== undefined) out.max_ejection_percent = od.maxEjectionPercent;
   return out;
+}
+
+function healthCheck(hc: ServiceHealthCheck): Json {
+  return {
+    timeout: msToDuration(hc.timeoutMs),
+    interval: msToDuration(hc.intervalMs),
+    unhealthy_threshold: hc.unhealthyThreshold,
+    healthy_threshold: hc.healthyThreshold,
+    http_health_check: { path: hc.path },
+  };
 }
 
 /** The SPIFFE ids the client accepts: every service account behind the service. */
@@ -75,11 +99,15 @@ export function outboundCluster(scope: MeshScope, service: ServiceModel, port: S
     connect_timeout: policy.connectionPool?.tcp?.connectTimeout ? envoyDuration(policy.connectionPool.tcp.connectTimeout) : connectTimeout,
     ...lbFields(policy, options.proxyless),
   };
-  const breakers = circuitBreakers(policy);
-  if (breakers) cluster.circuit_breakers = breakers;
+  cluster.circuit_breakers = circuitBreakers(policy);
   const outlier = outlierDetection(policy);
-  if (outlier) cluster.outlier_detection = outlier;
+  if (outlier) {
+    cluster.outlier_detection = outlier;
+    // Istio: with outlier detection, panic mode starts below minHealthPercent (default 0 = never).
+    cluster.common_lb_config = { healthy_panic_threshold: { value: policy.outlierDetection?.minHealthPercent ?? 0 } };
+  }
   if (!options.proxyless) {
+    if (service.healthCheck && isHttpProtocol(port.protocol)) cluster.health_checks = [healthCheck(service.healthCheck)];
     if (needsHttp2(port.protocol)) {
       cluster.typed_extension_protocol_options = {
         'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': typed(TypeUrls.httpProtocolOptions, { explicit_http_config: { http2_protocol_options: {} } }),

@@ -3,7 +3,8 @@ import { ProxyPorts } from '../../../../api/src/names';
 import { type PolicyObject, type ServiceModel, type ServicePortModel } from '../model';
 import { isHttpProtocol } from '../protocol';
 import { type AuthorizationPolicySpec, type TcpRoute } from '../policy-types';
-import { FilterNames, type Json, TypeUrls, adsConfigSource, socketAddress, typed } from './envoy';
+import { type LocalRateLimit } from '../../../../api/src/crd/rate-limit';
+import { FilterNames, type Json, TypeUrls, adsConfigSource, fractionOfMillion, msToDuration, socketAddress, typed } from './envoy';
 import {
   BlackHoleCluster, InboundPassthroughCluster, PassthroughCluster, VirtualInboundListener, VirtualOutboundListener,
   inboundClusterName, outboundClusterName, outboundRouteName,
@@ -28,7 +29,7 @@ export const InboundClientCertDetails: Json = {
 };
 
 /** HTTP connection manager; filter order is always fault → rbac → router. */
-export function httpConnectionManager(statPrefix: string, routeSource: { rds: string } | { inline: Json }, rbac: Json[] = [], extra: Json = {}): Json {
+export function httpConnectionManager(statPrefix: string, routeSource: { rds: string } | { inline: Json }, rbac: Json[] = [], rateLimit: Json[] = [], extra: Json = {}): Json {
   const routes = 'rds' in routeSource
     ? { rds: { route_config_name: routeSource.rds, config_source: adsConfigSource } }
     : { route_config: routeSource.inline };
@@ -37,7 +38,7 @@ export function httpConnectionManager(statPrefix: string, routeSource: { rds: st
     typed_config: typed(TypeUrls.hcm, {
       stat_prefix: statPrefix,
       ...routes,
-      http_filters: [faultFilter, ...rbac, routerFilter],
+      http_filters: [faultFilter, ...rbac, ...rateLimit, routerFilter],
       use_remote_address: false,
       ...extra,
     }),
@@ -103,7 +104,25 @@ export interface InboundPort {
   protocol: ServicePortModel['protocol'];
 }
 
-function inboundFilters(port: InboundPort, authz: PolicyObject<AuthorizationPolicySpec>[]): Json[] {
+/**
+ * The pod's `traffic.skein.dev/rateLimit` as Envoy's local_ratelimit filter (every inbound HTTP
+ * port, one token bucket per port; over the limit → 429). Empty when the pod sets none.
+ */
+export function inboundRateLimit(limit: LocalRateLimit | undefined): Json[] {
+  if (!limit) return [];
+  const all = { default_value: fractionOfMillion(100) };
+  return [{
+    name: FilterNames.localRateLimit,
+    typed_config: typed(TypeUrls.localRateLimit, {
+      stat_prefix: 'inbound_rate_limit',
+      token_bucket: { max_tokens: limit.tokens, tokens_per_fill: limit.tokens, fill_interval: msToDuration(limit.fillIntervalMs) },
+      filter_enabled: all,
+      filter_enforced: all,
+    }),
+  }];
+}
+
+function inboundFilters(port: InboundPort, authz: PolicyObject<AuthorizationPolicySpec>[], rateLimit: Json[] = []): Json[] {
   const cluster = inboundClusterName(port.port);
   const prefix = `inbound_${port.port}`;
   if (isHttpProtocol(port.protocol)) {
@@ -112,7 +131,7 @@ function inboundFilters(port: InboundPort, authz: PolicyObject<AuthorizationPoli
       virtual_hosts: [{ name: `inbound|http|${port.port}`, domains: ['*'], routes: [{ name: 'default', match: { prefix: '/' }, route: { cluster, timeout: '0s' } }] }],
       validate_clusters: false,
     };
-    return [httpConnectionManager(prefix, { inline: routeConfig }, httpRbacFilters(authz), InboundClientCertDetails)];
+    return [httpConnectionManager(prefix, { inline: routeConfig }, httpRbacFilters(authz), rateLimit, InboundClientCertDetails)];
   }
   return [...networkRbacFilters(authz, prefix), tcpProxy(prefix, [{ name: cluster, weight: 100 }])];
 }
@@ -132,21 +151,21 @@ const tlsInspector: Json = { name: FilterNames.tlsInspector, typed_config: typed
  * the workload serves, with the same mTLS mode and RBAC as that port on virtualInbound. Peers reach
  * the workload there (its EndpointSlice lists this address and port).
  */
-export function localInboundListener(address: string, listenPort: number, port: InboundPort, mtls: WorkloadMtls, authz: PolicyObject<AuthorizationPolicySpec>[]): Json {
+export function localInboundListener(address: string, listenPort: number, port: InboundPort, mtls: WorkloadMtls, authz: PolicyObject<AuthorizationPolicySpec>[], rateLimit: Json[] = []): Json {
   const name = `inbound_${address}_${listenPort}`;
   return typed(TypeUrls.listener, {
     name,
     address: socketAddress(address, listenPort),
     traffic_direction: 'INBOUND',
     listener_filters: [tlsInspector],
-    filter_chains: chainsForMode(`inbound_${port.port}`, {}, portMtls(mtls, port.port), inboundFilters(port, authz)),
+    filter_chains: chainsForMode(`inbound_${port.port}`, {}, portMtls(mtls, port.port), inboundFilters(port, authz, rateLimit)),
   });
 }
 
-export function virtualInbound(ports: InboundPort[], mtls: WorkloadMtls, authz: PolicyObject<AuthorizationPolicySpec>[]): Json {
+export function virtualInbound(ports: InboundPort[], mtls: WorkloadMtls, authz: PolicyObject<AuthorizationPolicySpec>[], rateLimit: Json[] = []): Json {
   const chains: Json[] = [];
   for (const port of ports) {
-    chains.push(...chainsForMode(`inbound_${port.port}`, { destination_port: port.port }, portMtls(mtls, port.port), inboundFilters(port, authz)));
+    chains.push(...chainsForMode(`inbound_${port.port}`, { destination_port: port.port }, portMtls(mtls, port.port), inboundFilters(port, authz, rateLimit)));
   }
   const passthrough = [...networkRbacFilters(authz, InboundPassthroughCluster), tcpProxy(InboundPassthroughCluster, [{ name: InboundPassthroughCluster, weight: 100 }])];
   chains.push(...chainsForMode('inbound_passthrough', {}, mtls.mode, passthrough));

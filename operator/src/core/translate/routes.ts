@@ -6,11 +6,31 @@ import { FilterNames, type Json, TypeUrls, envoyDuration, fractionOfMillion, typ
 import { BlackHoleCluster, outboundClusterName, outboundRouteName } from './names';
 import { type MeshScope, effectiveTrafficPolicy, resolveDestination, sourceMatches } from './scope';
 
-/** Istio's default retry policy for routes without `retries`. */
-const defaultRetry: Json = {
-  retry_on: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
-  num_retries: 2,
-};
+/** Istio's default retry conditions (also used when `retries.retryOn` is absent). */
+const defaultRetryOn = 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes';
+
+/** Istio's default retry policy for routes without `retries`: 2 retries, 503 counts as retriable. */
+const defaultRetry: Json = { retry_on: defaultRetryOn, num_retries: 2, retriable_status_codes: [503] };
+
+/**
+ * VirtualService `retries` → Envoy retry_policy, as Istio does: absent or 0 `attempts` disables
+ * retries; HTTP status codes in `retryOn` become `retriable_status_codes` (plus the
+ * `retriable-status-codes` condition); an absent `retryOn` keeps Istio's default conditions.
+ */
+export function retryPolicy(retries: NonNullable<HttpRoute['retries']>): Json {
+  if (!retries.attempts) return { num_retries: 0 };
+  const tokens = (retries.retryOn ?? defaultRetryOn).split(',').filter(Boolean);
+  const codes = tokens.filter((t) => /^\d{3}$/.test(t)).map(Number);
+  const conditions = tokens.filter((t) => !/^\d{3}$/.test(t));
+  if (codes.length && !conditions.includes('retriable-status-codes')) conditions.push('retriable-status-codes');
+  if (!retries.retryOn) codes.push(503);
+  return {
+    retry_on: conditions.join(','),
+    num_retries: retries.attempts,
+    ...(retries.perTryTimeout ? { per_try_timeout: envoyDuration(retries.perTryTimeout) } : {}),
+    ...(codes.length ? { retriable_status_codes: [...new Set(codes)] } : {}),
+  };
+}
 
 /** Host names a client may use for a service port, as Istio lists them. */
 export function serviceDomains(service: ServiceModel, port: number, viewerNamespace: string): string[] {
@@ -159,16 +179,7 @@ function routeAction(ctx: RouteContext, http: HttpRoute): Json {
     };
   }
   action.timeout = http.timeout ? envoyDuration(http.timeout) : '0s';
-  if (http.retries) {
-    const attempts = http.retries.attempts ?? 2;
-    action.retry_policy = attempts === 0 ? { num_retries: 0 } : {
-      retry_on: http.retries.retryOn ?? 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
-      num_retries: attempts,
-      ...(http.retries.perTryTimeout ? { per_try_timeout: envoyDuration(http.retries.perTryTimeout) } : {}),
-    };
-  } else {
-    action.retry_policy = defaultRetry;
-  }
+  action.retry_policy = http.retries ? retryPolicy(http.retries) : defaultRetry;
   if (http.mirror) {
     action.request_mirror_policies = [{
       cluster: clusterFor(ctx, http.mirror).name,

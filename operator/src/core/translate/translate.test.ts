@@ -5,6 +5,8 @@ import { indexOf, pod, policy, slice, svc } from '../test-fixtures';
 import { type Json, TypeUrls } from './envoy';
 import { workloadMtls } from './peer-auth';
 import { Translator } from './translate';
+import { validateObject } from '../validation';
+import { retryPolicy } from './routes';
 
 const node = (ip: string, podName: string, ns: string) => parseNodeId(`sidecar~${ip}~${podName}.${ns}~${ns}.svc.cluster.local`);
 
@@ -145,5 +147,29 @@ describe('translation rules', () => {
     const a = translator.translate({ node: node('10.0.0.9', 'client', 'a'), metadata: {} });
     const b = translator.translate({ node: node('10.0.0.1', 'web-1', 'a'), metadata: {} });
     expect(find(a.resources[TypeUrls.route], '80')).toBe(find(b.resources[TypeUrls.route], '80'));
+  });
+});
+
+describe('VirtualService retries → Envoy retry_policy (Istio semantics)', () => {
+  it.each<[string, object, object]>([
+    ['no attempts disables retries', {}, { num_retries: 0 }],
+    ['attempts 0 disables retries', { attempts: 0, retryOn: '5xx' }, { num_retries: 0 }],
+    ['attempts without retryOn keep Istio’s conditions and 503', { attempts: 3 }, { retry_on: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes', num_retries: 3, retriable_status_codes: [503] }],
+    ['numeric codes become retriable_status_codes', { attempts: 2, retryOn: '5xx,429,409' }, { retry_on: '5xx,retriable-status-codes', num_retries: 2, retriable_status_codes: [429, 409] }],
+    ['an explicit retriable-status-codes is not doubled', { attempts: 1, retryOn: 'retriable-status-codes,503' }, { retry_on: 'retriable-status-codes', num_retries: 1, retriable_status_codes: [503] }],
+    ['perTryTimeout', { attempts: 2, retryOn: 'reset', perTryTimeout: '250ms' }, { retry_on: 'reset', num_retries: 2, per_try_timeout: '0.250s' }],
+  ])('%s', (_name, retries, want) => expect(retryPolicy(retries)).toEqual(want));
+});
+
+describe('Service annotation traffic.skein.dev/healthCheck', () => {
+  it('an invalid value is refused at admission with the annotation named (the last valid Service keeps serving)', () => {
+    const bad = svc('web', 'a', '10.96.0.1', [{ name: 'http', port: 80 }], { 'traffic.skein.dev/healthCheck': 'interval=5s' });
+    expect(validateObject(bad)).toEqual([{ path: 'metadata.annotations[traffic.skein.dev/healthCheck]', message: expect.stringMatching(/path is required/) }]);
+  });
+  it('adds an HTTP health check to the HTTP clusters of the service only', () => {
+    const objects = [...base.filter((o) => o.metadata.name !== 'web'), svc('web', 'a', '10.96.0.1', [{ name: 'http', port: 80, targetPort: 8080 }, { name: 'tcp-db', port: 5432 }], { 'traffic.skein.dev/healthCheck': 'path=/ready' })];
+    const clusters = translate(objects).resources[TypeUrls.cluster];
+    expect(find(clusters, 'outbound|80||web.a.svc.cluster.local')!.health_checks).toEqual([{ timeout: '1s', interval: '10s', unhealthy_threshold: 3, healthy_threshold: 2, http_health_check: { path: '/ready' } }]);
+    expect(find(clusters, 'outbound|5432||web.a.svc.cluster.local')!.health_checks).toBeUndefined();
   });
 });

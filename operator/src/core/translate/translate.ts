@@ -3,13 +3,14 @@
  * (outbound clusters, endpoints, routes, the outbound listener) is computed once per namespace and
  * reused for every proxy in it; only the inbound side is per workload.
  */
+import { type LocalRateLimit, parseRateLimit } from '../../../../api/src/crd/rate-limit';
 import { type MeshModel, type PodModel } from '../model';
 import { type ProxyNode } from '../node-id';
 import { fixedClusters, inboundCluster, outboundClusters } from './clusters';
 import { type Json, TypeUrls, type XdsTypeUrl, XdsTypeOrder } from './envoy';
 import { outboundLoadAssignments } from './endpoints';
 import { grpcListenersAndRoutes } from './grpc';
-import { type InboundPort, type LocalOutbound, localInboundListener, localOutboundListener, virtualInbound, virtualOutbound } from './listeners';
+import { type InboundPort, type LocalOutbound, inboundRateLimit, localInboundListener, localOutboundListener, virtualInbound, virtualOutbound } from './listeners';
 import { workloadMtls } from './peer-auth';
 import { policiesFor } from './rbac';
 import { outboundRouteConfigs } from './routes';
@@ -93,8 +94,9 @@ export class Translator {
     const authz = policiesFor(this.model, proxy.node.namespace, labels);
     const localInbound = parseLocalInbound(inboundPorts(this.model, proxy.node, pod), proxy.metadata[NodeMetadata.inboundPorts], warnings);
     const ports = localInbound.ports;
-    const listeners = [virtualInbound(ports, mtls, authz)];
-    for (const { listenPort, port } of localInbound.listeners) listeners.push(localInboundListener(proxy.node.ip, listenPort, port, mtls, authz));
+    const rateLimit = inboundRateLimit(podRateLimit(pod, warnings));
+    const listeners = [virtualInbound(ports, mtls, authz, rateLimit)];
+    for (const { listenPort, port } of localInbound.listeners) listeners.push(localInboundListener(proxy.node.ip, listenPort, port, mtls, authz, rateLimit));
     const routes: Json[] = [];
     const local = parseLocalOutbound(shared.scope, proxy.metadata[NodeMetadata.outboundPorts], warnings);
     for (const entry of local) {
@@ -125,6 +127,17 @@ function result(parts: ProxyResourceParts, warnings: string[]): Translation {
       return flat;
     },
   };
+}
+
+/** The pod's rate-limit annotation; an invalid value is a warning (shown in syncz) and no limit. */
+function podRateLimit(pod: PodModel | undefined, warnings: string[]): LocalRateLimit | undefined {
+  if (pod?.rateLimit === undefined) return undefined;
+  try {
+    return parseRateLimit(pod.rateLimit);
+  } catch (err) {
+    warnings.push(`${pod.namespace}/${pod.name}: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 /** Ports the workload serves: endpoints of services in its namespace that are this pod (or its IP). */

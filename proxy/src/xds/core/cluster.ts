@@ -2,10 +2,11 @@
 import { InboundPassthroughSource } from '../../../../api/src/names';
 import { BindConfigSchema, SocketAddressSchema } from '../../../../api/gen/envoy/config/core/v3/address_pb';
 import { RoutingPriority } from '../../../../api/gen/envoy/config/core/v3/base_pb';
+import { HealthCheckSchema, HealthCheck_HttpHealthCheckSchema } from '../../../../api/gen/envoy/config/core/v3/health_check_pb';
 import { Http1ProtocolOptionsSchema, Http2ProtocolOptionsSchema } from '../../../../api/gen/envoy/config/core/v3/protocol_pb';
-import { CircuitBreakersSchema, CircuitBreakers_ThresholdsSchema } from '../../../../api/gen/envoy/config/cluster/v3/circuit_breaker_pb';
+import { CircuitBreakersSchema, CircuitBreakers_ThresholdsSchema, CircuitBreakers_Thresholds_RetryBudgetSchema } from '../../../../api/gen/envoy/config/cluster/v3/circuit_breaker_pb';
 import {
-  ClusterSchema, Cluster_DiscoveryType, Cluster_EdsClusterConfigSchema, Cluster_LbPolicy, Cluster_RingHashLbConfigSchema, Cluster_RingHashLbConfig_HashFunction,
+  ClusterSchema, Cluster_CommonLbConfigSchema, Cluster_DiscoveryType, Cluster_EdsClusterConfigSchema, Cluster_LbPolicy, Cluster_RingHashLbConfigSchema, Cluster_RingHashLbConfig_HashFunction,
   type Cluster,
 } from '../../../../api/gen/envoy/config/cluster/v3/cluster_pb';
 import { OutlierDetectionSchema } from '../../../../api/gen/envoy/config/cluster/v3/outlier_detection_pb';
@@ -69,12 +70,19 @@ function circuitBreakers(c: Cluster, path: string): M.CircuitBreakers | undefine
   const out: M.CircuitBreakers = {};
   cb.thresholds.forEach((t, i) => {
     const tp = `${path}.thresholds[${i}]`;
-    onlyFields(CircuitBreakers_ThresholdsSchema, t, tp, ['priority', 'max_connections', 'max_pending_requests', 'max_requests', 'max_retries', 'track_remaining']);
+    onlyFields(CircuitBreakers_ThresholdsSchema, t, tp, ['priority', 'max_connections', 'max_pending_requests', 'max_requests', 'max_retries', 'track_remaining', 'retry_budget']);
     if (t.priority !== RoutingPriority.DEFAULT) fail(at(tp, 'priority'), 'only the DEFAULT priority is supported');
     if (t.maxConnections !== undefined) out.maxConnections = t.maxConnections;
     if (t.maxPendingRequests !== undefined) out.maxPendingRequests = t.maxPendingRequests;
     if (t.maxRequests !== undefined) out.maxRequests = t.maxRequests;
     if (t.maxRetries !== undefined) out.maxRetries = t.maxRetries;
+    if (t.retryBudget) {
+      const bp = at(tp, 'retry_budget');
+      onlyFields(CircuitBreakers_Thresholds_RetryBudgetSchema, t.retryBudget, bp, ['budget_percent', 'min_retry_concurrency']);
+      const percent = t.retryBudget.budgetPercent?.value ?? 20;
+      if (!Number.isInteger(percent) || percent < 0 || percent > 100) fail(at(bp, 'budget_percent'), `must be a whole percentage in [0, 100], got ${percent}`);
+      out.retryBudget = { budgetPercent: percent, minRetryConcurrency: t.retryBudget.minRetryConcurrency ?? 3 };
+    }
   });
   return out;
 }
@@ -82,16 +90,53 @@ function circuitBreakers(c: Cluster, path: string): M.CircuitBreakers | undefine
 function outlierDetection(c: Cluster, path: string): M.OutlierDetection | undefined {
   const o = c.outlierDetection;
   if (!o) return undefined;
-  onlyFields(OutlierDetectionSchema, o, path, ['consecutive_5xx', 'consecutive_gateway_failure', 'interval', 'base_ejection_time', 'max_ejection_percent']);
+  onlyFields(OutlierDetectionSchema, o, path, [
+    'consecutive_5xx', 'consecutive_gateway_failure', 'enforcing_consecutive_5xx', 'enforcing_consecutive_gateway_failure',
+    'interval', 'base_ejection_time', 'max_ejection_time', 'max_ejection_percent',
+  ]);
   const out: M.OutlierDetection = {};
-  if (o.consecutive5xx !== undefined) out.consecutive5xx = o.consecutive5xx;
-  if (o.consecutiveGatewayFailure !== undefined) out.consecutiveGatewayErrors = o.consecutiveGatewayFailure;
+  // Enforcement is all or nothing here (probabilistic enforcement is not implemented). Envoy's
+  // defaults: 5xx detection enforced (100), gateway-failure detection not enforced (0).
+  const enforced = (v: number | undefined, dflt: number, field: string): boolean => {
+    const e = v ?? dflt;
+    if (e !== 0 && e !== 100) fail(at(path, field), `only 0 or 100 is supported, got ${e}`);
+    return e === 100;
+  };
+  out.consecutive5xx = enforced(o.enforcingConsecutive5xx, 100, 'enforcing_consecutive_5xx') ? (o.consecutive5xx ?? 5) : 0;
+  out.consecutiveGatewayErrors = enforced(o.enforcingConsecutiveGatewayFailure, 0, 'enforcing_consecutive_gateway_failure') ? (o.consecutiveGatewayFailure ?? 5) : 0;
+  const maxEjection = optDurationMs(o.maxEjectionTime, at(path, 'max_ejection_time'));
+  if (maxEjection !== undefined) out.maxEjectionTimeMs = maxEjection;
   const interval = optDurationMs(o.interval, at(path, 'interval'));
   if (interval !== undefined) out.intervalMs = interval;
   const base = optDurationMs(o.baseEjectionTime, at(path, 'base_ejection_time'));
   if (base !== undefined) out.baseEjectionTimeMs = base;
   if (o.maxEjectionPercent !== undefined) out.maxEjectionPercent = o.maxEjectionPercent;
   return out;
+}
+
+/** One HTTP health check (GET path, 2xx passes); other checkers and extra fields are NACKed. */
+function healthChecks(c: Cluster, path: string): M.HealthCheck | undefined {
+  if (c.healthChecks.length === 0) return undefined;
+  if (c.healthChecks.length > 1) fail(path, 'only one health check per cluster is supported');
+  const h = c.healthChecks[0]!;
+  const hp = `${path}[0]`;
+  onlyFields(HealthCheckSchema, h, hp, ['timeout', 'interval', 'unhealthy_threshold', 'healthy_threshold', 'http_health_check']);
+  if (h.healthChecker.case !== 'httpHealthCheck') fail(hp, `${h.healthChecker.case ?? '(no checker)'} is not supported (http_health_check)`);
+  const http = h.healthChecker.value;
+  onlyFields(HealthCheck_HttpHealthCheckSchema, http, at(hp, 'http_health_check'), ['path']);
+  const required = (v: number | undefined, field: string): number => {
+    if (v === undefined) fail(at(hp, field), 'is required');
+    return v;
+  };
+  if (!h.timeout) fail(at(hp, 'timeout'), 'is required');
+  if (!h.interval) fail(at(hp, 'interval'), 'is required');
+  return {
+    path: http.path,
+    timeoutMs: durationMs(h.timeout, at(hp, 'timeout')),
+    intervalMs: durationMs(h.interval, at(hp, 'interval')),
+    unhealthyThreshold: required(h.unhealthyThreshold, 'unhealthy_threshold'),
+    healthyThreshold: required(h.healthyThreshold, 'healthy_threshold'),
+  };
 }
 
 /** Only the inbound passthrough source (127.0.0.6, any port) is accepted: the proxy binds it for inbound traffic itself. */
@@ -116,7 +161,7 @@ export function edsServiceName(c: Cluster): string {
 export function translateCluster(c: Cluster): M.Cluster {
   onlyFields(ClusterSchema, c, '', [
     'name', 'type', 'eds_cluster_config', 'connect_timeout', 'lb_policy', 'load_assignment', 'circuit_breakers', 'typed_extension_protocol_options',
-    'outlier_detection', 'upstream_bind_config', 'ring_hash_lb_config', 'transport_socket', 'metadata',
+    'outlier_detection', 'upstream_bind_config', 'ring_hash_lb_config', 'transport_socket', 'metadata', 'common_lb_config', 'health_checks',
   ]);
   const d = c.clusterDiscoveryType;
   if (d.case !== 'type') fail('cluster_type', 'custom cluster types are not supported');
@@ -167,6 +212,16 @@ export function translateCluster(c: Cluster): M.Cluster {
   if (cb) out.circuitBreakers = cb;
   const od = outlierDetection(c, 'outlier_detection');
   if (od) out.outlierDetection = od;
+  if (c.commonLbConfig) {
+    onlyFields(Cluster_CommonLbConfigSchema, c.commonLbConfig, 'common_lb_config', ['healthy_panic_threshold']);
+    const panic = c.commonLbConfig.healthyPanicThreshold?.value;
+    if (panic !== undefined) {
+      if (panic < 0 || panic > 100) fail('common_lb_config.healthy_panic_threshold', `must be in [0, 100], got ${panic}`);
+      out.panicThresholdPercent = Math.round(panic);
+    }
+  }
+  const hc = healthChecks(c, 'health_checks');
+  if (hc) out.healthCheck = hc;
   upstreamBind(c, 'upstream_bind_config');
   return out;
 }

@@ -2,7 +2,7 @@
 import { HeaderValueOptionSchema, HeaderValueOption_HeaderAppendAction, type HeaderValueOption } from '../../../../api/gen/envoy/config/core/v3/base_pb';
 import {
   DirectResponseActionSchema, HeaderMatcherSchema, QueryParameterMatcherSchema, RedirectActionSchema, RedirectAction_RedirectResponseCode,
-  RetryPolicySchema, RouteActionSchema, RouteAction_HashPolicySchema, RouteAction_HashPolicy_CookieSchema, RouteAction_HashPolicy_HeaderSchema,
+  RetryPolicySchema, RetryPolicy_RetryBackOffSchema, RouteActionSchema, RouteAction_HashPolicySchema, RouteAction_HashPolicy_CookieSchema, RouteAction_HashPolicy_HeaderSchema,
   RouteAction_RequestMirrorPolicySchema, RouteMatchSchema, RouteSchema, VirtualHostSchema, WeightedClusterSchema, WeightedCluster_ClusterWeightSchema,
   type DirectResponseAction, type HeaderMatcher, type QueryParameterMatcher, type RedirectAction, type Route, type RouteAction,
   type RouteAction_HashPolicy, type RouteMatch, type VirtualHost, type WeightedCluster,
@@ -179,13 +179,20 @@ function routeAction(a: RouteAction, path: string): M.RouteAction {
   if (a.retryPolicy) {
     const rp = at(path, 'retry_policy');
     const r = a.retryPolicy;
-    onlyFields(RetryPolicySchema, r, rp, ['retry_on', 'num_retries', 'per_try_timeout', 'retriable_status_codes']);
+    onlyFields(RetryPolicySchema, r, rp, ['retry_on', 'num_retries', 'per_try_timeout', 'retriable_status_codes', 'retry_back_off']);
     out.retryPolicy = {
       retryOn: r.retryOn.split(',').map((s) => s.trim()).filter(Boolean),
       numRetries: r.numRetries ?? DefaultNumRetries,
       perTryTimeoutMs: optDurationMs(r.perTryTimeout, at(rp, 'per_try_timeout')),
       retriableStatusCodes: r.retriableStatusCodes.length ? [...r.retriableStatusCodes] : undefined,
     };
+    if (r.retryBackOff) {
+      const bp = at(rp, 'retry_back_off');
+      onlyFields(RetryPolicy_RetryBackOffSchema, r.retryBackOff, bp, ['base_interval', 'max_interval']);
+      if (!r.retryBackOff.baseInterval) fail(at(bp, 'base_interval'), 'is required');
+      out.retryPolicy.backoffBaseMs = durationMs(r.retryBackOff.baseInterval, at(bp, 'base_interval'));
+      out.retryPolicy.backoffMaxMs = optDurationMs(r.retryBackOff.maxInterval, at(bp, 'max_interval'));
+    }
   }
   if (a.requestMirrorPolicies.length) {
     out.mirrorPolicies = a.requestMirrorPolicies.map((m, i) => {

@@ -4,7 +4,7 @@
  */
 import { create, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
 import { AnySchema, DurationSchema, type Any } from '@bufbuild/protobuf/wkt';
-import { ClusterSchema, Cluster_DiscoveryType, Cluster_LbPolicy, Cluster_RingHashLbConfigSchema } from '../../../../api/gen/envoy/config/cluster/v3/cluster_pb';
+import { Cluster_CommonLbConfigSchema, ClusterSchema, Cluster_DiscoveryType, Cluster_LbPolicy, Cluster_RingHashLbConfigSchema } from '../../../../api/gen/envoy/config/cluster/v3/cluster_pb';
 import { RoutingPriority, TrafficDirection } from '../../../../api/gen/envoy/config/core/v3/base_pb';
 import { HealthStatus } from '../../../../api/gen/envoy/config/core/v3/health_check_pb';
 import { ClusterLoadAssignmentSchema } from '../../../../api/gen/envoy/config/endpoint/v3/endpoint_pb';
@@ -19,6 +19,7 @@ import { BindConfigSchema } from '../../../../api/gen/envoy/config/core/v3/addre
 import { HeaderValueOptionSchema, TransportSocketSchema } from '../../../../api/gen/envoy/config/core/v3/base_pb';
 import { CircuitBreakersSchema } from '../../../../api/gen/envoy/config/cluster/v3/circuit_breaker_pb';
 import { OutlierDetectionSchema } from '../../../../api/gen/envoy/config/cluster/v3/outlier_detection_pb';
+import { HealthCheckSchema } from '../../../../api/gen/envoy/config/core/v3/health_check_pb';
 import { ClusterLoadAssignment_PolicySchema } from '../../../../api/gen/envoy/config/endpoint/v3/endpoint_pb';
 import { ListenerFilterSchema } from '../../../../api/gen/envoy/config/listener/v3/listener_components_pb';
 import { HTTPFaultSchema } from '../../../../api/gen/envoy/extensions/filters/http/fault/v3/fault_pb';
@@ -157,6 +158,12 @@ describe('NACK reasons: resource, field, why', () => {
     ['mTLS without an expected identity', C, () => [packAny(ClusterSchema, edsCluster((c) => { c.transportSocket!.configType = { case: 'typedConfig', value: upstreamMtls([]) }; }))],
       /match_typed_subject_alt_names: at least one expected SPIFFE id is required/],
     ['a high-priority breaker', C, () => [packAny(ClusterSchema, edsCluster((c) => { c.circuitBreakers = create(CircuitBreakersSchema, { thresholds: [{ priority: RoutingPriority.HIGH, maxConnections: 1 }] }); }))], /circuit_breakers\.thresholds\[0\]\.priority: only the DEFAULT priority/],
+    ['probabilistic outlier enforcement', C, () => [packAny(ClusterSchema, edsCluster((c) => { c.outlierDetection = create(OutlierDetectionSchema, { enforcingConsecutive5xx: 50 }); }))], /outlier_detection\.enforcing_consecutive_5xx: only 0 or 100 is supported, got 50/],
+    ['a retry budget over 100 %', C, () => [packAny(ClusterSchema, edsCluster((c) => { c.circuitBreakers = create(CircuitBreakersSchema, { thresholds: [{ retryBudget: { budgetPercent: { value: 150 } } }] }); }))], /retry_budget\.budget_percent: must be a whole percentage in \[0, 100\], got 150/],
+    ['a panic threshold over 100 %', C, () => [packAny(ClusterSchema, edsCluster((c) => { c.commonLbConfig = create(Cluster_CommonLbConfigSchema, { healthyPanicThreshold: { value: 101 } }); }))], /common_lb_config\.healthy_panic_threshold: must be in \[0, 100\], got 101/],
+    ['other common lb settings', C, () => [packAny(ClusterSchema, edsCluster((c) => { c.commonLbConfig = create(Cluster_CommonLbConfigSchema, { ignoreNewHostsUntilFirstHc: true }); }))], /common_lb_config\.ignore_new_hosts_until_first_hc: not supported/],
+    ['a TCP health check', C, () => [packAny(ClusterSchema, edsCluster((c) => { c.healthChecks = [create(HealthCheckSchema, { timeout: { seconds: 1n }, interval: { seconds: 5n }, unhealthyThreshold: 2, healthyThreshold: 2, healthChecker: { case: 'tcpHealthCheck', value: {} } })]; }))], /health_checks\[0\]\.tcp_health_check: not supported by the Skein proxy/],
+    ['a health check without thresholds', C, () => [packAny(ClusterSchema, edsCluster((c) => { c.healthChecks = [create(HealthCheckSchema, { timeout: { seconds: 1n }, interval: { seconds: 5n }, healthChecker: { case: 'httpHealthCheck', value: { path: '/healthz' } } })]; }))], /health_checks\[0\]\.unhealthy_threshold: is required/],
     ['success-rate outlier detection', C, () => [packAny(ClusterSchema, edsCluster((c) => { c.outlierDetection = create(OutlierDetectionSchema, { successRateStdevFactor: 1900 }); }))], /outlier_detection\.success_rate_stdev_factor: not supported/],
     ['binding upstream connections to another source', C, () => [packAny(ClusterSchema, edsCluster((c) => { c.upstreamBindConfig = create(BindConfigSchema, { sourceAddress: { address: '10.1.1.1', portSpecifier: { case: 'portValue', value: 0 } } }); }))],
       /upstream_bind_config\.source_address: only 127\.0\.0\.6:0/],
@@ -182,8 +189,12 @@ describe('translations (Envoy → model)', () => {
       x.lbPolicy = Cluster_LbPolicy.RING_HASH;
       x.lbConfig = { case: 'ringHashLbConfig', value: create(Cluster_RingHashLbConfigSchema, { minimumRingSize: 2048n }) };
       x.connectTimeout = create(DurationSchema, { seconds: 1n, nanos: 500_000_000 });
-      x.circuitBreakers = create(CircuitBreakersSchema, { thresholds: [{ maxConnections: 10, maxPendingRequests: 5, maxRequests: 20, maxRetries: 2 }] });
-      x.outlierDetection = create(OutlierDetectionSchema, { consecutive5xx: 3, consecutiveGatewayFailure: 2, interval: { seconds: 5n }, baseEjectionTime: { seconds: 30n }, maxEjectionPercent: 50 });
+      x.circuitBreakers = create(CircuitBreakersSchema, { thresholds: [{ maxConnections: 10, maxPendingRequests: 5, maxRequests: 20, maxRetries: 2, retryBudget: { budgetPercent: { value: 25 }, minRetryConcurrency: 4 } }] });
+      x.outlierDetection = create(OutlierDetectionSchema, {
+        consecutive5xx: 3, consecutiveGatewayFailure: 2, enforcingConsecutiveGatewayFailure: 100, interval: { seconds: 5n }, baseEjectionTime: { seconds: 30n }, maxEjectionTime: { seconds: 120n }, maxEjectionPercent: 50,
+      });
+      x.commonLbConfig = create(Cluster_CommonLbConfigSchema, { healthyPanicThreshold: { value: 0 } });
+      x.healthChecks = [create(HealthCheckSchema, { timeout: { seconds: 1n }, interval: { seconds: 5n }, unhealthyThreshold: 3, healthyThreshold: 2, healthChecker: { case: 'httpHealthCheck', value: { path: '/healthz' } } })];
       x.typedExtensionProtocolOptions = { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': packAny(HttpProtocolOptionsSchema, create(HttpProtocolOptionsSchema, { upstreamProtocolOptions: { case: 'explicitHttpConfig', value: { protocolConfig: { case: 'http2ProtocolOptions', value: {} } } } })) };
     });
     expect(one(TypeUrls.cluster, ClusterSchema, c).value).toEqual({
@@ -191,8 +202,10 @@ describe('translations (Envoy → model)', () => {
       model: {
         name: REVIEWS, type: 'eds', lbPolicy: 'ring-hash', ringSize: 2048, connectTimeoutMs: 1500, protocol: 'http2',
         transport: { kind: 'mtls', certificateSecret: 'default', validationSecret: 'ROOTCA', expectedSans: ['spiffe://cluster.local/ns/default/sa/reviews'], sni: 'outbound_.9080_._.reviews.default.svc.cluster.local' },
-        circuitBreakers: { maxConnections: 10, maxPendingRequests: 5, maxRequests: 20, maxRetries: 2 },
-        outlierDetection: { consecutive5xx: 3, consecutiveGatewayErrors: 2, intervalMs: 5000, baseEjectionTimeMs: 30000, maxEjectionPercent: 50 },
+        circuitBreakers: { maxConnections: 10, maxPendingRequests: 5, maxRequests: 20, maxRetries: 2, retryBudget: { budgetPercent: 25, minRetryConcurrency: 4 } },
+        outlierDetection: { consecutive5xx: 3, consecutiveGatewayErrors: 2, intervalMs: 5000, baseEjectionTimeMs: 30000, maxEjectionTimeMs: 120000, maxEjectionPercent: 50 },
+        panicThresholdPercent: 0,
+        healthCheck: { path: '/healthz', timeoutMs: 1000, intervalMs: 5000, unhealthyThreshold: 3, healthyThreshold: 2 },
       },
     });
   });
@@ -239,7 +252,7 @@ describe('translations (Envoy → model)', () => {
             action: { case: 'route', value: {
               clusterSpecifier: { case: 'weightedClusters', value: { clusters: [{ name: 'a', weight: 90 }, { name: 'b', weight: 10, requestHeadersToAdd: [{ header: { key: 'x-b', value: '1' } }] }] } },
               prefixRewrite: '/v2/', hostRewriteSpecifier: { case: 'hostRewriteLiteral', value: 'reviews.internal' },
-              retryPolicy: { retryOn: '5xx, connect-failure', numRetries: 3, perTryTimeout: { nanos: 250_000_000 }, retriableStatusCodes: [503] },
+              retryPolicy: { retryOn: '5xx, connect-failure', numRetries: 3, perTryTimeout: { nanos: 250_000_000 }, retriableStatusCodes: [503], retryBackOff: { baseInterval: { nanos: 10_000_000 }, maxInterval: { nanos: 80_000_000 } } },
               requestMirrorPolicies: [{ cluster: 'mirror', runtimeFraction: { defaultValue: millionth(50) } }],
               hashPolicy: [{ policySpecifier: { case: 'header', value: { headerName: 'x-user' } } }, { policySpecifier: { case: 'cookie', value: { name: 'session', ttl: { seconds: 60n }, path: '/' } }, terminal: true }, { policySpecifier: { case: 'connectionProperties', value: { sourceIp: true } } }],
             } },
@@ -262,7 +275,7 @@ describe('translations (Envoy → model)', () => {
             action: {
               kind: 'route', weightedClusters: [{ name: 'a', weight: 90 }, { name: 'b', weight: 10, requestHeadersToAdd: [{ name: 'x-b', value: '1', action: 'append' }] }],
               prefixRewrite: '/v2/', hostRewrite: 'reviews.internal', timeoutMs: 15000,
-              retryPolicy: { retryOn: ['5xx', 'connect-failure'], numRetries: 3, perTryTimeoutMs: 250, retriableStatusCodes: [503] },
+              retryPolicy: { retryOn: ['5xx', 'connect-failure'], numRetries: 3, perTryTimeoutMs: 250, retriableStatusCodes: [503], backoffBaseMs: 10, backoffMaxMs: 80 },
               mirrorPolicies: [{ cluster: 'mirror', percent: 50 }],
               hashPolicy: [{ header: 'x-user' }, { cookie: { name: 'session', ttlMs: 60000, path: '/' }, terminal: true }, { sourceIp: true }],
             },
