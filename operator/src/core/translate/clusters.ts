@@ -2,7 +2,7 @@
 import { formatSpiffeId } from '../../../../api/src/spiffe';
 import { InboundPassthroughSource } from '../../../../api/src/names';
 import { type ServiceModel, type ServicePortModel } from '../model';
-import { isHttpProtocol, needsHttp2 } from '../protocol';
+import { isHttpProtocol, needsHttp2, type Protocol } from '../protocol';
 import { type ServiceHealthCheck } from '../../../../api/src/crd/health-check';
 import { type TrafficPolicy } from '../policy-types';
 import { type Json, TypeUrls, adsConfigSource, envoyDuration, msToDuration, socketAddress, typed } from './envoy';
@@ -109,9 +109,7 @@ export function outboundCluster(scope: MeshScope, service: ServiceModel, port: S
   if (!options.proxyless) {
     if (service.healthCheck && isHttpProtocol(port.protocol)) cluster.health_checks = [healthCheck(service.healthCheck)];
     if (needsHttp2(port.protocol)) {
-      cluster.typed_extension_protocol_options = {
-        'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': typed(TypeUrls.httpProtocolOptions, { explicit_http_config: { http2_protocol_options: {} } }),
-      };
+      cluster.typed_extension_protocol_options = http2ProtocolOptions();
     }
     if (usesMtls(scope, service, policy)) {
       cluster.transport_socket = upstreamMtls(expectedSpiffeIds(scope, service), outboundSni(port.port, subset, service.fqdn));
@@ -133,7 +131,8 @@ export function outboundClusters(scope: MeshScope, options: ClusterOptions): Jso
   return out;
 }
 
-export function inboundCluster(port: number): Json {
+/** The app's own port: HTTP/2 towards apps whose port says gRPC or HTTP2, HTTP/1.1 otherwise. */
+export function inboundCluster(port: number, protocol: Protocol): Json {
   const name = inboundClusterName(port);
   return typed(TypeUrls.cluster, {
     name,
@@ -141,7 +140,12 @@ export function inboundCluster(port: number): Json {
     connect_timeout: connectTimeout,
     upstream_bind_config: { source_address: { address: InboundPassthroughSource, port_value: 0 } },
     load_assignment: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress('127.0.0.1', port) } }] }] },
+    ...(needsHttp2(protocol) ? { typed_extension_protocol_options: http2ProtocolOptions() } : {}),
   });
+}
+
+function http2ProtocolOptions(): Json {
+  return { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': typed(TypeUrls.httpProtocolOptions, { explicit_http_config: { http2_protocol_options: {} } }) };
 }
 
 export function fixedClusters(): Json[] {

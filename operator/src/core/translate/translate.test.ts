@@ -7,6 +7,7 @@ import { workloadMtls } from './peer-auth';
 import { Translator } from './translate';
 import { validateObject } from '../validation';
 import { retryPolicy } from './routes';
+import { inboundCluster } from './clusters';
 
 const node = (ip: string, podName: string, ns: string) => parseNodeId(`sidecar~${ip}~${podName}.${ns}~${ns}.svc.cluster.local`);
 
@@ -171,5 +172,15 @@ describe('Service annotation traffic.skein.dev/healthCheck', () => {
     const clusters = translate(objects).resources[TypeUrls.cluster];
     expect(find(clusters, 'outbound|80||web.a.svc.cluster.local')!.health_checks).toEqual([{ timeout: '1s', interval: '10s', unhealthy_threshold: 3, healthy_threshold: 2, http_health_check: { path: '/ready' } }]);
     expect(find(clusters, 'outbound|5432||web.a.svc.cluster.local')!.health_checks).toBeUndefined();
+  });
+});
+
+describe('inbound clusters', () => {
+  it.each([
+    ['GRPC', true], ['HTTP2', true], ['HTTP', false], ['TCP', false],
+  ] as const)('a %s app port is reached over HTTP/2: %s', (protocol, h2) => {
+    const cluster = inboundCluster(8080, protocol) as Json;
+    expect('typed_extension_protocol_options' in cluster).toBe(h2);
+    if (h2) expect(JSON.stringify(cluster)).toContain('http2_protocol_options');
   });
 });

@@ -104,7 +104,7 @@ export class Translator {
       listeners.push(l.listener);
       if (l.route) routes.push(l.route);
     }
-    const clusters = ports.map((p) => inboundCluster(p.port));
+    const clusters = ports.map((p) => inboundCluster(p.port, p.protocol));
     return result({
       [TypeUrls.cluster]: [shared.clusters, clusters],
       [TypeUrls.endpoint]: [shared.endpoints],
