@@ -1,4 +1,4 @@
-import { controlPlaneTlsName, ipFamily, parseCidr } from './net';
+import { cidrContains, controlPlaneTlsName, ipFamily, parseCidr } from './net';
 
 describe('ipFamily', () => {
   it.each([
@@ -43,4 +43,16 @@ describe('controlPlaneTlsName', () => {
     ['10.77.0.1:15012', 'cp.svc'],
     ['[::1]:15012', 'cp.svc'],
   ])('%s → %s', (address, name) => expect(controlPlaneTlsName(address, 'cp.svc')).toBe(name));
+});
+
+describe('cidrContains', () => {
+  it.each([
+    ['10.0.0.0/8', '10.1.2.3', true],
+    ['10.0.0.0/8', '11.0.0.1', false],
+    ['10.96.0.20/32', '10.96.0.20', true],
+    ['10.96.0.20', '10.96.0.21', false],
+    ['0.0.0.0/0', '192.168.1.1', true],
+    ['192.168.1.0/33', '192.168.1.1', false],
+    ['fd00::/8', 'fd00::1', false],
+  ])('cidrContains(%s, %s) = %s', (cidr, ip, inside) => expect(cidrContains(cidr, ip)).toBe(inside));
 });

@@ -62,3 +62,18 @@ export function controlPlaneTlsName(address: string, controlPlaneHost: string): 
   const host = address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   return ipFamily(host) ? controlPlaneHost : host;
 }
+
+function ipv4ToInt(ip: string): number {
+  return ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+}
+
+/** Whether `ip` lies in `cidr` (`10.0.0.0/8`, or a bare address). IPv6 ranges compare exactly. */
+export function cidrContains(cidr: string, ip: string): boolean {
+  const [base, lenText] = cidr.split('/');
+  if (!base) return false;
+  if (!isIpv4(base) || !isIpv4(ip)) return base === ip;
+  const len = lenText === undefined ? 32 : Number(lenText);
+  if (!Number.isInteger(len) || len < 0 || len > 32) return false;
+  const mask = len === 0 ? 0 : 2 ** 32 - 2 ** (32 - len);
+  return (ipv4ToInt(base) & mask) >>> 0 === ((ipv4ToInt(ip) & mask) >>> 0);
+}

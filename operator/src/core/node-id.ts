@@ -2,7 +2,7 @@
  * Proxy node ids: `sidecar~<podIP>~<pod>.<namespace>~<namespace>.svc.cluster.local` (Istio's shape).
  * Parsed once here; every error names the part that is wrong.
  */
-import { isIP } from './ip';
+import { ipFamily } from '../../../api/src/net';
 
 export interface ProxyNode {
   /** The id as sent by the proxy. */
@@ -28,7 +28,7 @@ export function parseNodeId(id: string): ProxyNode {
   if (parts.length !== 4) throw new NodeIdError(`invalid node id "${id}": ${shape} (4 parts separated by ~, got ${parts.length})`);
   const [type, ip, podDotNs, dnsDomain] = parts as [string, string, string, string];
   if (type !== 'sidecar') throw new NodeIdError(`invalid node id "${id}": type "${type}" is not supported (only "sidecar")`);
-  if (!isIP(ip)) throw new NodeIdError(`invalid node id "${id}": "${ip}" is not an IP address`);
+  if (!ipFamily(ip)) throw new NodeIdError(`invalid node id "${id}": "${ip}" is not an IP address`);
   const dot = podDotNs.lastIndexOf('.');
   if (dot <= 0 || dot === podDotNs.length - 1) throw new NodeIdError(`invalid node id "${id}": "${podDotNs}" must be <pod>.<namespace>`);
   const pod = podDotNs.slice(0, dot);

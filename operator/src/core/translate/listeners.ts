@@ -13,7 +13,7 @@ import { type EffectiveMtls, type WorkloadMtls, portMtls } from './peer-auth';
 import { httpRbacFilters, networkRbacFilters } from './rbac';
 import { virtualHost } from './routes';
 import { type MeshScope, resolveDestination, sourceMatches } from './scope';
-import { cidrContains } from '../ip';
+import { cidrContains } from '../../../../api/src/net';
 import { downstreamMtls } from './tls';
 
 const routerFilter: Json = { name: FilterNames.router, typed_config: typed(TypeUrls.router, {}) };

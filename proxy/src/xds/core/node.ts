@@ -7,6 +7,7 @@ import { create } from '@bufbuild/protobuf';
 import type { JsonObject } from '@bufbuild/protobuf';
 import { NodeSchema, type Node } from '../../../../api/gen/envoy/config/core/v3/base_pb';
 import { DefaultTrustDomain } from '../../../../api/src/names';
+import { ipFamily } from '../../../../api/src/net';
 import type { NodeInfo } from '../../config/model';
 
 export class NodeConfigError extends Error {
@@ -58,8 +59,6 @@ export interface NodeSettings {
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const dnsSubdomain = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-const ipv4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const ipv6 = /^[0-9a-fA-F:.]+$/;
 
 function portNumber(text: string, what: string): number {
   const n = Number(text);
@@ -114,7 +113,7 @@ export function nodeId(s: NodeSettings): string {
 function check(s: NodeSettings): void {
   if (!dnsSubdomain.test(s.podName)) throw new NodeConfigError(`pod name "${s.podName}" is not a DNS subdomain`);
   if (!dnsLabel.test(s.namespace)) throw new NodeConfigError(`namespace "${s.namespace}" is not a DNS label`);
-  if (!ipv4.test(s.podIp) && !(s.podIp.includes(':') && ipv6.test(s.podIp))) throw new NodeConfigError(`pod IP "${s.podIp}" is not an IP address`);
+  if (!ipFamily(s.podIp)) throw new NodeConfigError(`pod IP "${s.podIp}" is not an IP address`);
   const domain = s.clusterDomain ?? DefaultTrustDomain;
   if (!dnsSubdomain.test(domain)) throw new NodeConfigError(`cluster domain "${domain}" is not a DNS name`);
   if (s.serviceAccount !== undefined && !dnsSubdomain.test(s.serviceAccount)) throw new NodeConfigError(`service account "${s.serviceAccount}" is not a DNS subdomain`);
