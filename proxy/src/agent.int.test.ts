@@ -41,14 +41,14 @@ describe('ProxyAgent endpoints', () => {
   });
   afterAll(() => new Promise<void>((r) => nowhere.close(() => r())));
 
-  const agentFor = (ports: { admin: number; health: number }): ProxyAgent => {
+  const agentFor = (ports: { admin: number; health: number; agent?: number }, extraEnv: Record<string, string> = {}): ProxyAgent => {
     const address = `127.0.0.1:${(nowhere.address() as net.AddressInfo).port}`;
-    const env = readProxyEnv({ SKEIN_XDS_ADDRESS: address, SKEIN_ROOT_CERT_PATH: '/roots.pem', SKEIN_JOIN_TOKEN: 'secret-join-token', POD_NAME: 'web-1', SERVICE_ACCOUNT: 'web' });
+    const env = readProxyEnv({ SKEIN_XDS_ADDRESS: address, SKEIN_ROOT_CERT_PATH: '/roots.pem', SKEIN_JOIN_TOKEN: 'secret-join-token', POD_NAME: 'web-1', SERVICE_ACCOUNT: 'web', ...extraEnv });
     return new ProxyAgent({ env, ports, readFile: () => rootPem, log: (l) => lines.push(l) });
   };
 
   it('answers at once: not ready (no certificate), /config_dump with the xDS status, 503 for what the proxy serves', async () => {
-    const agent = agentFor({ admin: 0, health: 0 });
+    const agent = agentFor({ admin: 0, health: 0, agent: 0 });
     try {
       await agent.start();
       const health = await get(agent.port('health'), '/healthz/ready');
@@ -67,13 +67,42 @@ describe('ProxyAgent endpoints', () => {
   it('fails start() on a port conflict and leaves nothing bound', async () => {
     const taken = await listen();
     const port = (taken.address() as net.AddressInfo).port;
-    const agent = agentFor({ admin: 0, health: port });
+    const agent = agentFor({ admin: 0, health: port, agent: 0 });
     try {
       await expect(agent.start()).rejects.toThrow(/EADDRINUSE/);
       expect(() => agent.port('admin')).toThrow(/not bound/);
     } finally {
       await agent.close();
       await new Promise<void>((r) => taken.close(() => r()));
+    }
+  });
+
+  it("answers kubelet's rewritten probes by probing the app (docs/injection.md §5), before any config exists", async () => {
+    const seen: Array<{ path?: string; probe?: string | string[] }> = [];
+    const app = http.createServer((req, res) => {
+      seen.push({ path: req.url, probe: req.headers['x-probe'] });
+      res.writeHead(req.url === '/live' ? 200 : 500).end();
+    });
+    await new Promise<void>((r) => app.listen(0, '127.0.0.1', () => r()));
+    const appPort = (app.address() as net.AddressInfo).port;
+    const closedPort = await (async () => { const s = await listen(); const p = (s.address() as net.AddressInfo).port; await new Promise<void>((r) => s.close(() => r())); return p; })();
+    const probes = {
+      '/app-health/web/livez': { httpGet: { path: '/live', port: appPort, scheme: 'HTTP', httpHeaders: [{ name: 'X-Probe', value: 'kubelet' }] }, timeoutSeconds: 1 },
+      '/app-health/web/readyz': { httpGet: { path: '/ready', port: appPort, scheme: 'HTTP' }, timeoutSeconds: 1 },
+      '/app-health/web/startupz': { httpGet: { path: '/', port: closedPort, scheme: 'HTTP' }, timeoutSeconds: 1 },
+    };
+    const agent = agentFor({ admin: 0, health: 0, agent: 0 }, { SKEIN_APP_PROBES: JSON.stringify(probes) });
+    try {
+      await agent.start();
+      const port = agent.port('agent');
+      expect((await get(port, '/app-health/web/livez')).status).toBe(200);
+      expect((await get(port, '/app-health/web/readyz')).status).toBe(500);
+      expect((await get(port, '/app-health/web/startupz')).status).toBe(503);
+      expect((await get(port, '/app-health/other/livez')).status).toBe(404);
+      expect(seen).toEqual([{ path: '/live', probe: 'kubelet' }, { path: '/ready', probe: undefined }]);
+    } finally {
+      await agent.close();
+      await new Promise<void>((r) => app.close(() => r()));
     }
   });
 });

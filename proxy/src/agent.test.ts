@@ -25,7 +25,7 @@ describe('ProxyAgent', () => {
     }, /cannot read the trust bundle \/roots.pem \(SKEIN_ROOT_CERT_PATH\): ENOENT/],
     ['a trust bundle without a certificate', () => 'hello', /\/roots.pem \(SKEIN_ROOT_CERT_PATH\) holds no PEM certificate/],
   ])('refuses %s before binding anything', async (_name, readFile, message) => {
-    const agent = new ProxyAgent({ env: readProxyEnv({ SKEIN_XDS_ADDRESS: '127.0.0.1:1', SKEIN_ROOT_CERT_PATH: '/roots.pem' }), log: () => undefined, readFile, ports: { admin: 0, health: 0 } });
+    const agent = new ProxyAgent({ env: readProxyEnv({ SKEIN_XDS_ADDRESS: '127.0.0.1:1', SKEIN_ROOT_CERT_PATH: '/roots.pem' }), log: () => undefined, readFile, ports: { admin: 0, health: 0, agent: 0 } });
     await expect(agent.start()).rejects.toThrow(AgentConfigError);
     await expect(agent.start()).rejects.toThrow(message);
     expect(() => agent.port('health')).toThrow(/not bound/);

@@ -18,6 +18,7 @@ import http from 'node:http';
 import { connectWorkloadIdentity, credentialFromFile, type ConnectedIdentity } from '../../ca/src/client';
 import { ProxyPorts } from '../../api/src/names';
 import { adminRoutes, healthRoutes, serveRoutes, type AdminSource } from './admin/admin';
+import { appHealthRoutes } from './admin/app-health';
 import type { ProxyConfig } from './config/model';
 import type { ProxyEnvironment } from './env';
 import type { OriginalDst } from './listeners/listener';
@@ -36,6 +37,8 @@ export interface AgentPorts {
   health?: number;
   /** Prometheus on all addresses. Default 15090. */
   prometheus?: number;
+  /** App probes (`/app-health/…`) on all addresses. Default 15020. */
+  agent?: number;
 }
 
 export interface AgentOptions {
@@ -76,7 +79,7 @@ export class ProxyAgent {
   private identity: ConnectedIdentity | undefined;
   private xds: XdsClient | undefined;
   private readonly servers: http.Server[] = [];
-  private readonly boundPorts: Partial<Record<'admin' | 'health', number>> = {};
+  private readonly boundPorts: Partial<Record<'admin' | 'health' | 'agent', number>> = {};
   private draining = false;
   private closed = false;
   private applying: Promise<void> = Promise.resolve();
@@ -135,6 +138,9 @@ export class ProxyAgent {
       const admin = await serveRoutes('127.0.0.1', ports.admin ?? ProxyPorts.admin, { ...adminRoutes(src), 'GET /config_dump': (_q, r) => this.configDump(r), ...this.forwardedAdminRoutes() });
       this.servers.push(admin.server);
       this.boundPorts.admin = admin.port;
+      const agent = await serveRoutes('0.0.0.0', ports.agent ?? ProxyPorts.agent, appHealthRoutes(this.options.env.appProbes));
+      this.servers.push(agent.server);
+      this.boundPorts.agent = agent.port;
     } catch (err) {
       await this.close();
       throw err;
@@ -143,7 +149,7 @@ export class ProxyAgent {
     this.xds.start();
   }
 
-  port(which: 'admin' | 'health'): number {
+  port(which: 'admin' | 'health' | 'agent'): number {
     const p = this.boundPorts[which];
     if (p === undefined) throw new Error(`${which} port is not bound`);
     return p;

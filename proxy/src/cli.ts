@@ -34,6 +34,7 @@ the certificate files when they change.
   --admin-port N         admin API on 127.0.0.1 (default 15000)
   --health-port N        /healthz/ready (default 15021)
   --prometheus-port N    Prometheus (default 15090)
+  --agent-port N         xDS mode: app probes /app-health/... (default 15020)
   --no-inbound-source    do not connect to apps from 127.0.0.6
   --access-log           print one JSON line per request to stdout
   --drain-seconds N      on SIGTERM, stop accepting and wait this long before exiting (default 5)`;
@@ -64,6 +65,7 @@ export const proxyCommand: Command = {
           'admin-port': { type: 'string' },
           'health-port': { type: 'string' },
           'prometheus-port': { type: 'string' },
+          'agent-port': { type: 'string' },
           'no-inbound-source': { type: 'boolean' },
           'access-log': { type: 'boolean' },
           'drain-seconds': { type: 'string' },
@@ -80,6 +82,7 @@ export const proxyCommand: Command = {
       admin: port('admin-port', values['admin-port'], 15000),
       health: port('health-port', values['health-port'], 15021),
       prometheus: port('prometheus-port', values['prometheus-port'], 15090),
+      agent: port('agent-port', values['agent-port'], 15020),
     };
     const accessLog = values['access-log'] ? (e: object) => io.stdout.write(`${JSON.stringify(e)}\n`) : undefined;
     if (!file) {
@@ -120,7 +123,7 @@ export const proxyCommand: Command = {
 };
 
 interface AgentRunOptions {
-  ports: { admin: number; health: number; prometheus: number };
+  ports: { admin: number; health: number; prometheus: number; agent: number };
   drainSeconds: number;
   accessLog: ((e: object) => void) | undefined;
   inboundSource: boolean;

@@ -12,6 +12,13 @@ describe('readProxyEnv', () => {
     expect(readProxyEnv({ SKEIN_POD_LABELS_FILE: '/etc/skein/podinfo/labels' }, () => 'app="web"\nversion="v2"\n').labels).toEqual({ app: 'web', version: 'v2' });
   });
 
+  it('reads the app probes; a bad value names the variable', () => {
+    const probes = JSON.stringify({ '/app-health/web/livez': { httpGet: { port: 8080, path: '/live' } } });
+    expect(readProxyEnv({ SKEIN_APP_PROBES: probes }).appProbes.get('/app-health/web/livez')).toMatchObject({ port: 8080, path: '/live' });
+    expect(readProxyEnv({}).appProbes.size).toBe(0);
+    expect(() => readProxyEnv({ SKEIN_APP_PROBES: '{"/x": 1}' })).toThrow(/SKEIN_APP_PROBES: \/x: not an \/app-health/);
+  });
+
   it('reads the certificate lifetime', () => {
     expect(readProxyEnv({ SKEIN_CERT_VALIDITY_SECONDS: '60' }).certValiditySeconds).toBe(60);
   });

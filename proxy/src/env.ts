@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import { DefaultTrustDomain, ProxyEnv, ProxyMounts } from '../../api/src/names';
 import { validateTrustDomain } from '../../api/src/spiffe';
+import { type AppProbe, parseAppProbes } from './core/app-probes';
 
 export interface ProxyEnvironment {
   podName: string;
@@ -30,6 +31,8 @@ export interface ProxyEnvironment {
   inboundPorts?: string;
   /** Requested certificate lifetime; undefined = the CA's default. */
   certValiditySeconds?: number;
+  /** The app's original HTTP probes, answered on the agent port (SKEIN_APP_PROBES). */
+  appProbes: Map<string, AppProbe>;
 }
 
 export class EnvError extends Error {
@@ -108,6 +111,12 @@ export function readProxyEnv(env: NodeJS.ProcessEnv = process.env, readFile: (fi
   const ttl = get(ProxyEnv.certValiditySeconds);
   if (ttl !== undefined && !(/^\d+$/.test(ttl) && Number(ttl) >= 1)) throw new EnvError(`${ProxyEnv.certValiditySeconds}: expected a whole number of seconds >= 1, got "${ttl}"`);
   const outboundPorts = get(ProxyEnv.outboundPorts);
+  let appProbes: Map<string, AppProbe>;
+  try {
+    appProbes = parseAppProbes(get(ProxyEnv.appProbes));
+  } catch (err) {
+    throw new EnvError(`${ProxyEnv.appProbes}: ${(err as Error).message}`);
+  }
   const inboundPorts = get(ProxyEnv.inboundPorts);
   return {
     podName: get(ProxyEnv.podName) ?? 'unknown',
@@ -122,6 +131,7 @@ export function readProxyEnv(env: NodeJS.ProcessEnv = process.env, readFile: (fi
     joinToken: get(ProxyEnv.joinToken),
     clusterDomain: get(ProxyEnv.clusterDomain) ?? 'cluster.local',
     labels,
+    appProbes,
     ...(outboundPorts !== undefined ? { outboundPorts } : {}),
     ...(inboundPorts !== undefined ? { inboundPorts } : {}),
     ...(ttl !== undefined ? { certValiditySeconds: Number(ttl) } : {}),

@@ -109,7 +109,7 @@ class Demo {
     const rootCert = path.join(caDir, 'root-cert.pem');
     topology.workloads.forEach((w, i) => {
       const env = { ...sidecarEnv(topology, w, `127.0.0.1:${xdsPort}`, rootCert), SKEIN_JOIN_TOKEN: tokens[i]! };
-      this.launch(`proxy-${w.pod}`, ['proxy', '--no-original-dst', '--drain-seconds', '0', '--admin-port', String(w.admin), '--health-port', String(w.health), '--prometheus-port', String(w.prometheus)], env, logDir);
+      this.launch(`proxy-${w.pod}`, ['proxy', '--no-original-dst', '--drain-seconds', '0', '--admin-port', String(w.admin), '--health-port', String(w.health), '--prometheus-port', String(w.prometheus), '--agent-port', String(w.agent)], env, logDir);
     });
     await Promise.all(topology.workloads.map((w, i) => waitFor(`${w.pod}'s sidecar to be ready`, this.children[i + 1]!, async () => (await httpStatus('127.0.0.1', w.health, '/healthz/ready')) === 200, 60_000)));
     const frontend = topology.workloads[0]!;

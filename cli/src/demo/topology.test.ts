@@ -8,7 +8,7 @@ describe('demo topology', () => {
   it('gives every workload its own loopback address and distinct ports', () => {
     const ips = t.workloads.map((w) => w.ip);
     expect(new Set(ips).size).toBe(ips.length);
-    const ports = t.workloads.flatMap((w) => [w.appPort, w.inboundPort, w.admin, w.health, w.prometheus, ...(w.outbound ? [w.outbound.port] : [])]);
+    const ports = t.workloads.flatMap((w) => [w.appPort, w.inboundPort, w.admin, w.health, w.prometheus, w.agent, ...(w.outbound ? [w.outbound.port] : [])]);
     expect(new Set(ports).size).toBe(ports.length);
   });
 

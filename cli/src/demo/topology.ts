@@ -21,6 +21,8 @@ export interface DemoWorkload {
   admin: number;
   health: number;
   prometheus: number;
+  /** App probe port (`/app-health/…`). */
+  agent: number;
 }
 
 export interface DemoTopology {
@@ -45,6 +47,7 @@ export function demoTopology(ports: () => number, v1Weight = 80): DemoTopology {
     admin: ports(),
     health: ports(),
     prometheus: ports(),
+    agent: ports(),
   });
   return {
     namespace: 'default',

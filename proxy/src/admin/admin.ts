@@ -20,7 +20,7 @@ export interface AdminSource {
   quit(): Promise<void>;
 }
 
-type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> | void;
+export type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> | void;
 
 function json(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body, null, 2);
