@@ -52,11 +52,7 @@ export const ConnectionPoolSettings = titled('ConnectionPoolSettings', object(
     tcp: object({
       maxConnections: count('Maximum connections to a destination host.'),
       connectTimeout: string({ format: duration(), description: 'TCP connect timeout.' }),
-      tcpKeepalive: object({
-        probes: int({ description: 'Unanswered probes before the connection is dropped.' }),
-        time: string({ format: duration({ min: 1000, wholeSeconds: true }), description: 'Idle time before probes start (whole seconds).' }),
-        interval: string({ format: duration({ min: 1000, wholeSeconds: true }), description: 'Time between probes (whole seconds).' }),
-      }),
+      tcpKeepalive: unsupported('object', 'Skein does not set TCP keepalive on upstream connections'),
       maxConnectionDuration: unsupported('string'),
       idleTimeout: unsupported('string', 'use http.idleTimeout'),
     }),

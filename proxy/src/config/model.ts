@@ -362,6 +362,13 @@ export interface Cluster {
    * protocol over plaintext.
    */
   protocol?: 'http1' | 'http2' | 'auto';
+  /**
+   * Envoy common_http_protocol_options.max_requests_per_connection: a pooled connection (HTTP/1.1)
+   * or session (HTTP/2) serves at most this many requests, then is closed. Default unlimited.
+   */
+  maxRequestsPerConnection?: number;
+  /** Envoy common_http_protocol_options.idle_timeout: close pooled upstream connections idle this long. Default 60000 ms. */
+  upstreamIdleTimeoutMs?: number;
   /** Envoy circuit_breakers (default priority). */
   circuitBreakers?: CircuitBreakers;
   outlierDetection?: OutlierDetection;

@@ -348,6 +348,8 @@ function cluster(v: unknown, path: string): M.Cluster {
     connectTimeoutMs: optInt(o.connectTimeoutMs, `${path}.connectTimeoutMs`, 1, MaxMs, 10_000),
     transport,
     protocol: oneOf(o.protocol, `${path}.protocol`, ['http1', 'http2', 'auto'] as const, 'http1'),
+    maxRequestsPerConnection: optInt(o.maxRequestsPerConnection, `${path}.maxRequestsPerConnection`, 1, big),
+    upstreamIdleTimeoutMs: optInt(o.upstreamIdleTimeoutMs, `${path}.upstreamIdleTimeoutMs`, 1, MaxMs, 60_000),
     circuitBreakers: {
       maxConnections: optInt(cb.maxConnections, `${path}.circuitBreakers.maxConnections`, 1, big, 1024),
       maxPendingRequests: optInt(cb.maxPendingRequests, `${path}.circuitBreakers.maxPendingRequests`, 1, big, 1024),

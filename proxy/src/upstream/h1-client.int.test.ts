@@ -120,6 +120,18 @@ describe('H1Client', () => {
     expect(srv.connections()).toBe(1);
   });
 
+  it('closes a connection after maxRequestsPerConnection requests (1 = no keep-alive)', async () => {
+    const srv = await rawServer((s) => s.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok'));
+    const c = newClient();
+    const one = { ...target(srv.port), maxRequestsPerConnection: 1 };
+    for (let i = 0; i < 3; i++) expect(await send(c, one)).toMatchObject({ status: 200, body: 'ok' });
+    expect(srv.connections()).toBe(3);
+    const srv2 = await rawServer((s) => s.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok'));
+    const two = { ...target(srv2.port), key: 'two', maxRequestsPerConnection: 2 };
+    for (let i = 0; i < 4; i++) expect(await send(c, two)).toMatchObject({ status: 200 });
+    expect(srv2.connections()).toBe(2);
+  });
+
   it('decodes chunked responses (split anywhere) and passes trailers', async () => {
     const srv = await rawServer((s) => {
       const parts = ['HTTP/1.1 200 OK\r\ntransfer-', 'encoding: chunked\r\n\r\n5\r\nhel', 'lo\r\n6\r\n world\r\n0\r\ngrpc-status: 0\r\n', '\r\n'];

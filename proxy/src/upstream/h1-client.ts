@@ -37,6 +37,10 @@ export interface H1Target {
   connect(): Promise<net.Socket>;
   /** Connections allowed at once to this target (circuit breaker maxConnections). */
   maxConnections: number;
+  /** Requests one connection may serve before it is closed (undefined: unlimited). */
+  maxRequestsPerConnection?: number;
+  /** Close a pooled connection idle this long. Default 60 s. */
+  idleTimeoutMs?: number;
 }
 
 /** Controls of an exchange in progress. */
@@ -47,7 +51,7 @@ export interface H1Handle {
 }
 
 const ResponseHeadLimit = { maxHeaderBytes: 96 * 1024 };
-const IdleTimeoutMs = 60_000;
+const DefaultIdleTimeoutMs = 60_000;
 
 interface Pool {
   idle: Conn[];
@@ -189,6 +193,8 @@ class Conn {
   private requestDone = false;
   private responseDone = false;
   private keepAlive = false;
+  /** Requests started on this connection. */
+  private served = 0;
 
   constructor(readonly socket: net.Socket, private readonly client: H1Client, readonly pool: Pool, readonly target: H1Target) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -198,10 +204,11 @@ class Conn {
   }
 
   idleSince(): void {
-    this.socket.setTimeout(IdleTimeoutMs);
+    this.socket.setTimeout(this.target.idleTimeoutMs ?? DefaultIdleTimeoutMs);
   }
 
   start(r: Request, reused: boolean): void {
+    this.served += 1;
     this.req = r;
     r.conn = this;
     this.reused = reused;
@@ -322,7 +329,8 @@ class Conn {
 
   private finish(): void {
     this.req = undefined;
-    if (!this.keepAlive) {
+    const max = this.target.maxRequestsPerConnection;
+    if (!this.keepAlive || (max !== undefined && this.served >= max)) {
       this.socket.destroy();
       return;
     }

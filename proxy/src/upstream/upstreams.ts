@@ -25,6 +25,8 @@ type Protocol = 'h2' | 'http1';
 export class Upstreams {
   private readonly sessions = new Map<string, http2.ClientHttp2Session>();
   private readonly pendingSessions = new Map<string, Promise<http2.ClientHttp2Session>>();
+  /** Requests sent on each pooled HTTP/2 session (for maxRequestsPerConnection). */
+  private readonly sessionRequests = new WeakMap<http2.ClientHttp2Session, number>();
   /** ALPN result per endpoint for `auto` clusters over TLS. */
   private readonly negotiated = new Map<string, Protocol>();
   private readonly probes = new Map<string, Promise<Protocol>>();
@@ -44,7 +46,14 @@ export class Upstreams {
   sendHttp1(cluster: Cluster, ep: LbEndpoint, opts: UpstreamOptions, method: string, head: string, body: BodySource | undefined, chunked: boolean, exchange: H1Exchange): H1Handle {
     const key = poolKey(cluster, ep, opts);
     const alpn = cluster.transport?.kind === 'mtls' ? ['http/1.1'] : undefined;
-    return this.h1.send({ key, connect: () => this.connect(cluster, ep, alpn, opts), maxConnections: cluster.circuitBreakers?.maxConnections ?? 1024 }, method, head, body, chunked, exchange);
+    const target = {
+      key,
+      connect: () => this.connect(cluster, ep, alpn, opts),
+      maxConnections: cluster.circuitBreakers?.maxConnections ?? 1024,
+      ...(cluster.maxRequestsPerConnection !== undefined ? { maxRequestsPerConnection: cluster.maxRequestsPerConnection } : {}),
+      ...(cluster.upstreamIdleTimeoutMs !== undefined ? { idleTimeoutMs: cluster.upstreamIdleTimeoutMs } : {}),
+    };
+    return this.h1.send(target, method, head, body, chunked, exchange);
   }
 
   activeRequests = (hostKey: string): number => this.active.get(hostKey) ?? 0;
@@ -109,24 +118,42 @@ export class Upstreams {
 
   /** The pooled HTTP/2 session if it is connected and usable now (sync hot path). */
   readySession(cluster: Cluster, ep: LbEndpoint, opts: UpstreamOptions): http2.ClientHttp2Session | undefined {
-    const s = this.sessions.get(poolKey(cluster, ep, opts));
-    return s && !s.closed && !s.destroyed ? s : undefined;
+    const key = poolKey(cluster, ep, opts);
+    const s = this.sessions.get(key);
+    return s && !s.closed && !s.destroyed ? this.counted(key, cluster, s) : undefined;
+  }
+
+  /**
+   * Counts one request on a session (the caller opens its stream in this same turn). At the
+   * cluster's maxRequestsPerConnection the session leaves the pool and closes gracefully once that
+   * request has started: its streams finish, the next request opens a new session.
+   */
+  private counted(key: string, cluster: Cluster, s: http2.ClientHttp2Session): http2.ClientHttp2Session {
+    const max = cluster.maxRequestsPerConnection;
+    if (max === undefined) return s;
+    const served = (this.sessionRequests.get(s) ?? 0) + 1;
+    this.sessionRequests.set(s, served);
+    if (served >= max) {
+      if (this.sessions.get(key) === s) this.sessions.delete(key);
+      setImmediate(() => s.close());
+    }
+    return s;
   }
 
   /** The pooled HTTP/2 session for an endpoint, connecting if needed. */
   async session(cluster: Cluster, ep: LbEndpoint, opts: UpstreamOptions): Promise<http2.ClientHttp2Session> {
     const key = poolKey(cluster, ep, opts);
     const s = this.sessions.get(key);
-    if (s && !s.closed && !s.destroyed) return s;
+    if (s && !s.closed && !s.destroyed) return this.counted(key, cluster, s);
     const pending = this.pendingSessions.get(key);
-    if (pending) return pending;
+    if (pending) return pending.then((session) => this.counted(key, cluster, session));
     const p = this.connect(cluster, ep, ['h2'], opts).then((socket) => this.adoptSession(key, cluster, socket));
     this.pendingSessions.set(key, p);
     p.then(
       () => this.pendingSessions.delete(key),
       () => this.pendingSessions.delete(key),
     );
-    return p;
+    return p.then((session) => this.counted(key, cluster, session));
   }
 
   private adoptSession(key: string, cluster: Cluster, socket: net.Socket): http2.ClientHttp2Session {

@@ -167,7 +167,7 @@ export const destinationRule: Row[] = [
   ['tls sni', tp({ tls: { mode: 'ISTIO_MUTUAL', sni: 'a' } }), 'spec.trafficPolicy.tls.sni', 'not supported by Skein: Skein originates only mesh mTLS (ISTIO_MUTUAL) with its own certificates'],
   ['tls without mode', tp({ tls: {} }), 'spec.trafficPolicy.tls.mode', 'required'],
   ['negative maxConnections', tp({ connectionPool: { tcp: { maxConnections: -1 } } }), 'spec.trafficPolicy.connectionPool.tcp.maxConnections', 'must be an integer >= 0'],
-  ['a keepalive in milliseconds', tp({ connectionPool: { tcp: { tcpKeepalive: { time: '500ms' } } } }), 'spec.trafficPolicy.connectionPool.tcp.tcpKeepalive.time', 'duration "500ms" must be a whole number of seconds'],
+  ['a TCP keepalive (not enforced, so refused)', tp({ connectionPool: { tcp: { tcpKeepalive: { time: '5s' } } } }), 'spec.trafficPolicy.connectionPool.tcp.tcpKeepalive', 'not supported by Skein: Skein does not set TCP keepalive on upstream connections'],
   ['an unknown h2UpgradePolicy', tp({ connectionPool: { http: { h2UpgradePolicy: 'ALWAYS' } } }), 'spec.trafficPolicy.connectionPool.http.h2UpgradePolicy', 'must be one of DEFAULT, DO_NOT_UPGRADE, UPGRADE'],
   ['a duration without unit', tp({ outlierDetection: { interval: '10' } }), 'spec.trafficPolicy.outlierDetection.interval', /^invalid duration "10"/],
   ['maxEjectionPercent above 100', tp({ outlierDetection: { maxEjectionPercent: 120 } }), 'spec.trafficPolicy.outlierDetection.maxEjectionPercent', 'must be an integer 0..100'],

@@ -108,9 +108,10 @@ export function outboundCluster(scope: MeshScope, service: ServiceModel, port: S
   }
   if (!options.proxyless) {
     if (service.healthCheck && isHttpProtocol(port.protocol)) cluster.health_checks = [healthCheck(service.healthCheck)];
-    if (needsHttp2(port.protocol)) {
-      cluster.typed_extension_protocol_options = http2ProtocolOptions();
-    }
+    // h2UpgradePolicy UPGRADE: HTTP/1.1 requests go to this destination over HTTP/2 (Istio semantics).
+    const upgrade = isHttpProtocol(port.protocol) && policy.connectionPool?.http?.h2UpgradePolicy === 'UPGRADE';
+    const protocolOptions = httpProtocolOptions(needsHttp2(port.protocol) || upgrade, policy);
+    if (protocolOptions) cluster.typed_extension_protocol_options = protocolOptions;
     if (usesMtls(scope, service, policy)) {
       cluster.transport_socket = upstreamMtls(expectedSpiffeIds(scope, service), outboundSni(port.port, subset, service.fqdn));
     }
@@ -145,7 +146,25 @@ export function inboundCluster(port: number, protocol: Protocol): Json {
 }
 
 function http2ProtocolOptions(): Json {
-  return { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': typed(TypeUrls.httpProtocolOptions, { explicit_http_config: { http2_protocol_options: {} } }) };
+  return httpProtocolOptions(true, {})!;
+}
+
+/**
+ * Envoy HttpProtocolOptions: HTTP/2 where the port needs it, and the DestinationRule's
+ * connectionPool.http maxRequestsPerConnection / idleTimeout. Undefined when all are defaults.
+ */
+function httpProtocolOptions(http2: boolean, policy: TrafficPolicy): Json | undefined {
+  const http = policy.connectionPool?.http;
+  const common: Json = {};
+  if (http?.maxRequestsPerConnection !== undefined && http.maxRequestsPerConnection > 0) common.max_requests_per_connection = http.maxRequestsPerConnection;
+  if (http?.idleTimeout !== undefined) common.idle_timeout = envoyDuration(http.idleTimeout);
+  if (!http2 && Object.keys(common).length === 0) return undefined;
+  return {
+    'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': typed(TypeUrls.httpProtocolOptions, {
+      ...(Object.keys(common).length > 0 ? { common_http_protocol_options: common } : {}),
+      explicit_http_config: http2 ? { http2_protocol_options: {} } : { http_protocol_options: {} },
+    }),
+  };
 }
 
 export function fixedClusters(): Json[] {

@@ -184,3 +184,22 @@ describe('inbound clusters', () => {
     if (h2) expect(JSON.stringify(cluster)).toContain('http2_protocol_options');
   });
 });
+
+describe('connection pool settings reach the cluster (not silently dropped)', () => {
+  const webCluster = (pool: unknown): string => {
+    const objects = [...base, policy('DestinationRule', 'web', 'a', { host: 'web', trafficPolicy: { connectionPool: pool } })];
+    return JSON.stringify(find(translate(objects).resources[TypeUrls.cluster], 'outbound|80||web.a.svc.cluster.local'));
+  };
+
+  it('maxRequestsPerConnection and idleTimeout → common_http_protocol_options', () => {
+    const json = webCluster({ http: { maxRequestsPerConnection: 1, idleTimeout: '30s' } });
+    expect(json).toContain('"max_requests_per_connection":1');
+    expect(json).toContain('"idle_timeout":"30s"');
+    expect(json).toContain('"http_protocol_options":{}');
+  });
+
+  it('h2UpgradePolicy UPGRADE sends HTTP/1.1 requests over HTTP/2', () => {
+    expect(webCluster({ http: { h2UpgradePolicy: 'UPGRADE' } })).toContain('http2_protocol_options');
+    expect(webCluster({ http: { h2UpgradePolicy: 'DO_NOT_UPGRADE' } })).not.toContain('http2_protocol_options');
+  });
+});

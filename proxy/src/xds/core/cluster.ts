@@ -3,7 +3,7 @@ import { InboundPassthroughSource } from '../../../../api/src/names';
 import { BindConfigSchema, SocketAddressSchema } from '../../../../api/gen/envoy/config/core/v3/address_pb';
 import { RoutingPriority } from '../../../../api/gen/envoy/config/core/v3/base_pb';
 import { HealthCheckSchema, HealthCheck_HttpHealthCheckSchema } from '../../../../api/gen/envoy/config/core/v3/health_check_pb';
-import { Http1ProtocolOptionsSchema, Http2ProtocolOptionsSchema } from '../../../../api/gen/envoy/config/core/v3/protocol_pb';
+import { Http1ProtocolOptionsSchema, Http2ProtocolOptionsSchema, HttpProtocolOptionsSchema as CoreHttpProtocolOptionsSchema } from '../../../../api/gen/envoy/config/core/v3/protocol_pb';
 import { CircuitBreakersSchema, CircuitBreakers_ThresholdsSchema, CircuitBreakers_Thresholds_RetryBudgetSchema } from '../../../../api/gen/envoy/config/cluster/v3/circuit_breaker_pb';
 import {
   ClusterSchema, Cluster_CommonLbConfigSchema, Cluster_DiscoveryType, Cluster_EdsClusterConfigSchema, Cluster_LbPolicy, Cluster_RingHashLbConfigSchema, Cluster_RingHashLbConfig_HashFunction,
@@ -30,15 +30,32 @@ const lbPolicies: Partial<Record<Cluster_LbPolicy, M.LbPolicy>> = {
   [Cluster_LbPolicy.RING_HASH]: 'ring-hash',
 };
 
-/** The upstream HTTP protocol from typed_extension_protocol_options (Envoy's default: HTTP/1.1). */
-function protocol(c: Cluster, path: string, tls: boolean): M.Cluster['protocol'] {
+type ProtocolSettings = Pick<M.Cluster, 'protocol' | 'maxRequestsPerConnection' | 'upstreamIdleTimeoutMs'>;
+
+/** The upstream HTTP protocol and connection limits from typed_extension_protocol_options (Envoy's default: HTTP/1.1). */
+function protocol(c: Cluster, path: string, tls: boolean): ProtocolSettings {
   let out: M.Cluster['protocol'] = 'http1';
+  const limits: Omit<ProtocolSettings, 'protocol'> = {};
   for (const [key, any] of Object.entries(c.typedExtensionProtocolOptions)) {
     const kp = `${path}[${JSON.stringify(key)}]`;
     const typeName = typeNameAt(any, kp);
     if (typeName !== HttpProtocolOptionsSchema.typeName) unsupported(kp, 'protocol options', key, typeName);
     const o = unpackAt(any, HttpProtocolOptionsSchema, kp);
-    onlyFields(HttpProtocolOptionsSchema, o, kp, ['explicit_http_config', 'use_downstream_protocol_config', 'auto_config']);
+    onlyFields(HttpProtocolOptionsSchema, o, kp, ['explicit_http_config', 'use_downstream_protocol_config', 'auto_config', 'common_http_protocol_options']);
+    const common = o.commonHttpProtocolOptions;
+    if (common) {
+      const cp = at(kp, 'common_http_protocol_options');
+      onlyFields(CoreHttpProtocolOptionsSchema, common, cp, ['idle_timeout', 'max_requests_per_connection']);
+      if (common.maxRequestsPerConnection !== undefined) {
+        if (common.maxRequestsPerConnection < 1) fail(at(cp, 'max_requests_per_connection'), 'must be at least 1');
+        limits.maxRequestsPerConnection = common.maxRequestsPerConnection;
+      }
+      if (common.idleTimeout) {
+        const ms = durationMs(common.idleTimeout, at(cp, 'idle_timeout'));
+        if (ms === 0) fail(at(cp, 'idle_timeout'), 'must be greater than 0 (an unlimited upstream idle time is not supported)');
+        limits.upstreamIdleTimeoutMs = ms;
+      }
+    }
     const p = o.upstreamProtocolOptions;
     if (p.case === 'explicitHttpConfig') {
       const ep = at(kp, 'explicit_http_config');
@@ -60,7 +77,7 @@ function protocol(c: Cluster, path: string, tls: boolean): M.Cluster['protocol']
       out = 'auto';
     } else fail(kp, 'upstream_protocol_options is required');
   }
-  return out;
+  return { protocol: out, ...limits };
 }
 
 function circuitBreakers(c: Cluster, path: string): M.CircuitBreakers | undefined {
@@ -171,7 +188,7 @@ export function translateCluster(c: Cluster): M.Cluster {
     type: 'static',
     connectTimeoutMs: c.connectTimeout ? durationMs(c.connectTimeout, 'connect_timeout') : DefaultConnectTimeoutMs,
     transport,
-    protocol: protocol(c, 'typed_extension_protocol_options', transport.kind === 'mtls'),
+    ...protocol(c, 'typed_extension_protocol_options', transport.kind === 'mtls'),
   };
   if (out.connectTimeoutMs === 0) fail('connect_timeout', 'must be greater than 0');
   switch (d.value) {

@@ -195,12 +195,12 @@ describe('translations (Envoy → model)', () => {
       });
       x.commonLbConfig = create(Cluster_CommonLbConfigSchema, { healthyPanicThreshold: { value: 0 } });
       x.healthChecks = [create(HealthCheckSchema, { timeout: { seconds: 1n }, interval: { seconds: 5n }, unhealthyThreshold: 3, healthyThreshold: 2, healthChecker: { case: 'httpHealthCheck', value: { path: '/healthz' } } })];
-      x.typedExtensionProtocolOptions = { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': packAny(HttpProtocolOptionsSchema, create(HttpProtocolOptionsSchema, { upstreamProtocolOptions: { case: 'explicitHttpConfig', value: { protocolConfig: { case: 'http2ProtocolOptions', value: {} } } } })) };
+      x.typedExtensionProtocolOptions = { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': packAny(HttpProtocolOptionsSchema, create(HttpProtocolOptionsSchema, { commonHttpProtocolOptions: { maxRequestsPerConnection: 100, idleTimeout: { seconds: 30n } }, upstreamProtocolOptions: { case: 'explicitHttpConfig', value: { protocolConfig: { case: 'http2ProtocolOptions', value: {} } } } })) };
     });
     expect(one(TypeUrls.cluster, ClusterSchema, c).value).toEqual({
       eds: REVIEWS,
       model: {
-        name: REVIEWS, type: 'eds', lbPolicy: 'ring-hash', ringSize: 2048, connectTimeoutMs: 1500, protocol: 'http2',
+        name: REVIEWS, type: 'eds', lbPolicy: 'ring-hash', ringSize: 2048, connectTimeoutMs: 1500, protocol: 'http2', maxRequestsPerConnection: 100, upstreamIdleTimeoutMs: 30000,
         transport: { kind: 'mtls', certificateSecret: 'default', validationSecret: 'ROOTCA', expectedSans: ['spiffe://cluster.local/ns/default/sa/reviews'], sni: 'outbound_.9080_._.reviews.default.svc.cluster.local' },
         circuitBreakers: { maxConnections: 10, maxPendingRequests: 5, maxRequests: 20, maxRetries: 2, retryBudget: { budgetPercent: 25, minRetryConcurrency: 4 } },
         outlierDetection: { consecutive5xx: 3, consecutiveGatewayErrors: 2, intervalMs: 5000, baseEjectionTimeMs: 30000, maxEjectionTimeMs: 120000, maxEjectionPercent: 50 },
