@@ -5,7 +5,7 @@
  * Each pair is configured as the same mTLS sidecar pair (client certs required and verified,
  * keep-alive/pooled upstream connections, one worker/thread each), configs generated into a temp dir.
  * Reports max rps and latency (wrk, 32 connections), p50/p99 at a fixed 1000 rps (own bounded
- * loop), and CPU seconds and RSS of the proxy processes.
+ * loop), and CPU seconds and RSS (idle, and after the load) of the proxy processes.
  *
  * `npm run bench proxy` (needs wrk, haproxy, nginx, openssl). BENCH_SECONDS overrides the 5 s runs;
  * BENCH_MODES=http,tcp and BENCH_PAIRS=direct,skein,skein-resilience,haproxy,nginx select a subset
@@ -44,6 +44,8 @@ interface Row {
   fixedP99: number;
   fixedErrors: number;
   cpuSeconds: number;
+  /** After the first request, before any load: what a quiet sidecar pair costs. */
+  idleRssMb: number;
   rssMb: number;
 }
 
@@ -366,6 +368,7 @@ async function measure(mode: string, pair: string, running: Running): Promise<Ro
     }).on('error', () => resolve(false));
   });
   if (!ok) throw new Error(`${pair} ${mode}: the pair does not answer 200; see its logs`);
+  const idleRss = rssMb(running.pids());
   await wrk(running.port, 3); // warm-up (Node's JIT needs a few seconds to reach steady state)
   const pids = running.pids();
   const cpu0 = cpuSeconds(pids);
@@ -374,16 +377,16 @@ async function measure(mode: string, pair: string, running: Running): Promise<Ro
   const rss = rssMb(running.pids());
   await fixedRateLatency(running.port, 1); // warm-up at the fixed rate: pools/connections for this concurrency
   const f = await fixedRateLatency(running.port);
-  return { mode, pair, rps: w.rps, wrkP50: w.p50, wrkP99: w.p99, fixedP50: f.p50, fixedP99: f.p99, fixedErrors: f.errors, cpuSeconds: cpu, rssMb: rss };
+  return { mode, pair, rps: w.rps, wrkP50: w.p50, wrkP99: w.p99, fixedP50: f.p50, fixedP99: f.p99, fixedErrors: f.errors, cpuSeconds: cpu, idleRssMb: idleRss, rssMb: rss };
 }
 
 function table(rows: Row[]): string {
-  const head = ['mode', 'pair', 'rps', 'x direct', 'x haproxy', 'wrk p50 ms', 'wrk p99 ms', `p50 ms @${fixedRate}`, `p99 ms @${fixedRate}`, 'CPU s (both)', 'µs CPU/req', 'RSS MB (both)'];
+  const head = ['mode', 'pair', 'rps', 'x direct', 'x haproxy', 'wrk p50 ms', 'wrk p99 ms', `p50 ms @${fixedRate}`, `p99 ms @${fixedRate}`, 'CPU s (both)', 'µs CPU/req', 'idle RSS MB (both)', 'RSS MB (both)'];
   const lines = rows.map((r) => {
     const base = rows.find((x) => x.mode === r.mode && x.pair === 'direct');
     const ha = rows.find((x) => x.mode === r.mode && x.pair === 'haproxy');
     const perReq = r.pair === 'direct' ? '-' : ((r.cpuSeconds * 1e6) / (r.rps * seconds)).toFixed(0);
-    return [r.mode, r.pair, r.rps.toFixed(0), base ? (r.rps / base.rps).toFixed(2) : '-', ha ? (r.rps / ha.rps).toFixed(2) : '-', r.wrkP50.toFixed(2), r.wrkP99.toFixed(2), r.fixedP50.toFixed(2), r.fixedP99.toFixed(2) + (r.fixedErrors ? ` (${r.fixedErrors} err)` : ''), r.pair === 'direct' ? '-' : r.cpuSeconds.toFixed(2), perReq, r.pair === 'direct' ? '-' : r.rssMb.toFixed(0)];
+    return [r.mode, r.pair, r.rps.toFixed(0), base ? (r.rps / base.rps).toFixed(2) : '-', ha ? (r.rps / ha.rps).toFixed(2) : '-', r.wrkP50.toFixed(2), r.wrkP99.toFixed(2), r.fixedP50.toFixed(2), r.fixedP99.toFixed(2) + (r.fixedErrors ? ` (${r.fixedErrors} err)` : ''), r.pair === 'direct' ? '-' : r.cpuSeconds.toFixed(2), perReq, r.pair === 'direct' ? '-' : r.idleRssMb.toFixed(0), r.pair === 'direct' ? '-' : r.rssMb.toFixed(0)];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;

@@ -6,9 +6,9 @@
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../../api/src/command';
 import { ProxyEnv } from '../../api/src/names';
-import { AgentConfigError, ProxyAgent } from './agent';
+import type * as AgentModule from './agent';
 import { EnvError, readProxyEnv } from './env';
-import { NodeConfigError } from './xds/core/node';
+import type * as NodeModule from './xds/core/node';
 import { originalDestination } from './original-dst';
 import { FileIdentity } from './file-identity';
 import { startStaticProxy } from './static';
@@ -130,11 +130,18 @@ interface AgentRunOptions {
   originalDst: boolean;
 }
 
-/** xDS mode: runs until SIGTERM/SIGINT (drain, then exit 0) or POST /quitquitquit. */
+/**
+ * xDS mode: runs until SIGTERM/SIGINT (drain, then exit 0) or POST /quitquitquit. The agent (xDS
+ * client, proto registry, gRPC) is loaded here, not at the top: static mode does not pay its memory.
+ */
 async function runAgent(io: Parameters<Command['run']>[1], o: AgentRunOptions): Promise<number> {
+  /* eslint-disable @typescript-eslint/no-require-imports -- lazy loading is the point */
+  const { AgentConfigError, ProxyAgent } = require('./agent') as typeof AgentModule;
+  const { NodeConfigError } = require('./xds/core/node') as typeof NodeModule;
+  /* eslint-enable @typescript-eslint/no-require-imports */
   let quit: () => void = () => undefined;
   const quitting = new Promise<void>((resolve) => (quit = resolve));
-  let agent: ProxyAgent;
+  let agent: InstanceType<typeof ProxyAgent>;
   try {
     const env = readProxyEnv();
     agent = new ProxyAgent({

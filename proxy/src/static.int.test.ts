@@ -110,4 +110,18 @@ describe('skein proxy CLI', () => {
     await expect(proxyCommand.run(args, io)).rejects.toThrow(UsageError);
     await expect(proxyCommand.run(args, io)).rejects.toThrow(message);
   });
+
+  it('xDS mode (loaded on demand) reports a bad trust bundle path and exits 2', async () => {
+    const saved = { ...process.env };
+    const stderr = new PassThrough();
+    let text = '';
+    stderr.on('data', (d: Buffer) => (text += d.toString()));
+    try {
+      Object.assign(process.env, { SKEIN_XDS_ADDRESS: '127.0.0.1:1', SKEIN_ROOT_CERT_PATH: path.join(tempDir(), 'missing-root.pem') });
+      await expect(proxyCommand.run(['--no-original-dst', '--admin-port', '0', '--health-port', '0', '--prometheus-port', '0'], { ...io, stderr })).resolves.toBe(2);
+      expect(text).toMatch(/cannot read the trust bundle .*missing-root\.pem \(SKEIN_ROOT_CERT_PATH\)/);
+    } finally {
+      process.env = saved;
+    }
+  });
 });

@@ -1,8 +1,11 @@
 /**
  * Prometheus metrics with Istio-like names (`skein_` instead of `istio_`), on a registry of their
  * own (several proxies may share a process in tests). Label sets are fixed here, in one place.
+ * Per-request and per-connection metrics are `Series*` metrics (plain arrays, formatted on scrape);
+ * the rare ones (config, retries, ejections, protocol errors) stay ordinary prom-client counters.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { SeriesCounter, SeriesHistogram, SeriesIndex } from './series-metrics';
 
 const requestLabels = ['reporter', 'source_workload', 'source_principal', 'destination_workload', 'destination_service', 'destination_principal', 'response_code', 'response_flags', 'grpc_response_status'] as const;
 const tcpLabels = ['reporter', 'source_workload', 'source_principal', 'destination_workload', 'destination_service', 'destination_principal'] as const;
@@ -12,17 +15,19 @@ export type TcpLabels = Record<(typeof tcpLabels)[number], string>;
 
 export class ProxyMetrics {
   readonly registry = new Registry();
-  readonly requests = new Counter({ name: 'skein_requests_total', help: 'HTTP/gRPC requests handled', labelNames: requestLabels, registers: [this.registry] });
-  readonly duration = new Histogram({
-    name: 'skein_request_duration_milliseconds', help: 'Request duration (first byte in to last byte out)', labelNames: requestLabels,
+  private readonly requestSeries = new SeriesIndex(requestLabels);
+  readonly requests = new SeriesCounter({ name: 'skein_requests_total', help: 'HTTP/gRPC requests handled', labelNames: requestLabels, index: this.requestSeries, registers: [this.registry] });
+  readonly duration = new SeriesHistogram({
+    name: 'skein_request_duration_milliseconds', help: 'Request duration (first byte in to last byte out)', labelNames: requestLabels, index: this.requestSeries,
     buckets: [0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000], registers: [this.registry],
   });
-  readonly requestBytes = new Histogram({ name: 'skein_request_bytes', help: 'Request body size', labelNames: requestLabels, buckets: [1, 100, 1000, 10000, 100000, 1000000, 10000000], registers: [this.registry] });
-  readonly responseBytes = new Histogram({ name: 'skein_response_bytes', help: 'Response body size', labelNames: requestLabels, buckets: [1, 100, 1000, 10000, 100000, 1000000, 10000000], registers: [this.registry] });
-  readonly tcpOpened = new Counter({ name: 'skein_tcp_connections_opened_total', help: 'TCP connections opened', labelNames: tcpLabels, registers: [this.registry] });
-  readonly tcpClosed = new Counter({ name: 'skein_tcp_connections_closed_total', help: 'TCP connections closed', labelNames: tcpLabels, registers: [this.registry] });
-  readonly tcpSent = new Counter({ name: 'skein_tcp_sent_bytes_total', help: 'Bytes sent to the downstream on TCP connections', labelNames: tcpLabels, registers: [this.registry] });
-  readonly tcpReceived = new Counter({ name: 'skein_tcp_received_bytes_total', help: 'Bytes received from the downstream on TCP connections', labelNames: tcpLabels, registers: [this.registry] });
+  readonly requestBytes = new SeriesHistogram({ name: 'skein_request_bytes', help: 'Request body size', labelNames: requestLabels, index: this.requestSeries, buckets: [1, 100, 1000, 10000, 100000, 1000000, 10000000], registers: [this.registry] });
+  readonly responseBytes = new SeriesHistogram({ name: 'skein_response_bytes', help: 'Response body size', labelNames: requestLabels, index: this.requestSeries, buckets: [1, 100, 1000, 10000, 100000, 1000000, 10000000], registers: [this.registry] });
+  private readonly tcpSeries = new SeriesIndex(tcpLabels);
+  readonly tcpOpened = new SeriesCounter({ name: 'skein_tcp_connections_opened_total', help: 'TCP connections opened', labelNames: tcpLabels, index: this.tcpSeries, registers: [this.registry] });
+  readonly tcpClosed = new SeriesCounter({ name: 'skein_tcp_connections_closed_total', help: 'TCP connections closed', labelNames: tcpLabels, index: this.tcpSeries, registers: [this.registry] });
+  readonly tcpSent = new SeriesCounter({ name: 'skein_tcp_sent_bytes_total', help: 'Bytes sent to the downstream on TCP connections', labelNames: tcpLabels, index: this.tcpSeries, registers: [this.registry] });
+  readonly tcpReceived = new SeriesCounter({ name: 'skein_tcp_received_bytes_total', help: 'Bytes received from the downstream on TCP connections', labelNames: tcpLabels, index: this.tcpSeries, registers: [this.registry] });
   readonly configApplied = new Counter({ name: 'skein_config_applied_total', help: 'Config snapshots applied or rejected', labelNames: ['result'], registers: [this.registry] });
   readonly upstreamRetries = new Counter({ name: 'skein_upstream_retries_total', help: 'Retry decisions: retried, or why not (exhausted, overflow, body, method)', labelNames: ['cluster', 'result'], registers: [this.registry] });
   readonly outlierEjections = new Counter({ name: 'skein_outlier_ejections_total', help: 'Endpoints ejected by outlier detection', labelNames: ['cluster'], registers: [this.registry] });
@@ -32,21 +37,26 @@ export class ProxyMetrics {
     if (processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'skein_proxy_' });
   }
 
-  // prom-client hashes the label object on every call (sorting keys, building strings); the label
-  // sets repeat, so the bound children are cached by a cheap key (bounded: cleared when it grows).
-  private readonly children = new Map<string, { requests: ReturnType<Counter['labels']>; duration: ReturnType<Histogram['labels']>; requestBytes: ReturnType<Histogram['labels']>; responseBytes: ReturnType<Histogram['labels']> }>();
-
+  /** One request: the label tuple is interned once and shared by the four request metrics. */
   recordRequest(labels: RequestLabels, durationMs: number, requestBytes: number, responseBytes: number): void {
-    const key = requestLabels.map((k) => labels[k]).join('\u0000');
-    let c = this.children.get(key);
-    if (!c) {
-      if (this.children.size >= 10_000) this.children.clear();
-      c = { requests: this.requests.labels(labels), duration: this.duration.labels(labels), requestBytes: this.requestBytes.labels(labels), responseBytes: this.responseBytes.labels(labels) };
-      this.children.set(key, c);
-    }
-    c.requests.inc();
-    c.duration.observe(durationMs);
-    c.requestBytes.observe(requestBytes);
-    c.responseBytes.observe(responseBytes);
+    const series = this.requestSeries.indexOf(labels);
+    this.requests.incSeries(series);
+    this.duration.observeSeries(series, durationMs);
+    this.requestBytes.observeSeries(series, requestBytes);
+    this.responseBytes.observeSeries(series, responseBytes);
+  }
+
+  /** A TCP connection opened; returns its series, for {@link recordTcpClosed}. */
+  recordTcpOpened(labels: TcpLabels): number {
+    const series = this.tcpSeries.indexOf(labels);
+    this.tcpOpened.incSeries(series);
+    return series;
+  }
+
+  /** A TCP connection closed, with the bytes received from and sent to the downstream. */
+  recordTcpClosed(series: number, receivedBytes: number, sentBytes: number): void {
+    this.tcpClosed.incSeries(series);
+    this.tcpReceived.incSeries(series, receivedBytes);
+    this.tcpSent.incSeries(series, sentBytes);
   }
 }

@@ -66,7 +66,7 @@ export function proxyTcp(down: net.Socket, conn: ConnInfo, tcp: TcpProxy, deps: 
         release();
         return;
       }
-      deps.metrics.tcpOpened.inc(labels);
+      const series = deps.metrics.recordTcpOpened(labels);
       const startRead = down.bytesRead;
       const startWritten = down.bytesWritten;
       up.on('error', () => up.destroy());
@@ -79,9 +79,7 @@ export function proxyTcp(down: net.Socket, conn: ConnInfo, tcp: TcpProxy, deps: 
       const onClose = (): void => {
         if (++closed < 2) return;
         release();
-        deps.metrics.tcpClosed.inc(labels);
-        deps.metrics.tcpReceived.inc(labels, down.bytesRead - startRead);
-        deps.metrics.tcpSent.inc(labels, down.bytesWritten - startWritten);
+        deps.metrics.recordTcpClosed(series, down.bytesRead - startRead, down.bytesWritten - startWritten);
       };
       // One side gone: an error or reset resets the other; a clean close lets it flush and FIN.
       up.once('close', (hadError) => {

@@ -1,13 +1,15 @@
 /**
  * `skein proxy xds-check FILE`: would this proxy accept these Envoy resources? Reads
  * `skein proxy-config` output (or resources as proto3 JSON), prints OK/NACK per resource with the
- * exact reason the proxy would send, and whether they make a complete snapshot.
+ * exact reason the proxy would send, and whether they make a complete snapshot. The checker (the
+ * proto registry) loads when the command runs: `skein proxy` itself registers this command too and
+ * must not pay for it.
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../../../api/src/command';
-import { CheckInputError, checkResources, parseResources } from './check';
-import { NodeConfigError, parseOutboundPorts } from './core/node';
+import type * as CheckModule from './check';
+import type * as NodeModule from './core/node';
 
 const usage = `usage: skein proxy xds-check FILE [--outbound-ports SPEC] [--model]
 
@@ -31,6 +33,10 @@ export const xdsCheckCommand: Command = {
   summary: 'check Envoy resources against the proxy (what it would NACK, the snapshot it would apply)',
   usage,
   async run(args, io) {
+    /* eslint-disable @typescript-eslint/no-require-imports -- lazy loading is the point */
+    const { CheckInputError, checkResources, parseResources } = require('./check') as typeof CheckModule;
+    const { NodeConfigError, parseOutboundPorts } = require('./core/node') as typeof NodeModule;
+    /* eslint-enable @typescript-eslint/no-require-imports */
     let parsed;
     try {
       parsed = parseArgs({ args, strict: true, allowPositionals: true, options: { 'outbound-ports': { type: 'string' }, model: { type: 'boolean' } } });
