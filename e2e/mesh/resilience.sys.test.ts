@@ -7,7 +7,7 @@
 import { describeSystem } from '../support/system';
 import { useMesh, type Pod } from '../harness';
 import { destinationRule, virtualService, yamlDocs } from './policies';
-import { addSidecar, changeConfig, startMeshWorld, type MeshWorld } from './support';
+import { addSidecar, adminJson, changeConfig, startMeshWorld, type MeshWorld } from './support';
 
 const tools = ['ip', 'iptables', 'setpriv', 'bash'];
 
@@ -42,9 +42,15 @@ describeSystem('mesh journeys: resilience (retries, outlier detection)', () => {
   it('retries (3 attempts on 5xx) hide an endpoint that fails 30 % of requests', async () => {
     const withRetries = yamlDocs(subsets, virtualService('flaky', `    - route: [{ destination: { host: flaky } }]
       retries: { attempts: 3, retryOn: 5xx }`));
-    // Converged once a request goes through with the new route.
-    await changeConfig(mesh(), world, withRetries, async () => (await client.client({ protocol: 'http', target: 'http://flaky/' })).ok === 1);
-    const r = await client.client({ protocol: 'http', target: 'http://flaky/retry', count: 50, concurrency: 2 });
+    // Converged once the retry route is in effect: the flaky app fails every third or fourth request
+    // (deterministically), so ten requests in a row succeed only with retries (one success alone
+    // would also happen on the old route and let the run below start too early).
+    await changeConfig(mesh(), world, withRetries, async () => (await client.client({ protocol: 'http', target: 'http://flaky/', count: 10 })).ok === 10);
+    // One request at a time: the app's failures are deterministic (never two in a row), so every
+    // retry lands on an answer. With requests in parallel, others consume the app's sequence during
+    // a retry's back-off and a retry can hit the next failure — 3 retries then fail together with
+    // probability ~0.3³ per failed request, which made this journey flaky.
+    const r = await client.client({ protocol: 'http', target: 'http://flaky/retry', count: 50, concurrency: 1 });
     expect({ ok: r.ok, failed: r.failed, statuses: r.statuses }).toEqual({ ok: 50, failed: 0, statuses: { 200: 50 } });
   });
 
@@ -55,7 +61,9 @@ describeSystem('mesh journeys: resilience (retries, outlier detection)', () => {
       virtualService('pool', `    - route: [{ destination: { host: pool } }]
       retries: { attempts: 0 }`),
     );
-    await changeConfig(mesh(), world, ejecting, async () => (await client.client({ protocol: 'http', target: 'http://pool/', count: 4 })).ok >= 1);
+    // Converged once the client's sidecar holds the pool's outlier detection (a request that merely
+    // succeeds would also do so on the old config).
+    await changeConfig(mesh(), world, ejecting, async () => JSON.stringify(await adminJson(client, '/config_dump')).includes('"consecutive5xx":2'));
     // Warm-up: the broken endpoint fails a few requests, then gets ejected.
     await client.client({ protocol: 'http', target: 'http://pool/warm', count: 20 });
     await new Promise((r) => setTimeout(r, 1500)); // one ejection sweep (interval 1 s)
