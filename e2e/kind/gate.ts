@@ -5,6 +5,7 @@
  * everywhere; set SKEIN_REQUIRE_KIND_TESTS=1 on machines that must run it (then a missing tool fails).
  */
 import { execFileSync } from 'node:child_process';
+import { describeGated } from '../support/system';
 
 export type Probe = (command: string, args: string[]) => boolean;
 
@@ -27,19 +28,5 @@ export function kindBlocker(probe: Probe = realProbe): string | undefined {
 }
 
 export function describeKind(name: string, body: () => void, env: NodeJS.ProcessEnv = process.env, probe?: Probe): void {
-  const blocker = kindBlocker(probe);
-  if (!blocker) {
-    describe(name, body);
-    return;
-  }
-  if (env.SKEIN_REQUIRE_KIND_TESTS === '1') {
-    describe(name, () => {
-      it('has what the kind suite needs', () => {
-        throw new Error(`kind tests are required (SKEIN_REQUIRE_KIND_TESTS=1) but cannot run: ${blocker}`);
-      });
-    });
-    return;
-  }
-  console.warn(`skipped: no docker/kind: ${name}: ${blocker}`);
-  describe.skip(name, body);
+  describeGated(name, body, { blocker: kindBlocker(probe), requiredBy: 'SKEIN_REQUIRE_KIND_TESTS', what: 'kind tests', skipLabel: 'skipped: no docker/kind' }, env);
 }
