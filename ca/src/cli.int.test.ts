@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { UsageError } from '../../api/src/command';
+import { runCommands } from '../../api/src/dispatch';
 import { verifyJoinToken } from './core/join-token';
 import { makeIntermediate, makeRootCa } from './testing/fixtures';
 import { CaClient } from './client/ca-client';
@@ -12,22 +12,9 @@ import { createCsr, generateWorkloadKey } from './client/csr';
 import { caCommands, serveCa } from './cli';
 import { loadCaDir } from './store/ca-dir';
 
-async function skein(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const text = { out: '', err: '' };
-  out.on('data', (d: Buffer) => (text.out += d.toString()));
-  err.on('data', (d: Buffer) => (text.err += d.toString()));
-  // The CLI's dispatcher lives in cli/ (which ca/ may not import): exit 2 for usage errors, 1 otherwise.
-  const command = [...caCommands].sort((a, b) => b.path.length - a.path.length).find((c) => c.path.every((word, i) => argv[i] === word))!;
-  let code: number;
-  try {
-    code = await command.run(argv.slice(command.path.length), { stdout: out, stderr: err, stdin: new PassThrough() });
-  } catch (e) {
-    code = e instanceof UsageError ? 2 : 1;
-    text.err += (e as Error).message;
-  }
-  return { code, ...text };
+/** Runs `skein <argv>` through the CLI's own dispatcher. */
+function skein(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  return runCommands(caCommands, argv);
 }
 
 function openssl(...args: string[]): string {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { commandsFor } from './commands';
-import { dispatch } from './dispatch';
+import { dispatch } from '../../api/src/dispatch';
 
 const argv = process.argv.slice(2);
 dispatch(commandsFor(argv), argv, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }).then(

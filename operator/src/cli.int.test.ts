@@ -1,28 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { UsageError } from '../../api/src/command';
+import { runCommands } from '../../api/src/dispatch';
 import { operatorCommands } from './cli';
 
 const testdata = path.join(__dirname, 'core/translate/testdata');
 
-async function skein(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const text = { out: '', err: '' };
-  out.on('data', (d: Buffer) => (text.out += d.toString()));
-  err.on('data', (d: Buffer) => (text.err += d.toString()));
-  // As cli/src/dispatch does it (operator/ may not import cli/): usage errors exit 2, other errors 1.
-  const command = operatorCommands.find((c) => c.path[0] === argv[0])!;
-  let code: number;
-  try {
-    code = await command.run(argv.slice(1), { stdout: out, stderr: err, stdin: new PassThrough() });
-  } catch (e) {
-    err.write(`${(e as Error).message}\n`);
-    code = e instanceof UsageError ? 2 : 1;
-  }
-  return { code, ...text };
+/** Runs `skein <argv>` through the CLI's own dispatcher. */
+function skein(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  return runCommands(operatorCommands, argv);
 }
 
 describe('skein analyze / proxy-config / controlplane (CLI)', () => {

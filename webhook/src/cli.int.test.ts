@@ -3,29 +3,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { type AddressInfo } from 'node:net';
-import { UsageError } from '../../api/src/command';
+import { runCommands } from '../../api/src/dispatch';
 import { webhookCommands } from './cli';
 
-async function run(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const input = new PassThrough();
-  const text = { out: '', err: '' };
-  out.on('data', (d: Buffer) => (text.out += d.toString()));
-  err.on('data', (d: Buffer) => (text.err += d.toString()));
-  input.end(stdin);
-  // As cli/src/dispatch does: usage errors exit 2, other errors 1 (webhook/ may not import cli/).
-  const command = webhookCommands.find((c) => c.path[0] === args[0])!;
-  let code: number;
-  try {
-    code = await command.run(args.slice(1), { stdout: out, stderr: err, stdin: input });
-  } catch (e) {
-    code = e instanceof UsageError ? 2 : 1;
-    text.err += (e as Error).message;
-  }
-  return { code, ...text };
+/** Runs `skein <args>` through the CLI's own dispatcher. */
+function run(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
+  return runCommands(webhookCommands, args, stdin);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'skein-inject-'));

@@ -1,4 +1,10 @@
-import { type Command, type CommandIo, UsageError } from '../../api/src/command';
+import { PassThrough } from 'node:stream';
+import { type Command, type CommandIo, UsageError } from './command';
+
+/**
+ * Routing of `skein` argv to a component's commands: the CLI's dispatcher, shared so each
+ * component's tests run their commands exactly as `skein` does.
+ */
 
 /** Finds the command whose path is the longest prefix of argv. */
 export function findCommand(commands: readonly Command[], argv: readonly string[]): { command: Command; rest: string[] } | undefined {
@@ -43,4 +49,17 @@ export async function dispatch(commands: readonly Command[], argv: readonly stri
     io.stderr.write(`skein ${command.path.join(' ')}: ${message}\n`);
     return 1;
   }
+}
+
+/** Runs argv through `dispatch` with in-memory streams; for tests of each component's commands. */
+export async function runCommands(commands: readonly Command[], argv: readonly string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  const input = new PassThrough();
+  const text = { out: '', err: '' };
+  out.on('data', (d: Buffer) => (text.out += d.toString()));
+  err.on('data', (d: Buffer) => (text.err += d.toString()));
+  input.end(stdin);
+  const code = await dispatch(commands, argv, { stdout: out, stderr: err, stdin: input });
+  return { code, ...text };
 }

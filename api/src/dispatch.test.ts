@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { type Command, UsageError } from '../../api/src/command';
+import { type Command, UsageError } from './command';
 import { dispatch, findCommand } from './dispatch';
 
 function capture() {
