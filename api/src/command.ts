@@ -23,3 +23,12 @@ export interface Command {
 export class UsageError extends Error {
   override name = 'UsageError';
 }
+
+/** Runs `fn`; whatever it throws (a parseArgs complaint, a bad flag value) becomes a UsageError. */
+export function usageErrors<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}

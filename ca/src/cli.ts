@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { type Command, type CommandIo, UsageError } from '../../api/src/command';
+import { type Command, type CommandIo, UsageError, usageErrors } from '../../api/src/command';
 import { formatDuration, parseDuration } from '../../api/src/duration';
 import { ControlPlanePorts, DefaultTrustDomain } from '../../api/src/names';
 import { parseSpiffeId } from '../../api/src/spiffe';
@@ -21,11 +21,7 @@ import { CaFiles, initCaDir, loadCaDir } from './store/ca-dir';
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 function flags<O extends Options>(args: string[], options: O) {
-  try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  return usageErrors(() => parseArgs({ args, options, strict: true, allowPositionals: false }).values);
 }
 
 function required(value: string | undefined, flag: string): string {

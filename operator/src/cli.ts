@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { type Command, type CommandIo, UsageError } from '../../api/src/command';
+import { type Command, type CommandIo, UsageError, usageErrors } from '../../api/src/command';
 import { ControlPlanePorts, DefaultTrustDomain, SystemNamespace } from '../../api/src/names';
 import { validateTrustDomain } from '../../api/src/spiffe';
 import { loadCaDir } from '../../ca/src/store/ca-dir';
@@ -24,22 +24,10 @@ function port(value: string | undefined, flag: string, fallback: number): number
 
 function settings(values: { 'trust-domain'?: string; 'cluster-domain'?: string }): MeshSettings {
   const trustDomain = values['trust-domain'] ?? DefaultTrustDomain;
-  try {
-    validateTrustDomain(trustDomain);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  usageErrors(() => validateTrustDomain(trustDomain));
   return { trustDomain, clusterDomain: values['cluster-domain'] ?? 'cluster.local', rootNamespace: SystemNamespace };
 }
 
-/** Runs parseArgs, turning its errors (unknown flag, missing value) into usage errors. */
-function parse<T>(run: () => T): T {
-  try {
-    return run();
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
 
 /** Reads every config file of a directory (recursively) into an index; returns the problems found. */
 export function loadDirectory(dir: string, meshSettings: MeshSettings): { index: MeshIndex; errors: ConfigError[] } {
@@ -92,7 +80,7 @@ export const controlplaneCommand: Command = {
   summary: 'run the control plane (ADS + CA) in local mode from a config directory',
   usage: controlplaneUsage,
   async run(args: string[], io: CommandIo): Promise<number> {
-    const { values } = parse(() => parseArgs({
+    const { values } = usageErrors(() => parseArgs({
       args, strict: true, allowPositionals: false,
       options: {
         'config-dir': { type: 'string' }, 'ca-dir': { type: 'string' }, 'xds-host': { type: 'string' }, 'xds-port': { type: 'string' },
@@ -139,7 +127,7 @@ export const analyzeCommand: Command = {
   summary: 'check a config directory: invalid objects and cross-resource problems (exit 1 if any)',
   usage: 'Usage: skein analyze DIR [--trust-domain TD] [--cluster-domain DOMAIN]\n\nPrints every problem as FILE document N KIND/NS/NAME: FIELD: MESSAGE.',
   run(args: string[], io: CommandIo): Promise<number> {
-    const { values, positionals } = parse(() => parseArgs({ args, strict: true, allowPositionals: true, options: { 'trust-domain': { type: 'string' }, 'cluster-domain': { type: 'string' } } }));
+    const { values, positionals } = usageErrors(() => parseArgs({ args, strict: true, allowPositionals: true, options: { 'trust-domain': { type: 'string' }, 'cluster-domain': { type: 'string' } } }));
     if (positionals.length !== 1) throw new UsageError('expected exactly one directory');
     const { index, errors } = loadDirectory(positionals[0]!, settings(values));
     for (const e of errors) io.stdout.write(`${formatConfigError(e)}\n`);
@@ -157,18 +145,13 @@ export const proxyConfigCommand: Command = {
   --metadata  node metadata as JSON, e.g. '{"GENERATOR":"grpc"}' or '{"SKEIN_OUTBOUND_PORTS":"15101=echo:8080"}'
   --type      clusters | endpoints | listeners | routes (default: all)`,
   run(args: string[], io: CommandIo): Promise<number> {
-    const { values } = parse(() => parseArgs({
+    const { values } = usageErrors(() => parseArgs({
       args, strict: true, allowPositionals: false,
       options: { 'config-dir': { type: 'string' }, node: { type: 'string' }, metadata: { type: 'string' }, type: { type: 'string' }, 'trust-domain': { type: 'string' }, 'cluster-domain': { type: 'string' } },
     }));
     if (!values['config-dir']) throw new UsageError('--config-dir is required');
     if (!values.node) throw new UsageError('--node is required');
-    let node;
-    try {
-      node = parseNodeId(values.node);
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const node = usageErrors(() => parseNodeId(values.node!));
     let metadata: Record<string, unknown> = {};
     if (values.metadata !== undefined) {
       try {

@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml, parseAllDocuments, YAMLError } from 'yaml';
-import { type Command, type CommandIo, UsageError } from '../../api/src/command';
+import { type Command, type CommandIo, UsageError, usageErrors } from '../../api/src/command';
 import { parseDuration } from '../../api/src/duration';
 import { ControlPlanePorts, ProxyPorts } from '../../api/src/names';
 import pkg from '../../package.json';
@@ -64,14 +64,6 @@ function loadConfig(values: { config?: string; image?: string; 'native-sidecars'
   }
 }
 
-/** parseArgs errors (unknown flag, missing value) are usage errors. */
-function usageErrors<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
-}
 
 export const injectCommand: Command = {
   path: ['inject'],

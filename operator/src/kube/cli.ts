@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { type RequestListener } from 'node:http';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { type Command, UsageError } from '../../../api/src/command';
+import { type Command, UsageError, usageErrors } from '../../../api/src/command';
 import { ControlPlanePorts, DefaultTrustDomain, SystemNamespace } from '../../../api/src/names';
 import { validateTrustDomain } from '../../../api/src/spiffe';
 import { type InformerNamespaceLookup } from './namespace-lookup';
@@ -89,11 +89,7 @@ export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): 
         throw new UsageError((err as Error).message);
       }
       const trustDomain = values['trust-domain'] ?? DefaultTrustDomain;
-      try {
-        validateTrustDomain(trustDomain);
-      } catch (err) {
-        throw new UsageError((err as Error).message);
-      }
+      usageErrors(() => validateTrustDomain(trustDomain));
       const injection = injectionConfig(values['injection-config'], values['proxy-image'], trustDomain);
       const xdsPort = port(values['xds-port'], '--xds-port', ControlPlanePorts.xds);
       const monitorPort = port(values['monitor-port'], '--monitor-port', ControlPlanePorts.monitoring);
