@@ -8,6 +8,8 @@
  * loop), and CPU seconds and RSS (idle, and after the load) of the proxy processes.
  *
  * `npm run bench proxy` (needs wrk, haproxy, nginx, openssl). BENCH_SECONDS overrides the 5 s runs;
+ * BENCH_SKEIN_NODE_ARGS adds node flags to the Skein proxies (profiling, heap flags); BENCH_SKEIN_CLI runs
+ * another build's `dist/cli/src/main.js` (A/B runs of two builds);
  * BENCH_MODES=http,tcp and BENCH_PAIRS=direct,skein,skein-resilience,haproxy,nginx select a subset
  * (`skein-resilience`: the Skein pair with retries, retry budget and outlier detection on). The table is
  * printed and saved with the raw rows as JSON under bench/results/ (git-ignored).
@@ -27,6 +29,8 @@ const fixedRate = 1000;
 const fixedSeconds = 3;
 const onlyModes = (process.env.BENCH_MODES ?? 'http,tcp').split(',');
 const onlyPairs = (process.env.BENCH_PAIRS ?? 'direct,skein,skein-resilience,haproxy,nginx').split(',');
+/** Extra node flags for the Skein proxies (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them under load). */
+const skeinNodeArgs = (process.env.BENCH_SKEIN_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 interface Running {
   port: number;
@@ -44,6 +48,7 @@ interface Row {
   fixedP99: number;
   fixedErrors: number;
   cpuSeconds: number;
+  userSeconds: number;
   /** After the first request, before any load: what a quiet sidecar pair costs. */
   idleRssMb: number;
   rssMb: number;
@@ -111,13 +116,14 @@ function processTree(pid: number): number[] {
   }
 }
 
-function cpuSeconds(pids: number[]): number {
+/** User + system CPU seconds of the processes; `user` alone when asked (the rest is kernel: syscalls, loopback TCP). */
+function cpuSeconds(pids: number[], only?: 'user'): number {
   let ticks = 0;
   for (const pid of pids) {
     try {
       const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
+      ticks += Number(fields[11]) + (only === 'user' ? 0 : Number(fields[12]));
     } catch {
       // process gone
     }
@@ -277,11 +283,11 @@ async function skeinPair(files: Files, appPort: number, mode: 'http' | 'tcp', re
     client.clusters[0]!.outlierDetection = { consecutive5xx: 5, intervalMs: 10_000, baseEjectionTimeMs: 30_000, maxEjectionPercent: 10 };
     client.clusters[0]!.circuitBreakers = { retryBudget: { budgetPercent: 20, minRetryConcurrency: 3 } };
   }
-  const cli = path.join(__dirname, '..', 'cli', 'src', 'main.js');
+  const cli = process.env.BENCH_SKEIN_CLI ?? path.join(__dirname, '..', 'cli', 'src', 'main.js');
   const start = (name: string, cfg: unknown, crt: string, key: string, ports: number[]): ChildProcess => {
     const file = path.join(files.dir, `skein-${name}.json`);
     fs.writeFileSync(file, JSON.stringify(cfg));
-    return startProcess(process.execPath, [cli, 'proxy', '--static-config', file, '--cert', crt, '--key', key, '--ca', files.ca, '--admin-port', String(ports[0]), '--health-port', String(ports[1]), '--prometheus-port', String(ports[2]), '--drain-seconds', '0'], path.join(files.dir, `skein-${name}.log`));
+    return startProcess(process.execPath, [...skeinNodeArgs, cli, 'proxy', '--static-config', file, '--cert', crt, '--key', key, '--ca', files.ca, '--admin-port', String(ports[0]), '--health-port', String(ports[1]), '--prometheus-port', String(ports[2]), '--drain-seconds', '0'], path.join(files.dir, `skein-${name}.log`));
   };
   const s = start('server', server, files.serverCrt, files.serverKey, adminPorts.slice(0, 3));
   const c = start('client', client, files.clientCrt, files.clientKey, adminPorts.slice(3, 6));
@@ -372,21 +378,24 @@ async function measure(mode: string, pair: string, running: Running): Promise<Ro
   await wrk(running.port, 3); // warm-up (Node's JIT needs a few seconds to reach steady state)
   const pids = running.pids();
   const cpu0 = cpuSeconds(pids);
+  const user0 = cpuSeconds(pids, 'user');
   const w = await wrk(running.port, seconds);
   const cpu = cpuSeconds(pids) - cpu0;
+  const user = cpuSeconds(pids, 'user') - user0;
   const rss = rssMb(running.pids());
   await fixedRateLatency(running.port, 1); // warm-up at the fixed rate: pools/connections for this concurrency
   const f = await fixedRateLatency(running.port);
-  return { mode, pair, rps: w.rps, wrkP50: w.p50, wrkP99: w.p99, fixedP50: f.p50, fixedP99: f.p99, fixedErrors: f.errors, cpuSeconds: cpu, idleRssMb: idleRss, rssMb: rss };
+  return { mode, pair, rps: w.rps, wrkP50: w.p50, wrkP99: w.p99, fixedP50: f.p50, fixedP99: f.p99, fixedErrors: f.errors, cpuSeconds: cpu, userSeconds: user, idleRssMb: idleRss, rssMb: rss };
 }
 
 function table(rows: Row[]): string {
-  const head = ['mode', 'pair', 'rps', 'x direct', 'x haproxy', 'wrk p50 ms', 'wrk p99 ms', `p50 ms @${fixedRate}`, `p99 ms @${fixedRate}`, 'CPU s (both)', 'µs CPU/req', 'idle RSS MB (both)', 'RSS MB (both)'];
+  const head = ['mode', 'pair', 'rps', 'x direct', 'x haproxy', 'wrk p50 ms', 'wrk p99 ms', `p50 ms @${fixedRate}`, `p99 ms @${fixedRate}`, 'CPU s (both)', 'µs CPU/req', 'µs user/req', 'idle RSS MB (both)', 'RSS MB (both)'];
   const lines = rows.map((r) => {
     const base = rows.find((x) => x.mode === r.mode && x.pair === 'direct');
     const ha = rows.find((x) => x.mode === r.mode && x.pair === 'haproxy');
     const perReq = r.pair === 'direct' ? '-' : ((r.cpuSeconds * 1e6) / (r.rps * seconds)).toFixed(0);
-    return [r.mode, r.pair, r.rps.toFixed(0), base ? (r.rps / base.rps).toFixed(2) : '-', ha ? (r.rps / ha.rps).toFixed(2) : '-', r.wrkP50.toFixed(2), r.wrkP99.toFixed(2), r.fixedP50.toFixed(2), r.fixedP99.toFixed(2) + (r.fixedErrors ? ` (${r.fixedErrors} err)` : ''), r.pair === 'direct' ? '-' : r.cpuSeconds.toFixed(2), perReq, r.pair === 'direct' ? '-' : r.idleRssMb.toFixed(0), r.pair === 'direct' ? '-' : r.rssMb.toFixed(0)];
+    const userPerReq = r.pair === 'direct' ? '-' : ((r.userSeconds * 1e6) / (r.rps * seconds)).toFixed(0);
+    return [r.mode, r.pair, r.rps.toFixed(0), base ? (r.rps / base.rps).toFixed(2) : '-', ha ? (r.rps / ha.rps).toFixed(2) : '-', r.wrkP50.toFixed(2), r.wrkP99.toFixed(2), r.fixedP50.toFixed(2), r.fixedP99.toFixed(2) + (r.fixedErrors ? ` (${r.fixedErrors} err)` : ''), r.pair === 'direct' ? '-' : r.cpuSeconds.toFixed(2), perReq, userPerReq, r.pair === 'direct' ? '-' : r.idleRssMb.toFixed(0), r.pair === 'direct' ? '-' : r.rssMb.toFixed(0)];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;

@@ -38,13 +38,17 @@ export const HopByHopHeaders: ReadonlySet<string> = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-authenticate', 'http2-settings',
 ]);
 
-/** Copies end-to-end headers, dropping hop-by-hop ones, those named in `Connection`, and pseudo-headers. */
-export function endToEndHeaders(input: HeaderMap): HeaderMap {
+/**
+ * Copies end-to-end headers, dropping hop-by-hop ones, those named in `Connection`, pseudo-headers
+ * and the names in `drop` (skipped while copying: deleting from the copy afterwards would turn it
+ * into a slow dictionary-mode object on the hot path).
+ */
+export function endToEndHeaders(input: HeaderMap, drop?: ReadonlySet<string>): HeaderMap {
   const out: HeaderMap = {};
   const conn = input.connection;
   const named = conn === undefined ? undefined : new Set(String(conn).toLowerCase().split(',').map((s) => s.trim()));
   for (const name in input) {
-    if (name.charCodeAt(0) === 58 /* : */ || HopByHopHeaders.has(name) || named?.has(name)) continue;
+    if (name.charCodeAt(0) === 58 /* : */ || HopByHopHeaders.has(name) || named?.has(name) || drop?.has(name)) continue;
     out[name] = input[name];
   }
   // gRPC needs `te: trailers` end to end (it is the one allowed TE value in HTTP/2).

@@ -195,6 +195,12 @@ describe('serializing', () => {
     expect(serializeRequestHead('PUT', '/', 'a', {}, 'length', 7)).toBe('PUT / HTTP/1.1\r\nhost: a\r\ncontent-length: 7\r\n\r\n');
   });
 
+  it('keeps parsed bytes (latin1 text) as they are and sends other text as UTF-8', () => {
+    // Heads are written with the latin1 encoding: one character per byte.
+    expect(serializeFields({ 'x-parsed': 'caf\xe9', 'x-config': 'caf\u00e9 \u2603' })).toBe(`x-parsed: caf\xe9\r\nx-config: ${Buffer.from('caf\u00e9 \u2603', 'utf8').toString('latin1')}\r\n`);
+    expect(serializeRequestHead('GET', '/\u2603', 'a', {}, 'none')).toBe('GET /\xe2\x98\x83 HTTP/1.1\r\nhost: a\r\n\r\n');
+  });
+
   it.each([
     ['CRLF in a value (response splitting)', { 'x-a': 'v\r\nset-cookie: evil' }],
     ['LF in an array value', { 'x-a': ['ok', 'v\nx'] }],

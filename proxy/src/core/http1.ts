@@ -332,9 +332,19 @@ export class ChunkedDecoder {
   }
 }
 
-/** Serializes a request head (request line, Host, then the given end-to-end headers). */
+/**
+ * Heads are written as latin1 text: one character per byte, as they were parsed, so bytes from the
+ * wire go back unchanged. A string that came from elsewhere (config, an HTTP/2 peer) with
+ * characters past U+00FF goes out as its UTF-8 bytes.
+ */
+function onWire(s: string): string {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return Buffer.from(s, 'utf8').toString('latin1');
+  return s;
+}
+
+/** Serializes a request head (request line, Host, then the given end-to-end headers); write it with the 'latin1' encoding. */
 export function serializeRequestHead(method: string, path: string, authority: string, headers: HeaderMap, framing: 'none' | 'length' | 'chunked', length = 0): string {
-  let s = `${method} ${path} HTTP/1.1\r\nhost: ${authority}\r\n`;
+  let s = `${method} ${onWire(path)} HTTP/1.1\r\nhost: ${onWire(authority)}\r\n`;
   s += serializeFields(headers);
   if (framing === 'chunked') s += 'transfer-encoding: chunked\r\n';
   else if (framing === 'length' && headers['content-length'] === undefined) s += `content-length: ${length}\r\n`;
@@ -342,8 +352,8 @@ export function serializeRequestHead(method: string, path: string, authority: st
 }
 
 /**
- * Header lines for a map; a value with CR, LF or NUL is refused (response splitting), by throwing
- * — callers map that to a protocol error.
+ * Header lines for a map, as latin1 text (see `onWire`); a value with CR, LF or NUL is refused
+ * (response splitting), by throwing — callers map that to a protocol error.
  */
 export function serializeFields(headers: HeaderMap): string {
   let s = '';
@@ -353,11 +363,11 @@ export function serializeFields(headers: HeaderMap): string {
     if (!isToken(name)) throw Object.assign(new Error(`invalid header name "${name.slice(0, 40)}"`), { code: 'ERR_INVALID_HTTP_TOKEN' });
     if (typeof v === 'string') {
       if (!isFieldValue(v)) throw Object.assign(new Error(`invalid character in header "${name}"`), { code: 'ERR_INVALID_CHAR' });
-      s += `${name}: ${v}\r\n`;
+      s += `${name}: ${onWire(v)}\r\n`;
     } else {
       for (const one of v) {
         if (!isFieldValue(one)) throw Object.assign(new Error(`invalid character in header "${name}"`), { code: 'ERR_INVALID_CHAR' });
-        s += `${name}: ${one}\r\n`;
+        s += `${name}: ${onWire(one)}\r\n`;
       }
     }
   }

@@ -28,6 +28,8 @@ export interface ConnInfo {
   sourceAddress: string;
   destinationAddress?: string;
   destinationPort: number;
+  /** This connection's own x-forwarded-client-cert element, formatted once (`by`: our id when formatted). */
+  xfcc?: { by: string | undefined; value: string };
 }
 
 export const kConnInfo = Symbol('skein.conn');
@@ -127,10 +129,9 @@ export function decide(snap: Snapshot, conn: ConnInfo, hcm: HttpConnectionManage
   }
   if (!endpoint) return { kind: 'error', flag: 'UH' };
 
-  const headers = endToEndHeaders(req.headers);
-  delete headers.expect; // answered downstream already (100-continue)
-  delete headers.host;
-  applyXfcc(headers, req.headers['x-forwarded-client-cert'], hcm, conn, deps);
+  const xfccMode = hcm.forwardClientCert ?? 'sanitize-set';
+  const headers = endToEndHeaders(req.headers, xfccMode === 'forward-only' ? NotForwarded : NotForwardedWithXfcc);
+  applyXfcc(headers, req.headers['x-forwarded-client-cert'], xfccMode, conn, deps);
   const mutations = [route, weighted, virtualHost, routeConfig];
   mutateHeaders(headers, mutations, 'request');
   let authority = req.authority;
@@ -159,12 +160,22 @@ function joined(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v.join(',') : v;
 }
 
-function applyXfcc(headers: HeaderMap, incoming: HeaderMap[string], hcm: HttpConnectionManager, conn: ConnInfo, deps: DecideDeps): void {
-  const mode = hcm.forwardClientCert ?? 'sanitize-set';
-  if (mode === 'forward-only') return;
-  delete headers['x-forwarded-client-cert'];
-  if (mode === 'sanitize' || !conn.secure || !conn.peer?.spiffeId) return;
-  const own = formatXfcc({ by: deps.ownId(), hash: conn.peer.certHash, uri: conn.peer.spiffeId });
+/** Request headers never copied upstream: `expect` was answered downstream (100-continue), `host` becomes the authority. */
+const NotForwarded: ReadonlySet<string> = new Set(['expect', 'host']);
+/** The same, and the caller's x-forwarded-client-cert (every mode but forward-only replaces or drops it). */
+const NotForwardedWithXfcc: ReadonlySet<string> = new Set([...NotForwarded, 'x-forwarded-client-cert']);
+
+/** Sets x-forwarded-client-cert per the mode; the caller's value was already left out unless forward-only. */
+function applyXfcc(headers: HeaderMap, incoming: HeaderMap[string], mode: NonNullable<HttpConnectionManager['forwardClientCert']>, conn: ConnInfo, deps: DecideDeps): void {
+  if (mode === 'forward-only' || mode === 'sanitize' || !conn.secure || !conn.peer?.spiffeId) return;
+  // The peer is fixed for the connection and our id changes only on rotation: format once per both.
+  const by = deps.ownId();
+  const cached = conn.xfcc;
+  let own = cached && cached.by === by ? cached.value : undefined;
+  if (own === undefined) {
+    own = formatXfcc({ by, hash: conn.peer.certHash, uri: conn.peer.spiffeId });
+    conn.xfcc = { by, value: own };
+  }
   headers['x-forwarded-client-cert'] = mode === 'append-forward' && incoming ? `${joined(incoming)},${own}` : own;
 }
 

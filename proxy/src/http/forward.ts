@@ -16,7 +16,6 @@ import type { ProxyMetrics, RequestLabels } from '../admin/metrics';
 import { endpointKey, type Snapshot } from '../runtime/snapshot';
 import type { BodySource } from '../upstream/h1-client';
 import type { Upstreams, UpstreamOptions } from '../upstream/upstreams';
-import { randomBytes } from 'node:crypto';
 import { PassThrough, type Writable } from 'node:stream';
 import type { LbEndpoint } from '../config/model';
 import { type HostResult, hostResultForStatus } from '../core/resilience/outlier';
@@ -24,6 +23,7 @@ import { admitRequest } from '../core/resilience/breaker';
 import { mirrorTargets, shadowAuthority } from '../core/resilience/mirror';
 import { pickAvoiding } from '../core/resilience/pick';
 import { type AttemptOutcome, RetryState, retriableOutcome, retryAllowed } from '../core/resilience/retry';
+import { pooledRandomBytes } from '../observability/random-pool';
 import { propagateTraceContext } from '../observability/trace-context';
 import { HealthCheckRegistry } from '../resilience/health-checker';
 import { OutlierRegistry } from '../resilience/outlier-registry';
@@ -95,6 +95,9 @@ interface Attempt {
   /** Releases the host's (and the retry's) active-request count. */
   release: () => void;
 }
+
+/** Request, trace and span ids (the trace context every forwarded request carries). */
+const idBytes = pooledRandomBytes();
 
 export class HttpForwarder {
   /** Passive health per cluster; swept on each cluster's interval. */
@@ -227,7 +230,7 @@ export class HttpForwarder {
     const replay = hasBody && (retry || mirrors.length) ? new ReplayableBody(req) : undefined;
     const retryKey = `retry|${cluster.name}`;
     const tried = new Set<string>();
-    const ids = propagateTraceContext(f.headers, randomBytes);
+    const ids = propagateTraceContext(f.headers, idBytes);
     if (mirrors.length) this.mirror(mirrors, dreq.method, f, replay);
     let hostKey = endpointKey(endpoint);
     let finished = false;
@@ -521,12 +524,15 @@ export class HttpForwarder {
           release();
           return;
         }
-        const lines = [`${dreq.method} ${d.path} HTTP/1.1`, `host: ${d.authority}`, 'connection: Upgrade', `upgrade: ${String(headers.upgrade)}`];
-        for (const [k, v] of Object.entries(d.headers)) {
-          if (v === undefined) continue;
-          for (const one of Array.isArray(v) ? v : [v]) lines.push(`${k}: ${one}`);
+        let requestHead: string;
+        try {
+          requestHead = serializeRequestHead(dreq.method, d.path, d.authority, { connection: 'Upgrade', upgrade: String(headers.upgrade), ...d.headers }, 'none');
+        } catch {
+          up.destroy();
+          socket.destroy();
+          return;
         }
-        up.write(`${lines.join('\r\n')}\r\n\r\n`);
+        up.write(requestHead, 'latin1');
         if (head.length > 0) up.write(head);
         up.on('error', () => socket.destroy());
         socket.on('close', () => up.destroy());

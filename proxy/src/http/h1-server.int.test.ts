@@ -31,6 +31,11 @@ async function start(overrides: Partial<H1ServerHooks> = {}): Promise<{ port: nu
         res.end();
         return;
       }
+      if (mode === 'echo') {
+        res.writeHead(200, { 'x-echo': req.headers['x-v'], 'content-length': '2' });
+        res.end('ok');
+        return;
+      }
       const chunks: Buffer[] = [];
       req.on('data', ((c: Buffer) => chunks.push(c)) as (...args: never[]) => void);
       req.on('end', (() => {
@@ -91,7 +96,7 @@ function exchange(port: number, parts: string[], until?: RegExp | ((data: string
     s.on('error', () => undefined);
     let i = 0;
     const next = (): void => {
-      if (i < parts.length) s.write(parts[i++]!, () => setTimeout(next, 5));
+      if (i < parts.length) s.write(Buffer.from(parts[i++]!, 'latin1'), () => setTimeout(next, 5));
     };
     s.on('connect', next);
   });
@@ -132,6 +137,12 @@ describe('lean HTTP/1.1 server', () => {
     const r = await exchange(port, ['GET /t HTTP/1.1\r\nhost: a\r\nx-mode: chunked\r\n\r\n'], /\r\n0\r\n.*\r\n\r\n$/s);
     expect(r.data).toContain('transfer-encoding: chunked');
     expect(r.data).toMatch(/3\r\nGET\r\n4\r\n \/t \r\n0\r\nx-trailer: t\r\n\r\n$/);
+  });
+
+  it('sends header bytes back as they came (obs-text is not re-encoded)', async () => {
+    const { port } = await start();
+    const r = await exchange(port, ['GET / HTTP/1.1\r\nhost: a\r\nx-mode: echo\r\nx-v: caf\xe9 \xff\r\n\r\n'], /ok$/);
+    expect(r.data).toContain('x-echo: caf\xe9 \xff\r\n');
   });
 
   it('sends no body for HEAD', async () => {

@@ -27,6 +27,8 @@ export interface H1ServerHooks {
 }
 
 const continueLine = 'HTTP/1.1 100 Continue\r\n\r\n';
+/** Body chunks up to this size are copied behind the head into one buffer; larger ones are written beside it. */
+const CopyLimit = 16 * 1024;
 
 /** Serves HTTP/1.1 on a socket (plain or TLS) whose first bytes may already have been read. */
 export function serveHttp1(socket: net.Socket, initial: Buffer, hooks: H1ServerHooks): LeanConnection {
@@ -308,23 +310,26 @@ export class LeanResponse {
     const len = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
     if (len === 0) return true;
     if (this.bodiless) return true;
-    let ok: boolean;
-    if (this.chunked) {
+    if (typeof chunk === 'string') chunk = Buffer.from(chunk);
+    // One write per body chunk, the pending head and the chunk framing included: one TLS record,
+    // one syscall (a small response is a single write).
+    const prefix = this.chunked ? `${this.head}${len.toString(16)}\r\n` : this.head;
+    this.head = '';
+    if (prefix === '' && !this.chunked) return this.socket.write(chunk);
+    if (len > CopyLimit) {
       this.socket.cork();
-      this.flushHead();
-      this.socket.write(`${len.toString(16)}\r\n`);
-      this.socket.write(chunk);
-      ok = this.socket.write('\r\n');
+      this.socket.write(prefix, 'latin1');
+      const ok = this.socket.write(chunk);
+      if (this.chunked) this.socket.write('\r\n');
       this.socket.uncork();
-    } else if (this.head !== '') {
-      this.socket.cork();
-      this.flushHead();
-      ok = this.socket.write(chunk);
-      this.socket.uncork();
-    } else {
-      ok = this.socket.write(chunk);
+      return ok;
     }
-    return ok;
+    const suffix = this.chunked ? 2 : 0;
+    const out = Buffer.allocUnsafe(prefix.length + len + suffix);
+    out.write(prefix, 0, 'latin1');
+    chunk.copy(out, prefix.length);
+    if (suffix) out.write('\r\n', prefix.length + len, 'latin1');
+    return this.socket.write(out);
   }
 
   end(chunk?: Buffer | string): this {
@@ -341,7 +346,7 @@ export class LeanResponse {
     if (chunk !== undefined && chunk.length > 0) this.write(chunk);
     this.writableEnded = true;
     this.flushHead();
-    if (this.chunked && !this.bodiless) this.socket.write(`0\r\n${this.trailers ? serializeFields(this.trailers) : ''}\r\n`);
+    if (this.chunked && !this.bodiless) this.socket.write(`0\r\n${this.trailers ? serializeFields(this.trailers) : ''}\r\n`, 'latin1');
     this.socket.uncork();
     this.finished = true;
     this.socket.removeListener('close', this.onSocketClose);
@@ -378,7 +383,7 @@ export class LeanResponse {
 
   private flushHead(): void {
     if (this.head === '') return;
-    this.socket.write(this.head);
+    this.socket.write(this.head, 'latin1');
     this.head = '';
   }
 

@@ -12,7 +12,7 @@ export type HeaderBag = Record<string, string | string[] | undefined>;
 export type RandomBytes = (n: number) => Uint8Array;
 
 const traceparentRe = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 const allZero = (s: string): boolean => /^0+$/.test(s);
 
 function one(v: string | string[] | undefined): string | undefined {

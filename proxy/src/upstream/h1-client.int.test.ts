@@ -120,6 +120,20 @@ describe('H1Client', () => {
     expect(srv.connections()).toBe(1);
   });
 
+  it('closes a pooled connection left idle for idleTimeoutMs, but never one waiting on a slow answer', async () => {
+    let closed = 0;
+    const srv = await rawServer((s) => {
+      s.once('close', () => closed++);
+      setTimeout(() => s.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok'), 300);
+    });
+    const c = newClient();
+    const t = { ...target(srv.port), idleTimeoutMs: 100 };
+    expect(await send(c, t)).toMatchObject({ status: 200, body: 'ok' });
+    expect(closed).toBe(0);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(closed).toBe(1);
+  });
+
   it('closes a connection after maxRequestsPerConnection requests (1 = no keep-alive)', async () => {
     const srv = await rawServer((s) => s.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok'));
     const c = newClient();

@@ -156,7 +156,6 @@ export class H1Client {
     }
     const w = p.waiting.shift();
     if (w) return c.start(w, true);
-    c.idleSince();
     p.idle.push(c);
   }
 
@@ -200,11 +199,13 @@ class Conn {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => socket.destroy());
     socket.once('close', () => this.onClose());
-    socket.on('timeout', () => socket.destroy());
-  }
-
-  idleSince(): void {
-    this.socket.setTimeout(this.target.idleTimeoutMs ?? DefaultIdleTimeoutMs);
+    // One inactivity timer for the connection's life (Node re-arms it on every read and write):
+    // it closes the connection only while it sits idle in the pool; during an exchange the
+    // forwarder's route and per-try timeouts are what cut a slow upstream.
+    socket.setTimeout(target.idleTimeoutMs ?? DefaultIdleTimeoutMs);
+    socket.on('timeout', () => {
+      if (!this.req) socket.destroy();
+    });
   }
 
   start(r: Request, reused: boolean): void {
@@ -218,16 +219,16 @@ class Conn {
     this.gotBytes = false;
     this.requestDone = false;
     this.responseDone = false;
-    this.socket.setTimeout(0);
     this.socket.resume();
     const s = this.socket;
+    // Heads are latin1 text (parsed as latin1): written back byte for byte.
     if (!r.body) {
-      s.write(r.head);
+      s.write(r.head, 'latin1');
       this.requestDone = true;
       return;
     }
     s.cork();
-    s.write(r.head);
+    s.write(r.head, 'latin1');
     const body = r.body;
     const onDrain = (): void => void body.resume();
     s.on('drain', onDrain);
