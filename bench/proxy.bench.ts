@@ -22,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createTestCa } from '../proxy/src/testing/certs';
 import { clientId, inboundConfig, outboundConfig, serverId } from '../proxy/src/testing/mesh';
+import { ProxyNodeOptions } from '../webhook/src/core/template';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? '5');
 const connections = 32;
@@ -29,8 +30,11 @@ const fixedRate = 1000;
 const fixedSeconds = 3;
 const onlyModes = (process.env.BENCH_MODES ?? 'http,tcp').split(',');
 const onlyPairs = (process.env.BENCH_PAIRS ?? 'direct,skein,skein-resilience,haproxy,nginx').split(',');
-/** Extra node flags for the Skein proxies (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them under load). */
-const skeinNodeArgs = (process.env.BENCH_SKEIN_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/**
+ * Node flags of the Skein proxies: the injected sidecar's NODE_OPTIONS (heap sizing), then any extra
+ * (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them under load).
+ */
+const skeinNodeArgs = `${ProxyNodeOptions} ${process.env.BENCH_SKEIN_NODE_ARGS ?? ''}`.split(' ').filter(Boolean);
 
 interface Running {
   port: number;

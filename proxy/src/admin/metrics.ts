@@ -4,7 +4,7 @@
  * Per-request and per-connection metrics are `Series*` metrics (plain arrays, formatted on scrape);
  * the rare ones (config, retries, ejections, protocol errors) stay ordinary prom-client counters.
  */
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Registry, collectProcessMetrics } from './prom';
 import { SeriesCounter, SeriesHistogram, SeriesIndex } from './series-metrics';
 
 const requestLabels = ['reporter', 'source_workload', 'source_principal', 'destination_workload', 'destination_service', 'destination_principal', 'response_code', 'response_flags', 'grpc_response_status'] as const;
@@ -34,7 +34,7 @@ export class ProxyMetrics {
   readonly downstreamErrors = new Counter({ name: 'skein_downstream_protocol_errors_total', help: 'Malformed requests and connections rejected', labelNames: ['listener', 'reason'], registers: [this.registry] });
 
   constructor(processMetrics = false) {
-    if (processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'skein_proxy_' });
+    if (processMetrics) collectProcessMetrics(this.registry, 'skein_proxy_');
   }
 
   /** One request: the label tuple is interned once and shared by the four request metrics. */

@@ -342,6 +342,17 @@ function onWire(s: string): string {
   return s;
 }
 
+/** A field value as wire text (see `onWire`), or undefined when it holds a control byte (CR, LF, NUL…): one pass. */
+function fieldValueOnWire(s: string): string | undefined {
+  let wide = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return undefined;
+    if (c > 0xff) wide = true;
+  }
+  return wide ? Buffer.from(s, 'utf8').toString('latin1') : s;
+}
+
 /** Serializes a request head (request line, Host, then the given end-to-end headers); write it with the 'latin1' encoding. */
 export function serializeRequestHead(method: string, path: string, authority: string, headers: HeaderMap, framing: 'none' | 'length' | 'chunked', length = 0): string {
   let s = `${method} ${onWire(path)} HTTP/1.1\r\nhost: ${onWire(authority)}\r\n`;
@@ -361,15 +372,14 @@ export function serializeFields(headers: HeaderMap): string {
     const v = headers[name];
     if (v === undefined) continue;
     if (!isToken(name)) throw Object.assign(new Error(`invalid header name "${name.slice(0, 40)}"`), { code: 'ERR_INVALID_HTTP_TOKEN' });
-    if (typeof v === 'string') {
-      if (!isFieldValue(v)) throw Object.assign(new Error(`invalid character in header "${name}"`), { code: 'ERR_INVALID_CHAR' });
-      s += `${name}: ${onWire(v)}\r\n`;
-    } else {
-      for (const one of v) {
-        if (!isFieldValue(one)) throw Object.assign(new Error(`invalid character in header "${name}"`), { code: 'ERR_INVALID_CHAR' });
-        s += `${name}: ${onWire(one)}\r\n`;
-      }
-    }
+    if (typeof v === 'string') s += `${name}: ${fieldOut(name, v)}\r\n`;
+    else for (const one of v) s += `${name}: ${fieldOut(name, one)}\r\n`;
   }
   return s;
+}
+
+function fieldOut(name: string, value: string): string {
+  const out = fieldValueOnWire(value);
+  if (out === undefined) throw Object.assign(new Error(`invalid character in header "${name}"`), { code: 'ERR_INVALID_CHAR' });
+  return out;
 }
