@@ -10,8 +10,9 @@
  * `npm run bench proxy` (needs wrk, haproxy, nginx, openssl). BENCH_SECONDS overrides the 5 s runs;
  * BENCH_SKEIN_NODE_ARGS adds node flags to the Skein proxies (profiling, heap flags); BENCH_SKEIN_CLI runs
  * another build's `dist/cli/src/main.js` (A/B runs of two builds);
- * BENCH_MODES=http,tcp and BENCH_PAIRS=direct,skein,skein-resilience,haproxy,nginx select a subset
- * (`skein-resilience`: the Skein pair with retries, retry budget and outlier detection on). The table is
+ * BENCH_MODES=http,tcp and BENCH_PAIRS=direct,skein,skein-resilience,haproxy,nginx,node-pipe select a subset
+ * (`skein-resilience`: the Skein pair with retries, retry budget and outlier detection on; `node-pipe`,
+ * TCP only: the minimal Node net/tls relay pair of bench/node-pipe-relay.ts, Node's floor at L4). The table is
  * printed and saved with the raw rows as JSON under bench/results/ (git-ignored).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
@@ -29,7 +30,7 @@ const connections = 32;
 const fixedRate = 1000;
 const fixedSeconds = 3;
 const onlyModes = (process.env.BENCH_MODES ?? 'http,tcp').split(',');
-const onlyPairs = (process.env.BENCH_PAIRS ?? 'direct,skein,skein-resilience,haproxy,nginx').split(',');
+const onlyPairs = (process.env.BENCH_PAIRS ?? 'direct,skein,skein-resilience,haproxy,nginx,node-pipe').split(',');
 /**
  * Node flags of the Skein proxies: the injected sidecar's NODE_OPTIONS (heap sizing), then any extra
  * (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them under load).
@@ -332,6 +333,16 @@ backend app
   return { port: outPort!, pids: () => [c.pid!, s.pid!], stop: async () => void (await Promise.all([stopProcess(c), stopProcess(s)])) };
 }
 
+/** The minimal Node relay pair (bench/node-pipe-relay.ts): Node's own floor for an L4 mTLS sidecar. */
+async function nodePipePair(files: Files, appPort: number): Promise<Running> {
+  const [outPort, inPort] = await Promise.all([freePort(), freePort()]);
+  const script = path.join(__dirname, 'node-pipe-relay.js');
+  const s = startProcess(process.execPath, [...skeinNodeArgs, script, 'server', String(inPort), String(appPort), files.serverCrt, files.serverKey, files.ca], path.join(files.dir, 'node-pipe-server.log'));
+  const c = startProcess(process.execPath, [...skeinNodeArgs, script, 'client', String(outPort), String(inPort), files.clientCrt, files.clientKey, files.ca], path.join(files.dir, 'node-pipe-client.log'));
+  await Promise.all([waitForPort(inPort!), waitForPort(outPort!)]);
+  return { port: outPort!, pids: () => [c.pid!, s.pid!], stop: async () => void (await Promise.all([stopProcess(c), stopProcess(s)])) };
+}
+
 async function nginxPair(files: Files, appPort: number, mode: 'http' | 'tcp'): Promise<Running> {
   const [outPort, inPort] = await Promise.all([freePort(), freePort()]);
   const tlsUp = `proxy_ssl_certificate ${files.clientCrt}; proxy_ssl_certificate_key ${files.clientKey}; proxy_ssl_trusted_certificate ${files.ca}; proxy_ssl_verify on; proxy_ssl_name localhost; proxy_ssl_session_reuse on;`;
@@ -428,6 +439,7 @@ export async function run(): Promise<void> {
         ...(mode === 'http' ? [['skein-resilience', () => skeinPair(files, app.port, mode, true)] as [string, () => Promise<Running>]] : []),
         ['haproxy', () => haproxyPair(files, app.port, mode)],
         ['nginx', () => nginxPair(files, app.port, mode)],
+        ...(mode === 'tcp' ? [['node-pipe', () => nodePipePair(files, app.port)] as [string, () => Promise<Running>]] : []),
       ];
       for (const [name, start] of pairs.filter(([n]) => onlyPairs.includes(n))) {
         const directHttp = rows.find((r) => r.pair === 'direct');

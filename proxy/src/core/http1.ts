@@ -92,22 +92,32 @@ function locateHead(buf: Buffer, start: number, limits: HeadLimits, tooLarge: Fa
   return { end };
 }
 
-/** Parses header lines into a map; returns an error text or the map. */
+/** Parses header lines into a map; returns an error text or the map. One pass over each line. */
 function parseFields(lines: string[]): HeaderMap | string {
   const headers: HeaderMap = {};
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
-    if (line.length === 0) continue; // the final empty line
-    if (line.includes('\n')) return 'bare LF in header section';
+    const len = line.length;
+    if (len === 0) continue; // the final empty line
     const c0 = line.charCodeAt(0);
-    if (c0 === 0x20 || c0 === 0x09) return 'obsolete line folding';
-    const colon = line.indexOf(':');
-    if (colon <= 0) return 'header line without a name';
-    const rawName = line.slice(0, colon);
-    if (!isToken(rawName)) return `invalid header name "${rawName.slice(0, 40)}"`;
-    const value = line.slice(colon + 1).trim();
-    if (!isFieldValue(value)) return `invalid byte in header "${rawName}"`;
-    const name = rawName.toLowerCase();
+    if (c0 === 0x20 || c0 === 0x09) return line.includes('\n') ? 'bare LF in header section' : 'obsolete line folding';
+    let colon = 0;
+    while (colon < len && tchar[line.charCodeAt(colon)] === 1) colon++;
+    if (colon === 0 || colon === len || line.charCodeAt(colon) !== 0x3a /* : */) {
+      if (line.includes('\n')) return 'bare LF in header section';
+      const at = line.indexOf(':');
+      return at <= 0 ? 'header line without a name' : `invalid header name "${line.slice(0, Math.min(at, 40))}"`;
+    }
+    let from = colon + 1;
+    let to = len;
+    while (from < to && (line.charCodeAt(from) === 0x20 || line.charCodeAt(from) === 0x09)) from++;
+    while (to > from && (line.charCodeAt(to - 1) === 0x20 || line.charCodeAt(to - 1) === 0x09)) to--;
+    for (let j = from; j < to; j++) {
+      const c = line.charCodeAt(j);
+      if ((c < 0x20 && c !== 0x09) || c === 0x7f) return c === 0x0a ? 'bare LF in header section' : `invalid byte in header "${line.slice(0, colon)}"`;
+    }
+    const name = line.slice(0, colon).toLowerCase();
+    const value = line.slice(from, to);
     const prev = headers[name];
     if (prev === undefined) headers[name] = value;
     else if (Array.isArray(prev)) prev.push(value);

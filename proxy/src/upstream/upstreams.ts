@@ -22,6 +22,9 @@ export interface UpstreamOptions {
 
 type Protocol = 'h2' | 'http1';
 
+/** Endpoints whose TLS session is kept for resumption (per client identity). */
+const MaxResumableSessions = 4096;
+
 export class Upstreams {
   private readonly sessions = new Map<string, http2.ClientHttp2Session>();
   private readonly pendingSessions = new Map<string, Promise<http2.ClientHttp2Session>>();
@@ -34,6 +37,16 @@ export class Upstreams {
   private readonly connections = new Map<string, number>();
 
   private readonly h1 = new H1Client();
+  /**
+   * TLS sessions to resume, per client identity (SecureContext: a rotation starts afresh) and per
+   * endpoint + SNI + expected SANs + ALPN. A resumed handshake skips the certificate exchange and
+   * verification (≈ 3× less CPU per new connection; TLS 1.3 resumption still runs ECDHE, so forward
+   * secrecy holds). Node does not re-run the SAN check on a resumed session, which is why the
+   * expected SANs are part of the key: only a server that passed this very check in a full
+   * handshake holds the ticket key that can resume it (a reused pod IP with another workload fails
+   * to decrypt the ticket and gets a full, checked handshake).
+   */
+  private readonly tlsSessions = new WeakMap<tls.SecureContext, Map<string, Buffer>>();
 
   constructor(private readonly tlsContexts: TlsContexts) {}
 
@@ -194,6 +207,12 @@ export class Upstreams {
    * HTTP/2 sessions, which must see the peer's close at once (TLS 1.3 rejects a client certificate
    * only after the client's handshake is done, by closing).
    */
+  private resumable(context: tls.SecureContext): Map<string, Buffer> {
+    let sessions = this.tlsSessions.get(context);
+    if (!sessions) this.tlsSessions.set(context, (sessions = new Map()));
+    return sessions;
+  }
+
   connect(cluster: Cluster, ep: LbEndpoint, alpn: string[] | undefined, opts: UpstreamOptions, halfOpen = false): Promise<net.Socket> {
     const t = cluster.transport;
     const timeoutMs = cluster.connectTimeoutMs ?? 10_000;
@@ -220,7 +239,10 @@ export class Upstreams {
           reject(err as Error);
           return;
         }
+        const sessions = this.resumable(secureContext);
+        const sessionKey = `${ep.address}|${ep.port}|${t.sni ?? ''}|${t.expectedSans.join(',')}|${alpn?.join(',') ?? ''}`;
         const options: tls.ConnectionOptions & { localAddress?: string; allowHalfOpen: boolean } = {
+          session: sessions.get(sessionKey),
           allowHalfOpen: halfOpen,
           host: ep.address,
           port: ep.port,
@@ -233,6 +255,11 @@ export class Upstreams {
           minVersion: 'TLSv1.2',
         };
         socket = tls.connect(options, ready);
+        socket.on('session', (session: Buffer) => {
+          sessions.delete(sessionKey); // newest last: the oldest key goes first when full
+          if (sessions.size >= MaxResumableSessions) sessions.delete(sessions.keys().next().value!);
+          sessions.set(sessionKey, session);
+        });
       } else {
         socket = net.connect({ host: ep.address, port: ep.port, localAddress: opts.localAddress, allowHalfOpen: halfOpen }, ready);
       }
