@@ -39,7 +39,16 @@ export class ProxyMetrics {
 
   /** One request: the label tuple is interned once and shared by the four request metrics. */
   recordRequest(labels: RequestLabels, durationMs: number, requestBytes: number, responseBytes: number): void {
-    const series = this.requestSeries.indexOf(labels);
+    this.recordRequestIn(this.requestSeriesOf(labels), durationMs, requestBytes, responseBytes);
+  }
+
+  /** The series of a request label tuple, for callers that keep it (the same tuple, request after request). */
+  requestSeriesOf(labels: RequestLabels): number {
+    return this.requestSeries.indexOf(labels);
+  }
+
+  /** One request in a series from {@link requestSeriesOf}. */
+  recordRequestIn(series: number, durationMs: number, requestBytes: number, responseBytes: number): void {
     this.requests.incSeries(series);
     this.duration.observeSeries(series, durationMs);
     this.requestBytes.observeSeries(series, requestBytes);

@@ -30,6 +30,8 @@ export interface ConnInfo {
   destinationPort: number;
   /** This connection's own x-forwarded-client-cert element, formatted once (`by`: our id when formatted). */
   xfcc?: { by: string | undefined; value: string };
+  /** The metrics series of this connection's last request and what it was keyed on (the labels that vary). */
+  lastSeries?: { status: number; flags: string; cluster: string; grpc: string; ownId: string | undefined; workload: string | undefined; series: number };
 }
 
 export const kConnInfo = Symbol('skein.conn');

@@ -228,8 +228,9 @@ export class HttpForwarder {
     const hasBody = requestHasBody(req, downstreamH2);
     const mirrors = action.kind === 'route' ? mirrorTargets(action.mirrorPolicies, this.deps.random) : [];
     const replay = hasBody && (retry || mirrors.length) ? new ReplayableBody(req) : undefined;
-    const retryKey = `retry|${cluster.name}`;
-    const tried = new Set<string>();
+    const retryKey = retry ? `retry|${cluster.name}` : '';
+    /** Endpoints attempted (only kept when the request may be retried). */
+    const tried = retry ? new Set<string>() : undefined;
     const ids = propagateTraceContext(f.headers, idBytes);
     if (mirrors.length) this.mirror(mirrors, dreq.method, f, replay);
     let hostKey = endpointKey(endpoint);
@@ -318,7 +319,7 @@ export class HttpForwarder {
       if (finished) return;
       const ep = endpoint!;
       hostKey = endpointKey(ep);
-      tried.add(hostKey);
+      tried?.add(hostKey);
       attempts++;
       const releaseHost = upstreams.track(hostKey);
       const a: Attempt = { closed: false, release: releaseRetry ? () => (releaseHost(), releaseRetry()) : releaseHost };
@@ -553,21 +554,32 @@ export class HttpForwarder {
   };
 
   private record(conn: ConnInfo, dreq: DownstreamRequest, status: number, flags: string, clusterName: string, host: string, start: number, reqBytes: number, resBytes: number, grpcStatus: unknown, extra?: Pick<AccessLogEntry, 'requestId' | 'traceId' | 'attempts'>): void {
-    const node = this.deps.node();
-    const inbound = conn.direction === 'inbound';
-    const labels: RequestLabels = {
-      reporter: inbound ? 'destination' : 'source',
-      source_workload: inbound ? 'unknown' : (node.workload ?? 'unknown'),
-      source_principal: inbound ? (conn.peer?.spiffeId ?? 'unknown') : (this.deps.ownId() ?? 'unknown'),
-      destination_workload: inbound ? (node.workload ?? 'unknown') : 'unknown',
-      destination_service: clusterName || 'unknown',
-      destination_principal: inbound ? (this.deps.ownId() ?? 'unknown') : 'unknown',
-      response_code: String(status),
-      response_flags: flags,
-      grpc_response_status: grpcStatus === undefined ? '' : String(grpcStatus),
-    };
+    const workload = this.deps.node().workload;
+    const ownId = this.deps.ownId();
+    const grpc = grpcStatus === undefined ? '' : String(grpcStatus);
+    // Requests on a connection mostly repeat the previous one's labels: reuse its series then.
+    const last = conn.lastSeries;
+    let series: number;
+    if (last && last.status === status && last.flags === flags && last.cluster === clusterName && last.grpc === grpc && last.ownId === ownId && last.workload === workload) {
+      series = last.series;
+    } else {
+      const inbound = conn.direction === 'inbound';
+      const labels: RequestLabels = {
+        reporter: inbound ? 'destination' : 'source',
+        source_workload: inbound ? 'unknown' : (workload ?? 'unknown'),
+        source_principal: inbound ? (conn.peer?.spiffeId ?? 'unknown') : (ownId ?? 'unknown'),
+        destination_workload: inbound ? (workload ?? 'unknown') : 'unknown',
+        destination_service: clusterName || 'unknown',
+        destination_principal: inbound ? (ownId ?? 'unknown') : 'unknown',
+        response_code: String(status),
+        response_flags: flags,
+        grpc_response_status: grpc,
+      };
+      series = this.deps.metrics.requestSeriesOf(labels);
+      conn.lastSeries = { status, flags, cluster: clusterName, grpc, ownId, workload, series };
+    }
     const durationMs = performance.now() - start;
-    this.deps.metrics.recordRequest(labels, durationMs, reqBytes, resBytes);
+    this.deps.metrics.recordRequestIn(series, durationMs, reqBytes, resBytes);
     this.deps.accessLog?.({ method: dreq.method, path: dreq.path, authority: dreq.authority, status, flags, durationMs, upstreamCluster: clusterName, upstreamHost: host, peer: conn.peer?.spiffeId ?? '-', ...extra });
   }
 }

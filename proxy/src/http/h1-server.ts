@@ -58,13 +58,19 @@ export class LeanConnection {
   private headTimer: NodeJS.Timeout | undefined;
   private serving = false;
   private pending = false;
+  /** The response being served. */
+  private response: LeanResponse | undefined;
 
   constructor(readonly socket: net.Socket, private readonly hooks: H1ServerHooks) {
     socket.on('data', this.onData);
+    // One 'close' and one 'drain' listener for the connection's life, passed on to the response
+    // being served (not added and removed per request).
     socket.once('close', () => {
       this.closed = true;
       this.clearHeadTimer();
+      this.response?.socketClosed();
     });
+    socket.on('drain', () => this.response?.drained());
     socket.setTimeout(hooks.idleTimeoutMs, () => socket.destroy());
     this.armHeadTimer();
     socket.resume();
@@ -172,11 +178,13 @@ export class LeanConnection {
     }
     const req = requestOf(this.socket, head, reader);
     const res = new LeanResponse(this.socket, head, this.hooks.draining() || !head.keepAlive, () => this.done(res));
+    this.response = res;
     this.hooks.handleRequest(req, res);
   }
 
   /** The response finished: keep the connection for the next request or close it. */
   private done(res: LeanResponse): void {
+    if (this.response === res) this.response = undefined;
     this.busy = false;
     if (res.closeAfter || this.body) {
       // The request body was not read to its end: the connection cannot carry another request.
@@ -283,7 +291,6 @@ export class LeanResponse {
     this.closeAfter = closeAfter;
     this.bodiless = req.method === 'HEAD';
     this.http10 = req.versionMinor === 0;
-    socket.once('close', this.onSocketClose);
   }
 
   writeHead(status: number, headers: HeaderMap = {}): this {
@@ -349,8 +356,6 @@ export class LeanResponse {
     if (this.chunked && !this.bodiless) this.socket.write(`0\r\n${this.trailers ? serializeFields(this.trailers) : ''}\r\n`, 'latin1');
     this.socket.uncork();
     this.finished = true;
-    this.socket.removeListener('close', this.onSocketClose);
-    if (this.drainListener) this.socket.removeListener('drain', this.drainListener);
     const fins = this.finishListeners;
     this.finishListeners = undefined;
     if (fins) for (const f of fins) f();
@@ -374,11 +379,13 @@ export class LeanResponse {
   }
 
   on(event: 'drain', fn: Listener): this {
-    if (event === 'drain' && !this.drainListener) {
-      this.drainListener = fn;
-      this.socket.on('drain', fn);
-    }
+    if (event === 'drain') this.drainListener ??= fn;
     return this;
+  }
+
+  /** The socket drained (the connection's one 'drain' listener calls this for its current response). */
+  drained(): void {
+    if (!this.finished) this.drainListener?.();
   }
 
   private flushHead(): void {
@@ -387,12 +394,12 @@ export class LeanResponse {
     this.head = '';
   }
 
-  private readonly onSocketClose = (): void => {
+  /** The socket closed before the response ended (the connection's 'close' listener calls this). */
+  socketClosed(): void {
     if (this.finished) return;
     this.finished = true;
-    if (this.drainListener) this.socket.removeListener('drain', this.drainListener);
     const cl = this.closeListeners;
     this.closeListeners = undefined;
     if (cl) for (const f of cl) f();
-  };
+  }
 }

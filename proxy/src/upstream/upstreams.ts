@@ -13,7 +13,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Cluster, LbEndpoint } from '../config/model';
 import { spiffeServerCheck, type TlsContexts } from '../tls/contexts';
-import { H1Client, type BodySource, type H1Exchange, type H1Handle } from './h1-client';
+import { H1Client, type BodySource, type H1Exchange, type H1Handle, type H1Target } from './h1-client';
 
 export interface UpstreamOptions {
   /** Source address for connections (inbound passthrough: 127.0.0.6). */
@@ -37,6 +37,8 @@ export class Upstreams {
   private readonly connections = new Map<string, number>();
 
   private readonly h1 = new H1Client();
+  /** The HTTP/1.1 pool target per pool key, rebuilt when the cluster's config object changes (a push). */
+  private readonly h1Targets = new Map<string, H1Target & { cluster: Cluster }>();
   /**
    * TLS sessions to resume, per client identity (SecureContext: a rotation starts afresh) and per
    * endpoint + SNI + expected SANs + ALPN. A resumed handshake skips the certificate exchange and
@@ -58,14 +60,19 @@ export class Upstreams {
    */
   sendHttp1(cluster: Cluster, ep: LbEndpoint, opts: UpstreamOptions, method: string, head: string, body: BodySource | undefined, chunked: boolean, exchange: H1Exchange): H1Handle {
     const key = poolKey(cluster, ep, opts);
-    const alpn = cluster.transport?.kind === 'mtls' ? ['http/1.1'] : undefined;
-    const target = {
-      key,
-      connect: () => this.connect(cluster, ep, alpn, opts),
-      maxConnections: cluster.circuitBreakers?.maxConnections ?? 1024,
-      ...(cluster.maxRequestsPerConnection !== undefined ? { maxRequestsPerConnection: cluster.maxRequestsPerConnection } : {}),
-      ...(cluster.upstreamIdleTimeoutMs !== undefined ? { idleTimeoutMs: cluster.upstreamIdleTimeoutMs } : {}),
-    };
+    let target = this.h1Targets.get(key);
+    if (!target || target.cluster !== cluster) {
+      const alpn = cluster.transport?.kind === 'mtls' ? ['http/1.1'] : undefined;
+      target = {
+        key,
+        cluster,
+        connect: () => this.connect(cluster, ep, alpn, opts),
+        maxConnections: cluster.circuitBreakers?.maxConnections ?? 1024,
+        ...(cluster.maxRequestsPerConnection !== undefined ? { maxRequestsPerConnection: cluster.maxRequestsPerConnection } : {}),
+        ...(cluster.upstreamIdleTimeoutMs !== undefined ? { idleTimeoutMs: cluster.upstreamIdleTimeoutMs } : {}),
+      };
+      this.h1Targets.set(key, target);
+    }
     return this.h1.send(target, method, head, body, chunked, exchange);
   }
 
@@ -279,6 +286,7 @@ export class Upstreams {
   /** Closes pools whose endpoint is no longer used (after a config change); in-flight streams finish. */
   retain(isUsed: (key: string) => boolean): void {
     this.h1.retain(isUsed);
+    for (const key of this.h1Targets.keys()) if (!isUsed(key)) this.h1Targets.delete(key);
     for (const [key, s] of this.sessions) {
       if (!isUsed(key)) {
         this.sessions.delete(key);
