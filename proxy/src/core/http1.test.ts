@@ -16,6 +16,17 @@ describe('parseRequestHead', () => {
     });
   });
 
+  it.each([
+    ['CONTENT-TYPE', 'content-type'],
+    ['X-B3-SpanId', 'x-b3-spanid'],
+    ['x-b3-spanie', 'x-b3-spanie'], // same length as a known name, one letter off
+    ['X-Custom_Name', 'x-custom_name'],
+    ['te', 'te'],
+  ])('lower-cases the header name %s to %s', (raw, name) => {
+    const r = req(`GET / HTTP/1.1\r\nhost: x\r\n${raw}: v\r\n\r\n`);
+    expect(r.kind === 'head' && r.head.headers[name]).toBe('v');
+  });
+
   it('handles pipelined requests one after another', () => {
     const buf = Buffer.from('GET /1 HTTP/1.1\r\nhost: a\r\n\r\nGET /2 HTTP/1.1\r\nhost: a\r\n\r\n');
     const first = parseRequestHead(buf, 0, limits);

@@ -92,38 +92,84 @@ function locateHead(buf: Buffer, start: number, limits: HeadLimits, tooLarge: Fa
   return { end };
 }
 
-/** Parses header lines into a map; returns an error text or the map. One pass over each line. */
-function parseFields(lines: string[]): HeaderMap | string {
+/**
+ * Header names seen on most requests and responses. A parsed name equal to one of them (ignoring
+ * case) is returned as this constant: no new string, no lower-casing, and an object key V8 has
+ * already internalized (a fresh name string costs a hash and a string-table lookup per header).
+ */
+const KnownNames = [
+  'host', 'content-length', 'content-type', 'connection', 'date', 'server', 'user-agent', 'accept', 'accept-encoding',
+  'accept-language', 'transfer-encoding', 'cache-control', 'cookie', 'set-cookie', 'authorization', 'location', 'vary',
+  'etag', 'last-modified', 'expires', 'content-encoding', 'keep-alive', 'upgrade', 'expect', 'origin', 'referer', 'te',
+  'x-request-id', 'traceparent', 'tracestate', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-client-cert',
+  'x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid', 'x-b3-sampled', 'grpc-status', 'grpc-message', 'x-envoy-attempt-count',
+];
+const knownByLength: string[][] = [];
+for (const n of KnownNames) (knownByLength[n.length] ??= []).push(n);
+
+/** The lower-cased header name `text[start, end)` (a token), as a known constant when it is one. */
+function headerName(text: string, start: number, end: number, upper: boolean): string {
+  const candidates = knownByLength[end - start];
+  if (candidates) {
+    for (const k of candidates) {
+      let i = 0;
+      // `| 0x20` lower-cases ASCII letters; tokens hold no other byte it could confuse with one.
+      while (i < k.length && (text.charCodeAt(start + i) | 0x20) === k.charCodeAt(i)) i++;
+      if (i === k.length) return k;
+    }
+  }
+  const raw = text.slice(start, end);
+  return upper ? raw.toLowerCase() : raw;
+}
+
+/**
+ * Parses the header lines in `text[from, to)` — the head as latin1 text (one character per byte),
+ * each line ending in CRLF, `to` just after the last one — into a map; returns an error text or
+ * the map. One scan per line; the only strings made are the name and the value (slices).
+ */
+function parseFields(text: string, from: number, to: number): HeaderMap | string {
   const headers: HeaderMap = {};
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    const len = line.length;
-    if (len === 0) continue; // the final empty line
-    const c0 = line.charCodeAt(0);
-    if (c0 === 0x20 || c0 === 0x09) return line.includes('\n') ? 'bare LF in header section' : 'obsolete line folding';
-    let colon = 0;
-    while (colon < len && tchar[line.charCodeAt(colon)] === 1) colon++;
-    if (colon === 0 || colon === len || line.charCodeAt(colon) !== 0x3a /* : */) {
-      if (line.includes('\n')) return 'bare LF in header section';
-      const at = line.indexOf(':');
-      return at <= 0 ? 'header line without a name' : `invalid header name "${line.slice(0, Math.min(at, 40))}"`;
+  let at = from;
+  while (at < to) {
+    const lf = text.indexOf('\n', at);
+    if (lf < 0 || lf >= to || lf - 1 < at || text.charCodeAt(lf - 1) !== 0x0d) return 'bare LF in header section';
+    const end = lf - 1; // the line is text[at, end)
+    const lineStart = at;
+    at = lf + 1;
+    if (end === lineStart) continue;
+    const c0 = text.charCodeAt(lineStart);
+    if (c0 === 0x20 || c0 === 0x09) return 'obsolete line folding';
+    let colon = lineStart;
+    let upper = false;
+    for (let c = c0; colon < end && tchar[c] === 1; c = text.charCodeAt(++colon)) if (c >= 0x41 && c <= 0x5a) upper = true;
+    if (colon === lineStart || colon === end || text.charCodeAt(colon) !== 0x3a /* : */) {
+      const named = text.indexOf(':', lineStart);
+      return named <= lineStart || named >= end ? 'header line without a name' : `invalid header name "${text.slice(lineStart, Math.min(named, lineStart + 40))}"`;
     }
-    let from = colon + 1;
-    let to = len;
-    while (from < to && (line.charCodeAt(from) === 0x20 || line.charCodeAt(from) === 0x09)) from++;
-    while (to > from && (line.charCodeAt(to - 1) === 0x20 || line.charCodeAt(to - 1) === 0x09)) to--;
-    for (let j = from; j < to; j++) {
-      const c = line.charCodeAt(j);
-      if ((c < 0x20 && c !== 0x09) || c === 0x7f) return c === 0x0a ? 'bare LF in header section' : `invalid byte in header "${line.slice(0, colon)}"`;
+    let v = colon + 1;
+    let w = end;
+    while (v < w && (text.charCodeAt(v) === 0x20 || text.charCodeAt(v) === 0x09)) v++;
+    while (w > v && (text.charCodeAt(w - 1) === 0x20 || text.charCodeAt(w - 1) === 0x09)) w--;
+    for (let j = v; j < w; j++) {
+      const c = text.charCodeAt(j);
+      if ((c < 0x20 && c !== 0x09) || c === 0x7f) return `invalid byte in header "${text.slice(lineStart, colon)}"`;
     }
-    const name = line.slice(0, colon).toLowerCase();
-    const value = line.slice(from, to);
+    const name = headerName(text, lineStart, colon, upper);
+    const value = text.slice(v, w);
     const prev = headers[name];
     if (prev === undefined) headers[name] = value;
     else if (Array.isArray(prev)) prev.push(value);
     else headers[name] = [prev, value];
   }
   return headers;
+}
+
+/** The head `buf[start, end)` as latin1 text, its first line (request or status line) and where its header lines begin. */
+function headText(buf: Buffer, start: number, end: number): { text: string; line: string; next: number } {
+  const text = buf.toString('latin1', start, end);
+  const crlf = text.indexOf('\r\n');
+  const lineEnd = crlf < 0 || crlf > text.length - 4 ? text.length - 4 : crlf;
+  return { text, line: text.slice(0, lineEnd), next: Math.min(lineEnd + 2, text.length - 2) };
 }
 
 function listValues(v: string | string[] | undefined): string[] {
@@ -142,6 +188,7 @@ function bodyFraming(headers: HeaderMap): BodyFraming | string {
     return { kind: 'chunked' };
   }
   if (cl === undefined) return { kind: 'none' };
+  if (typeof cl === 'string' && cl.length <= 15 && /^\d+$/.test(cl)) return { kind: 'length', length: Number(cl) };
   // Repeated (or comma-listed) identical values are allowed (RFC 9110 §8.6); differing ones are not.
   const values = (Array.isArray(cl) ? cl.join(',') : cl).split(',').map((s) => s.trim());
   const first = values[0]!;
@@ -161,15 +208,13 @@ export function parseRequestHead(buf: Buffer, start: number, limits: HeadLimits)
   while (start + 1 < buf.length && buf[start] === 0x0d && buf[start + 1] === 0x0a) start += 2;
   const loc = locateHead(buf, start, limits, 431);
   if (!('end' in loc)) return loc;
-  const text = buf.toString('latin1', start, loc.end - 4);
-  const lines = text.split('\r\n');
-  const requestLine = lines[0]!;
+  const { text, line: requestLine, next } = headText(buf, start, loc.end);
   const m = /^([^ ]+) ([^ ]+) HTTP\/1\.([01])$/.exec(requestLine);
   if (!m) return fail(400, 'malformed request line');
   const [, method, target, minor] = m as unknown as [string, string, string, string];
   if (!isToken(method)) return fail(400, 'invalid method');
   if (!isTarget(target)) return fail(400, 'invalid request target');
-  const headers = parseFields(lines);
+  const headers = parseFields(text, next, text.length - 2);
   if (typeof headers === 'string') return fail(400, headers);
   const host = headers.host;
   const versionMinor = Number(minor);
@@ -202,15 +247,14 @@ export function parseRequestHead(buf: Buffer, start: number, limits: HeadLimits)
 export function parseResponseHead(buf: Buffer, start: number, limits: HeadLimits, requestMethod: string): HeadResult<ResponseHead> {
   const loc = locateHead(buf, start, limits, 502);
   if (!('end' in loc)) return loc;
-  const text = buf.toString('latin1', start, loc.end - 4);
-  const lines = text.split('\r\n');
-  const m = /^HTTP\/1\.([01]) (\d{3})(?: ([^\r\n]*))?$/.exec(lines[0]!);
+  const { text, line: statusLine, next } = headText(buf, start, loc.end);
+  const m = /^HTTP\/1\.([01]) (\d{3})(?: ([^\r\n]*))?$/.exec(statusLine);
   if (!m) return fail(502, 'malformed status line');
   const versionMinor = Number(m[1]);
   const status = Number(m[2]);
   const reason = m[3] ?? '';
   if (status < 100 || !isFieldValue(reason)) return fail(502, 'malformed status line');
-  const headers = parseFields(lines);
+  const headers = parseFields(text, next, text.length - 2);
   if (typeof headers === 'string') return fail(502, headers);
   const framing = bodyFraming(headers);
   if (typeof framing === 'string') return fail(502, framing);
@@ -308,7 +352,8 @@ export class ChunkedDecoder {
     }
     const out: ChunkedOutput = { data, consumed: i, done: this.state === ChunkState.Done };
     if (out.done && this.trailerLines.length > 0) {
-      const t = parseFields(['', ...this.trailerLines]);
+      const lines = this.trailerLines.map((l) => `${l}\r\n`).join('');
+      const t = parseFields(lines, 0, lines.length);
       if (typeof t === 'string') return err(t);
       out.trailers = t;
     }
