@@ -21,7 +21,12 @@ export interface ServerTlsOptions {
   requireClientCertificate: boolean;
   alpnProtocols: readonly string[];
   handshakeTimeoutMs: number;
+  /** How often the session-ticket keys are replaced (default 1 h): tickets older than that no longer resume. */
+  ticketKeyRotationMs?: number;
 }
+
+/** Lifetime of the keys that encrypt TLS session tickets (Node keeps a server's keys forever otherwise). */
+const DefaultTicketKeyRotationMs = 3_600_000;
 
 export class TlsContexts {
   private cert: WorkloadCertificate | undefined;
@@ -67,8 +72,18 @@ export class TlsContexts {
       handshakeTimeout: opts.handshakeTimeoutMs,
     });
     server.on('tlsClientError', (_err, socket) => socket.destroy());
+    // Session tickets (peer sidecars resume with them) are encrypted with keys Node generates once
+    // per server; replace them on a schedule so a stolen key opens at most one period's tickets.
+    const rotation = setInterval(() => server.setTicketKeys(crypto.randomBytes(48)), opts.ticketKeyRotationMs ?? DefaultTicketKeyRotationMs);
+    rotation.unref();
     this.servers.add(server);
-    return { server, release: () => this.servers.delete(server) };
+    return {
+      server,
+      release: () => {
+        clearInterval(rotation);
+        this.servers.delete(server);
+      },
+    };
   }
 
   onRotate(listener: () => void): () => void {

@@ -15,9 +15,9 @@ import { Upstreams } from './upstreams';
 const fx = useFixture();
 
 /** An mTLS server (the inbound side of a sidecar) that records each connection's peer and whether it was resumed. */
-async function inbound(): Promise<{ port: number; seen: { peer?: string; resumed: boolean }[] }> {
+async function inbound(ticketKeyRotationMs?: number): Promise<{ port: number; seen: { peer?: string; resumed: boolean }[] }> {
   const contexts = new TlsContexts(new TestIdentity(fx.ca.issue(serverId)));
-  const { server, release } = contexts.createServer({ requireClientCertificate: true, alpnProtocols: ['http/1.1'], handshakeTimeoutMs: 5000 });
+  const { server, release } = contexts.createServer({ requireClientCertificate: true, alpnProtocols: ['http/1.1'], handshakeTimeoutMs: 5000, ticketKeyRotationMs });
   const seen: { peer?: string; resumed: boolean }[] = [];
   server.on('secureConnection', (s: tls.TLSSocket) => {
     seen.push({ peer: peerIdentity(s).spiffeId, resumed: s.isSessionReused() });
@@ -70,6 +70,15 @@ describe('upstream TLS session resumption', () => {
     await exchange(up, srv.port);
     expect(await exchange(up, srv.port)).toBe(true);
     client.set(fx.ca.issue(clientId));
+    expect(await exchange(up, srv.port)).toBe(false);
+  });
+
+  it('stops resuming tickets issued before the server replaced its ticket keys', async () => {
+    const srv = await inbound(1500);
+    const up = new Upstreams(new TlsContexts(new TestIdentity(fx.ca.issue(clientId))));
+    await exchange(up, srv.port);
+    expect(await exchange(up, srv.port)).toBe(true);
+    await new Promise((r) => setTimeout(r, 3100));
     expect(await exchange(up, srv.port)).toBe(false);
   });
 });
