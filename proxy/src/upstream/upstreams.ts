@@ -24,6 +24,8 @@ type Protocol = 'h2' | 'http1';
 
 /** Endpoints whose TLS session is kept for resumption (per client identity). */
 const MaxResumableSessions = 4096;
+/** HTTP/1.1 pool targets kept between requests (a dropped one is rebuilt on its next request). */
+const MaxCachedTargets = 4096;
 
 export class Upstreams {
   private readonly sessions = new Map<string, http2.ClientHttp2Session>();
@@ -71,6 +73,8 @@ export class Upstreams {
         ...(cluster.maxRequestsPerConnection !== undefined ? { maxRequestsPerConnection: cluster.maxRequestsPerConnection } : {}),
         ...(cluster.upstreamIdleTimeoutMs !== undefined ? { idleTimeoutMs: cluster.upstreamIdleTimeoutMs } : {}),
       };
+      // Original-destination (passthrough) traffic makes a key per destination: keep the newest.
+      if (this.h1Targets.size >= MaxCachedTargets) this.h1Targets.delete(this.h1Targets.keys().next().value!);
       this.h1Targets.set(key, target);
     }
     return this.h1.send(target, method, head, body, chunked, exchange);
