@@ -44,8 +44,8 @@ export class Upstreams {
   /**
    * TLS sessions to resume, per client identity (SecureContext: a rotation starts afresh) and per
    * endpoint + SNI + expected SANs + ALPN. A resumed handshake skips the certificate exchange and
-   * verification (≈ 3× less CPU per new connection; TLS 1.3 resumption still runs ECDHE, so forward
-   * secrecy holds). Node does not re-run the SAN check on a resumed session, which is why the
+   * verification (a new TCP-proxied connection through a sidecar pair: 8.7 → 5.5 ms of CPU); TLS 1.3
+   * resumption still runs ECDHE, so forward secrecy holds. Node does not re-run the SAN check on a resumed session, which is why the
    * expected SANs are part of the key: only a server that passed this very check in a full
    * handshake holds the ticket key that can resume it (a reused pod IP with another workload fails
    * to decrypt the ticket and gets a full, checked handshake).
