@@ -82,14 +82,15 @@ export function proxyTcp(down: net.Socket, conn: ConnInfo, tcp: TcpProxy, deps: 
         deps.metrics.recordTcpClosed(series, down.bytesRead - startRead, down.bytesWritten - startWritten);
       };
       // One side gone: an error or reset resets the other; a clean close lets it flush and FIN.
+      // (`end()` on a side that already ended would only build an error object to throw away.)
       up.once('close', (hadError) => {
         if (hadError) down.destroy();
-        else down.end();
+        else if (!down.writableEnded) down.end();
         onClose();
       });
       down.once('close', (hadError) => {
         if (hadError) up.destroy();
-        else up.end();
+        else if (!up.writableEnded) up.end();
         onClose();
       });
     })
