@@ -23,7 +23,7 @@ import { admitRequest } from '../core/resilience/breaker';
 import { mirrorTargets, shadowAuthority } from '../core/resilience/mirror';
 import { pickAvoiding } from '../core/resilience/pick';
 import { type AttemptOutcome, RetryState, retriableOutcome, retryAllowed } from '../core/resilience/retry';
-import { pooledRandomBytes } from '../observability/random-pool';
+import { pooledRandomHex } from '../observability/random-pool';
 import { propagateTraceContext } from '../observability/trace-context';
 import { HealthCheckRegistry } from '../resilience/health-checker';
 import { OutlierRegistry } from '../resilience/outlier-registry';
@@ -97,7 +97,7 @@ interface Attempt {
 }
 
 /** Request, trace and span ids (the trace context every forwarded request carries). */
-const idBytes = pooledRandomBytes();
+const randomIds = pooledRandomHex();
 
 export class HttpForwarder {
   /** Passive health per cluster; swept on each cluster's interval. */
@@ -231,7 +231,7 @@ export class HttpForwarder {
     const retryKey = retry ? `retry|${cluster.name}` : '';
     /** Endpoints attempted (only kept when the request may be retried). */
     const tried = retry ? new Set<string>() : undefined;
-    const ids = propagateTraceContext(f.headers, idBytes);
+    const ids = propagateTraceContext(f.headers, randomIds);
     if (mirrors.length) this.mirror(mirrors, dreq.method, f, replay);
     let hostKey = endpointKey(endpoint);
     let finished = false;

@@ -1,18 +1,18 @@
-import { pooledRandomBytes } from './random-pool';
+import { pooledRandomHex } from './random-pool';
 
-describe('pooledRandomBytes', () => {
-  it.each([1, 8, 16, 100])('returns %i bytes per call', (n) => expect(pooledRandomBytes(64)(n)).toHaveLength(n));
+describe('pooledRandomHex', () => {
+  it.each([1, 8, 16, 100])('returns %i bytes as lower-case hex', (n) => expect(pooledRandomHex(64)(n)).toMatch(new RegExp(`^[0-9a-f]{${n * 2}}$`)));
 
   it('hands out fresh bytes across refills (no id repeats)', () => {
-    const random = pooledRandomBytes(64);
+    const random = pooledRandomHex(64);
     const seen = new Set<string>();
-    for (let i = 0; i < 1000; i++) seen.add(Buffer.from(random(16)).toString('hex'));
+    for (let i = 0; i < 1000; i++) seen.add(random(16));
     expect(seen.size).toBe(1000);
   });
 
-  it('serves a request larger than the pool from its own buffer', () => {
-    const random = pooledRandomBytes(8);
-    expect(random(32)).toHaveLength(32);
-    expect(random(8)).toHaveLength(8);
+  it('serves a request larger than the pool on its own', () => {
+    const random = pooledRandomHex(8);
+    expect(random(32)).toHaveLength(64);
+    expect(random(8)).toHaveLength(16);
   });
 });

@@ -1,13 +1,17 @@
 import { type HeaderBag, propagateTraceContext, uuidV4 } from './trace-context';
 
-/** Deterministic bytes: 0x11, 0x12, … */
-function counter(): (n: number) => Uint8Array {
+/** Deterministic bytes as hex: 0x11, 0x12, … */
+function counter(): (n: number) => string {
   let next = 0x11;
-  return (n) => Uint8Array.from({ length: n }, () => next++ & 0xff);
+  return (n) => Buffer.from(Uint8Array.from({ length: n }, () => next++ & 0xff)).toString('hex');
 }
 
 describe('uuidV4', () => {
-  it('sets the version and variant bits', () => expect(uuidV4(() => new Uint8Array(16).fill(0xff))).toBe('ffffffff-ffff-4fff-bfff-ffffffffffff'));
+  it.each([
+    ['ff', 'ffffffff-ffff-4fff-bfff-ffffffffffff'],
+    ['00', '00000000-0000-4000-8000-000000000000'],
+    ['5a', '5a5a5a5a-5a5a-4a5a-9a5a-5a5a5a5a5a5a'],
+  ])('sets the version and variant bits (all bytes %s)', (byte, uuid) => expect(uuidV4(() => byte.repeat(16))).toBe(uuid));
 });
 
 describe('propagateTraceContext', () => {
@@ -31,6 +35,9 @@ describe('propagateTraceContext', () => {
     ['all-zero span id', `00-${trace}-${'0'.repeat(16)}-01`],
     ['version ff', `ff-${trace}-00f067aa0ba902b7-01`],
     ['upper case', `00-${trace.toUpperCase()}-00f067aa0ba902b7-01`],
+    ['too long', `00-${trace}-00f067aa0ba902b7-011`],
+    ['wrong separator', `00_${trace}-00f067aa0ba902b7-01`],
+    ['non-hex flags', `00-${trace}-00f067aa0ba902b7-0g`],
   ])('replaces a malformed traceparent (%s) and drops its tracestate', (_n, value) => {
     const h: HeaderBag = { traceparent: value, tracestate: 'k=v' };
     propagateTraceContext(h, counter());

@@ -8,23 +8,39 @@
 
 export type HeaderBag = Record<string, string | string[] | undefined>;
 
-/** Fills `n` random bytes. */
-export type RandomBytes = (n: number) => Uint8Array;
+/** `n` random bytes as lower-case hex (2n characters). */
+export type RandomHex = (n: number) => string;
 
-const traceparentRe = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-const allZero = (s: string): boolean => /^0+$/.test(s);
+function allZero(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== 0x30) return false;
+  return s.length > 0;
+}
+
+/** Lower-case hex digits only in `s[from, to)`. */
+function isLowerHex(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
+}
+
+/** `vv-<trace id: 32 hex>-<parent id: 16 hex>-ff` (W3C Trace Context), split; undefined when malformed. */
+function parseTraceparent(v: string | undefined): { version: string; traceId: string; parentId: string; flags: string } | undefined {
+  if (v === undefined || v.length !== 55 || v[2] !== '-' || v[35] !== '-' || v[52] !== '-') return undefined;
+  if (!isLowerHex(v, 0, 2) || !isLowerHex(v, 3, 35) || !isLowerHex(v, 36, 52) || !isLowerHex(v, 53, 55)) return undefined;
+  return { version: v.slice(0, 2), traceId: v.slice(3, 35), parentId: v.slice(36, 52), flags: v.slice(53) };
+}
 
 function one(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-export function uuidV4(random: RandomBytes): string {
-  const b = random(16);
-  b[6] = (b[6]! & 0x0f) | 0x40;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const h = hex(b);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+export function uuidV4(random: RandomHex): string {
+  const h = random(16);
+  // Version 4 in the 13th hex digit, variant 10xx in the 17th.
+  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20)}`;
 }
 
 /** What the proxy used, for the access log. */
@@ -34,11 +50,11 @@ export interface TraceIds {
 }
 
 /** Rewrites `headers` (the outbound request's) in place. */
-export function propagateTraceContext(headers: HeaderBag, random: RandomBytes): TraceIds {
+export function propagateTraceContext(headers: HeaderBag, random: RandomHex): TraceIds {
   let requestId = one(headers['x-request-id']);
   if (!requestId || requestId.length > 128) headers['x-request-id'] = requestId = uuidV4(random);
 
-  const spanId = hex(random(8));
+  const spanId = random(8);
   const b3Trace = one(headers['x-b3-traceid']);
   if (b3Trace && /^([0-9a-f]{16}|[0-9a-f]{32})$/.test(b3Trace) && !allZero(b3Trace)) {
     const parent = one(headers['x-b3-spanid']);
@@ -46,13 +62,13 @@ export function propagateTraceContext(headers: HeaderBag, random: RandomBytes): 
     if (parent && /^[0-9a-f]{16}$/.test(parent)) headers['x-b3-parentspanid'] = parent;
     else delete headers['x-b3-parentspanid'];
   }
-  const tp = traceparentRe.exec(one(headers.traceparent) ?? '');
-  if (tp && tp[1] !== 'ff' && !allZero(tp[2]!) && !allZero(tp[3]!)) {
-    headers.traceparent = `00-${tp[2]}-${spanId}-${tp[4]}`;
-    return { requestId, traceId: tp[2]! };
+  const tp = parseTraceparent(one(headers.traceparent));
+  if (tp && tp.version !== 'ff' && !allZero(tp.traceId) && !allZero(tp.parentId)) {
+    headers.traceparent = `00-${tp.traceId}-${spanId}-${tp.flags}`;
+    return { requestId, traceId: tp.traceId };
   }
   delete headers.tracestate; // belongs to a traceparent that is absent or invalid
-  const traceId = b3Trace && /^[0-9a-f]{32}$/.test(b3Trace) ? b3Trace : hex(random(16));
+  const traceId = b3Trace && /^[0-9a-f]{32}$/.test(b3Trace) ? b3Trace : random(16);
   headers.traceparent = `00-${traceId}-${spanId}-00`;
   return { requestId, traceId };
 }
