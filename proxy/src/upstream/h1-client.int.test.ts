@@ -120,6 +120,34 @@ describe('H1Client', () => {
     expect(srv.connections()).toBe(1);
   });
 
+  it('pauses reading while the exchange applies backpressure and delivers a large body intact', async () => {
+    const body = Buffer.alloc(1 << 20);
+    for (let i = 0; i < body.length; i++) body[i] = i % 251;
+    const srv = await rawServer((s) => {
+      s.write(`HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n\r\n`);
+      s.write(body);
+    });
+    const c = newClient();
+    const got: Buffer[] = [];
+    let pauses = 0;
+    await new Promise<void>((resolve, reject) => {
+      const handle = c.send(target(srv.port), 'GET', 'GET / HTTP/1.1\r\nhost: t\r\n\r\n', undefined, false, {
+        onHead: () => undefined,
+        onData: (chunk) => {
+          got.push(Buffer.from(chunk));
+          if (pauses >= 3) return true;
+          pauses++;
+          setTimeout(() => handle.resume(), 20);
+          return false;
+        },
+        onEnd: () => resolve(),
+        onError: (err) => reject(new Error(err.code)),
+      });
+    });
+    expect(pauses).toBe(3);
+    expect(Buffer.concat(got).equals(body)).toBe(true);
+  });
+
   it('closes a pooled connection left idle for idleTimeoutMs, but never one waiting on a slow answer', async () => {
     let closed = 0;
     const srv = await rawServer((s) => {
