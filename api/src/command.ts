@@ -24,11 +24,15 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** Runs `fn`; whatever it throws (a parseArgs complaint, a bad flag value) becomes a UsageError. */
-export function usageErrors<T>(fn: () => T): T {
+/**
+ * Runs `fn`; whatever it throws (a parseArgs complaint, a bad flag value) becomes a UsageError,
+ * its message prefixed with `flag` when given (`--ttl: …`).
+ */
+export function usageErrors<T>(fn: () => T, flag?: string): T {
   try {
     return fn();
   } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
+    const message = err instanceof Error ? err.message : String(err);
+    throw new UsageError(flag === undefined ? message : `${flag}: ${message}`);
   }
 }

@@ -30,20 +30,11 @@ function required(value: string | undefined, flag: string): string {
 }
 
 function duration(value: string | undefined, flag: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  try {
-    return parseDuration(value);
-  } catch (err) {
-    throw new UsageError(`${flag}: ${(err as Error).message}`);
-  }
+  return value === undefined ? fallback : usageErrors(() => parseDuration(value), flag);
 }
 
 function keyType(value: string | undefined) {
-  try {
-    return parseKeyType(value ?? 'ec');
-  } catch (err) {
-    throw new UsageError(`--key-type: ${(err as Error).message}`);
-  }
+  return usageErrors(() => parseKeyType(value ?? 'ec'), '--key-type');
 }
 
 function readInput(file: string, flag: string): string {
@@ -108,12 +99,7 @@ const issueCommand: Command = {
     const dir = required(f.dir, '--dir');
     const out = required(f.out, '--out');
     const idText = required(f['spiffe-id'], '--spiffe-id');
-    let id;
-    try {
-      id = parseSpiffeId(idText);
-    } catch (err) {
-      throw new UsageError(`--spiffe-id: ${(err as Error).message}`);
-    }
+    const id = usageErrors(() => parseSpiffeId(idText), '--spiffe-id');
     const ttlMs = duration(f.ttl, '--ttl', defaultValidityPolicy.defaultTtlMs);
     const type = keyType(f['key-type']);
     const ca = await loadCaDir(dir);

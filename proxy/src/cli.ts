@@ -4,7 +4,7 @@
  * `--static-config FILE` from a config file and PEM files.
  */
 import { parseArgs } from 'node:util';
-import { UsageError, type Command } from '../../api/src/command';
+import { UsageError, usageErrors, type Command } from '../../api/src/command';
 import { ProxyEnv } from '../../api/src/names';
 import type * as AgentModule from './agent';
 import { EnvError, readProxyEnv } from './env';
@@ -51,9 +51,8 @@ export const proxyCommand: Command = {
   summary: 'run the sidecar proxy (xDS mode, or --static-config)',
   usage,
   async run(args, io) {
-    let values;
-    try {
-      ({ values } = parseArgs({
+    const { values } = usageErrors(() =>
+      parseArgs({
         args,
         strict: true,
         allowPositionals: false,
@@ -71,10 +70,8 @@ export const proxyCommand: Command = {
           'drain-seconds': { type: 'string' },
           'no-original-dst': { type: 'boolean' },
         },
-      }));
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+      }),
+    );
     const file = values['static-config'];
     const drainSeconds = Number(values['drain-seconds'] ?? '5');
     if (!(drainSeconds >= 0 && drainSeconds <= 3600)) throw new UsageError('--drain-seconds: expected a number of seconds in [0, 3600]');

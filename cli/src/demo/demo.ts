@@ -10,7 +10,7 @@ import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { UsageError, type Command, type CommandIo } from '../../../api/src/command';
+import { UsageError, usageErrors, type Command, type CommandIo } from '../../../api/src/command';
 import { closeClientConnections, get, startApp } from './apps';
 import { freePort, httpStatus, portOpen, runSkein, startSkein, stopChild, waitFor, type Child } from './processes';
 import { demoConfigYaml, demoTopology, sidecarEnv, type DemoWorkload } from './topology';
@@ -44,12 +44,7 @@ interface Flags {
 }
 
 function flags(args: string[]): Flags {
-  let values;
-  try {
-    ({ values } = parseArgs({ args, strict: true, allowPositionals: false, options: { duration: { type: 'string' }, concurrency: { type: 'string' }, keep: { type: 'boolean' } } }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { values } = usageErrors(() => parseArgs({ args, strict: true, allowPositionals: false, options: { duration: { type: 'string' }, concurrency: { type: 'string' }, keep: { type: 'boolean' } } }));
   const concurrency = Number(values.concurrency ?? '2');
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency: expected 1-64, got "${values.concurrency}"`);
   return { ...(values.duration !== undefined ? { durationMs: parseDuration(values.duration) } : {}), concurrency, keep: values.keep === true };

@@ -73,9 +73,8 @@ export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): 
     summary: 'run the control plane on Kubernetes (informers, ADS, CA, webhook, leader election)',
     usage,
     async run(args, io) {
-      let values;
-      try {
-        ({ values } = parseArgs({
+      const { values } = usageErrors(() =>
+        parseArgs({
           args, strict: true, allowPositionals: false,
           options: {
             kubeconfig: { type: 'string' }, identity: { type: 'string' }, namespace: { type: 'string' },
@@ -84,10 +83,8 @@ export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): 
             'injection-config': { type: 'string' }, 'proxy-image': { type: 'string' },
             'trust-domain': { type: 'string' }, 'cluster-domain': { type: 'string' },
           },
-        }));
-      } catch (err) {
-        throw new UsageError((err as Error).message);
-      }
+        }),
+      );
       const trustDomain = values['trust-domain'] ?? DefaultTrustDomain;
       usageErrors(() => validateTrustDomain(trustDomain));
       const injection = injectionConfig(values['injection-config'], values['proxy-image'], trustDomain);

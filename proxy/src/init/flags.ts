@@ -3,7 +3,7 @@
  * their validation. Every bad value is a UsageError that names the flag.
  */
 import { parseArgs } from 'node:util';
-import { UsageError } from '../../../api/src/command';
+import { UsageError, usageErrors } from '../../../api/src/command';
 import { type Cidr, parseCidr as parseAddressRange } from '../../../api/src/net';
 import { type CaptureConfig, defaultCaptureConfig } from '../core/capture-rules';
 
@@ -106,9 +106,8 @@ function parseChoice<T extends string>(flag: string, text: string, choices: read
 /** Parses and validates the command line of `skein init-network`. */
 export function parseInitNetworkArgs(args: readonly string[]): InitNetworkOptions {
   const string = { type: 'string' } as const;
-  let values;
-  try {
-    ({ values } = parseArgs({
+  const { values } = usageErrors(() =>
+    parseArgs({
       args: [...args],
       strict: true,
       allowPositionals: false,
@@ -119,10 +118,8 @@ export function parseInitNetworkArgs(args: readonly string[]): InitNetworkOption
         'dry-run': { type: 'boolean', default: false },
         cleanup: { type: 'boolean', default: false },
       },
-    }));
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
+    }),
+  );
   const get = (name: string): string | undefined => {
     const value = (values as Record<string, unknown>)[name];
     return typeof value === 'string' ? value : undefined;

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { UsageError, type Command } from '../../../api/src/command';
+import { UsageError, usageErrors, type Command } from '../../../api/src/command';
 import type * as CheckModule from './check';
 import type * as NodeModule from './core/node';
 
@@ -37,12 +37,7 @@ export const xdsCheckCommand: Command = {
     const { CheckInputError, checkResources, parseResources } = require('./check') as typeof CheckModule;
     const { NodeConfigError, parseOutboundPorts } = require('./core/node') as typeof NodeModule;
     /* eslint-enable @typescript-eslint/no-require-imports */
-    let parsed;
-    try {
-      parsed = parseArgs({ args, strict: true, allowPositionals: true, options: { 'outbound-ports': { type: 'string' }, model: { type: 'boolean' } } });
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const parsed = usageErrors(() => parseArgs({ args, strict: true, allowPositionals: true, options: { 'outbound-ports': { type: 'string' }, model: { type: 'boolean' } } }));
     if (parsed.positionals.length !== 1) throw new UsageError('exactly one FILE is required');
     let outboundPorts;
     try {
