@@ -61,14 +61,19 @@ function isToken(s: string): boolean {
   return true;
 }
 
-/** Field values: VCHAR, obs-text, SP, HTAB; no other control bytes (no CR/LF/NUL). */
-function isFieldValue(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return false;
-  }
+/** A field-value character: VCHAR, obs-text, SP, HTAB; no other control byte (no CR/LF/NUL/DEL). */
+function isFieldChar(c: number): boolean {
+  return (c >= 0x20 || c === 0x09) && c !== 0x7f;
+}
+
+/** Field values (`s[from, to)`, all of `s` by default) made of field-value characters only. */
+function isFieldValue(s: string, from = 0, to = s.length): boolean {
+  for (let i = from; i < to; i++) if (!isFieldChar(s.charCodeAt(i))) return false;
   return true;
 }
+
+/** Content-Length: digits only, at most 15 (below 2^53). */
+const ContentLengthDigits = /^\d{1,15}$/;
 
 /** Request targets: visible ASCII only (origin-form, absolute-form, authority-form, `*`). */
 function isTarget(s: string): boolean {
@@ -150,10 +155,7 @@ function parseFields(text: string, from: number, to: number): HeaderMap | string
     let w = end;
     while (v < w && (text.charCodeAt(v) === 0x20 || text.charCodeAt(v) === 0x09)) v++;
     while (w > v && (text.charCodeAt(w - 1) === 0x20 || text.charCodeAt(w - 1) === 0x09)) w--;
-    for (let j = v; j < w; j++) {
-      const c = text.charCodeAt(j);
-      if ((c < 0x20 && c !== 0x09) || c === 0x7f) return `invalid byte in header "${text.slice(lineStart, colon)}"`;
-    }
+    if (!isFieldValue(text, v, w)) return `invalid byte in header "${text.slice(lineStart, colon)}"`;
     const name = headerName(text, lineStart, colon, upper);
     const value = text.slice(v, w);
     const prev = headers[name];
@@ -188,11 +190,11 @@ function bodyFraming(headers: HeaderMap): BodyFraming | string {
     return { kind: 'chunked' };
   }
   if (cl === undefined) return { kind: 'none' };
-  if (typeof cl === 'string' && cl.length <= 15 && /^\d+$/.test(cl)) return { kind: 'length', length: Number(cl) };
+  if (typeof cl === 'string' && ContentLengthDigits.test(cl)) return { kind: 'length', length: Number(cl) };
   // Repeated (or comma-listed) identical values are allowed (RFC 9110 §8.6); differing ones are not.
   const values = (Array.isArray(cl) ? cl.join(',') : cl).split(',').map((s) => s.trim());
   const first = values[0]!;
-  if (!/^\d{1,15}$/.test(first)) return `invalid Content-Length "${first.slice(0, 20)}"`;
+  if (!ContentLengthDigits.test(first)) return `invalid Content-Length "${first.slice(0, 20)}"`;
   if (values.some((v) => v !== first)) return 'conflicting Content-Length values';
   return { kind: 'length', length: Number(first) };
 }
@@ -393,8 +395,13 @@ export class ChunkedDecoder {
  * characters past U+00FF goes out as its UTF-8 bytes.
  */
 function onWire(s: string): string {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return Buffer.from(s, 'utf8').toString('latin1');
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return utf8Bytes(s);
   return s;
+}
+
+/** `s` encoded as UTF-8, as latin1 text (one character per byte). */
+function utf8Bytes(s: string): string {
+  return Buffer.from(s, 'utf8').toString('latin1');
 }
 
 /** A field value as wire text (see `onWire`), or undefined when it holds a control byte (CR, LF, NUL…): one pass. */
@@ -402,10 +409,10 @@ function fieldValueOnWire(s: string): string | undefined {
   let wide = false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return undefined;
+    if (!isFieldChar(c)) return undefined;
     if (c > 0xff) wide = true;
   }
-  return wide ? Buffer.from(s, 'utf8').toString('latin1') : s;
+  return wide ? utf8Bytes(s) : s;
 }
 
 /** Serializes a request head (request line, Host, then the given end-to-end headers); write it with the 'latin1' encoding. */
