@@ -25,6 +25,11 @@ function isLowerHex(s: string, from: number, to: number): boolean {
   return true;
 }
 
+/** A lower-case hex id of one of the given lengths (B3 ids: 16 or 32 digits). */
+function isHexId(s: string | undefined, ...lengths: number[]): s is string {
+  return s !== undefined && lengths.includes(s.length) && isLowerHex(s, 0, s.length);
+}
+
 /** `vv-<trace id: 32 hex>-<parent id: 16 hex>-ff` (W3C Trace Context), split; undefined when malformed. */
 function parseTraceparent(v: string | undefined): { version: string; traceId: string; parentId: string; flags: string } | undefined {
   if (v === undefined || v.length !== 55 || v[2] !== '-' || v[35] !== '-' || v[52] !== '-') return undefined;
@@ -56,10 +61,10 @@ export function propagateTraceContext(headers: HeaderBag, random: RandomHex): Tr
 
   const spanId = random(8);
   const b3Trace = one(headers['x-b3-traceid']);
-  if (b3Trace && /^([0-9a-f]{16}|[0-9a-f]{32})$/.test(b3Trace) && !allZero(b3Trace)) {
+  if (isHexId(b3Trace, 16, 32) && !allZero(b3Trace)) {
     const parent = one(headers['x-b3-spanid']);
     headers['x-b3-spanid'] = spanId;
-    if (parent && /^[0-9a-f]{16}$/.test(parent)) headers['x-b3-parentspanid'] = parent;
+    if (isHexId(parent, 16)) headers['x-b3-parentspanid'] = parent;
     else delete headers['x-b3-parentspanid'];
   }
   const tp = parseTraceparent(one(headers.traceparent));
@@ -68,7 +73,7 @@ export function propagateTraceContext(headers: HeaderBag, random: RandomHex): Tr
     return { requestId, traceId: tp.traceId };
   }
   delete headers.tracestate; // belongs to a traceparent that is absent or invalid
-  const traceId = b3Trace && /^[0-9a-f]{32}$/.test(b3Trace) ? b3Trace : random(16);
+  const traceId = isHexId(b3Trace, 32) ? b3Trace : random(16);
   headers.traceparent = `00-${traceId}-${spanId}-00`;
   return { requestId, traceId };
 }
