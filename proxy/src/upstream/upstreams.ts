@@ -74,8 +74,7 @@ export class Upstreams {
         ...(cluster.upstreamIdleTimeoutMs !== undefined ? { idleTimeoutMs: cluster.upstreamIdleTimeoutMs } : {}),
       };
       // Original-destination (passthrough) traffic makes a key per destination: keep the newest.
-      if (this.h1Targets.size >= MaxCachedTargets) this.h1Targets.delete(this.h1Targets.keys().next().value!);
-      this.h1Targets.set(key, target);
+      setNewest(this.h1Targets, key, target, MaxCachedTargets);
     }
     return this.h1.send(target, method, head, body, chunked, exchange);
   }
@@ -266,11 +265,7 @@ export class Upstreams {
           minVersion: 'TLSv1.2',
         };
         socket = tls.connect(options, ready);
-        socket.on('session', (session: Buffer) => {
-          sessions.delete(sessionKey); // newest last: the oldest key goes first when full
-          if (sessions.size >= MaxResumableSessions) sessions.delete(sessions.keys().next().value!);
-          sessions.set(sessionKey, session);
-        });
+        socket.on('session', (session: Buffer) => setNewest(sessions, sessionKey, session, MaxResumableSessions));
       } else {
         socket = net.connect({ host: ep.address, port: ep.port, localAddress: opts.localAddress, allowHalfOpen: halfOpen }, ready);
       }
@@ -304,6 +299,13 @@ export class Upstreams {
     for (const s of this.sessions.values()) s.close();
     this.sessions.clear();
   }
+}
+
+/** Sets `key` as the map's newest entry (maps iterate in insertion order), dropping the oldest beyond `max`. */
+function setNewest<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
+  map.delete(key);
+  if (map.size >= max) map.delete(map.keys().next().value!);
+  map.set(key, value);
 }
 
 /** Pool identity: endpoint + everything about the transport that changes the connection. */
