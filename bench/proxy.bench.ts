@@ -121,19 +121,21 @@ function processTree(pid: number): number[] {
   }
 }
 
-/** User + system CPU seconds of the processes; `user` alone when asked (the rest is kernel: syscalls, loopback TCP). */
-function cpuSeconds(pids: number[], only?: 'user'): number {
+/** CPU seconds of the processes: user + system (`total`) and `user` alone (the rest is kernel: syscalls, loopback TCP). */
+function cpuSeconds(pids: number[]): { total: number; user: number } {
   let ticks = 0;
+  let userTicks = 0;
   for (const pid of pids) {
     try {
       const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + (only === 'user' ? 0 : Number(fields[12]));
+      userTicks += Number(fields[11]);
+      ticks += Number(fields[11]) + Number(fields[12]);
     } catch {
       // process gone
     }
   }
-  return ticks / 100;
+  return { total: ticks / 100, user: userTicks / 100 };
 }
 
 function rssMb(pids: number[]): number {
@@ -392,15 +394,13 @@ async function measure(mode: string, pair: string, running: Running): Promise<Ro
   const idleRss = rssMb(running.pids());
   await wrk(running.port, 3); // warm-up (Node's JIT needs a few seconds to reach steady state)
   const pids = running.pids();
-  const cpu0 = cpuSeconds(pids);
-  const user0 = cpuSeconds(pids, 'user');
+  const before = cpuSeconds(pids);
   const w = await wrk(running.port, seconds);
-  const cpu = cpuSeconds(pids) - cpu0;
-  const user = cpuSeconds(pids, 'user') - user0;
+  const after = cpuSeconds(pids);
   const rss = rssMb(running.pids());
   await fixedRateLatency(running.port, 1); // warm-up at the fixed rate: pools/connections for this concurrency
   const f = await fixedRateLatency(running.port);
-  return { mode, pair, rps: w.rps, wrkP50: w.p50, wrkP99: w.p99, fixedP50: f.p50, fixedP99: f.p99, fixedErrors: f.errors, cpuSeconds: cpu, userSeconds: user, idleRssMb: idleRss, rssMb: rss };
+  return { mode, pair, rps: w.rps, wrkP50: w.p50, wrkP99: w.p99, fixedP50: f.p50, fixedP99: f.p99, fixedErrors: f.errors, cpuSeconds: after.total - before.total, userSeconds: after.user - before.user, idleRssMb: idleRss, rssMb: rss };
 }
 
 function table(rows: Row[]): string {
@@ -408,9 +408,8 @@ function table(rows: Row[]): string {
   const lines = rows.map((r) => {
     const base = rows.find((x) => x.mode === r.mode && x.pair === 'direct');
     const ha = rows.find((x) => x.mode === r.mode && x.pair === 'haproxy');
-    const perReq = r.pair === 'direct' ? '-' : ((r.cpuSeconds * 1e6) / (r.rps * seconds)).toFixed(0);
-    const userPerReq = r.pair === 'direct' ? '-' : ((r.userSeconds * 1e6) / (r.rps * seconds)).toFixed(0);
-    return [r.mode, r.pair, r.rps.toFixed(0), base ? (r.rps / base.rps).toFixed(2) : '-', ha ? (r.rps / ha.rps).toFixed(2) : '-', r.wrkP50.toFixed(2), r.wrkP99.toFixed(2), r.fixedP50.toFixed(2), r.fixedP99.toFixed(2) + (r.fixedErrors ? ` (${r.fixedErrors} err)` : ''), r.pair === 'direct' ? '-' : r.cpuSeconds.toFixed(2), perReq, userPerReq, r.pair === 'direct' ? '-' : r.idleRssMb.toFixed(0), r.pair === 'direct' ? '-' : r.rssMb.toFixed(0)];
+    const perReq = (cpu: number): string => (r.pair === 'direct' ? '-' : ((cpu * 1e6) / (r.rps * seconds)).toFixed(0));
+    return [r.mode, r.pair, r.rps.toFixed(0), base ? (r.rps / base.rps).toFixed(2) : '-', ha ? (r.rps / ha.rps).toFixed(2) : '-', r.wrkP50.toFixed(2), r.wrkP99.toFixed(2), r.fixedP50.toFixed(2), r.fixedP99.toFixed(2) + (r.fixedErrors ? ` (${r.fixedErrors} err)` : ''), r.pair === 'direct' ? '-' : r.cpuSeconds.toFixed(2), perReq(r.cpuSeconds), perReq(r.userSeconds), r.pair === 'direct' ? '-' : r.idleRssMb.toFixed(0), r.pair === 'direct' ? '-' : r.rssMb.toFixed(0)];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
