@@ -13,16 +13,25 @@ export const AppsBuildDir = join(AppsSourceDir, 'build');
 
 export type AppName = 'echo' | 'client';
 
-let built = false;
+const built = new Set<string>();
 
 /** Compiles every app source that changed; returns the build dir. Idempotent and cheap when fresh. */
 export function buildApps(): string {
-  if (built) return AppsBuildDir;
-  mkdirSync(AppsBuildDir, { recursive: true, mode: 0o755 });
-  for (const file of readdirSync(AppsSourceDir)) {
+  return buildAppsIn(AppsSourceDir);
+}
+
+/**
+ * Compiles every changed `*.ts` (not tests) of `sourceDir` into `<sourceDir>/build/` (a dir git,
+ * tsc and eslint ignore; the apps of other suites, e.g. e2e/attacks/agents, live beside theirs).
+ */
+export function buildAppsIn(sourceDir: string): string {
+  const buildDir = join(sourceDir, 'build');
+  if (built.has(sourceDir)) return buildDir;
+  mkdirSync(buildDir, { recursive: true, mode: 0o755 });
+  for (const file of readdirSync(sourceDir)) {
     if (!file.endsWith('.ts') || file.endsWith('.test.ts') || file.endsWith('.d.ts')) continue;
-    const source = join(AppsSourceDir, file);
-    const output = join(AppsBuildDir, file.replace(/\.ts$/, '.js'));
+    const source = join(sourceDir, file);
+    const output = join(buildDir, file.replace(/\.ts$/, '.js'));
     if (existsSync(output) && statSync(output).mtimeMs >= statSync(source).mtimeMs) continue;
     const { code } = transformFileSync(source, {
       jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
@@ -33,8 +42,8 @@ export function buildApps(): string {
     writeFileSync(partial, code, { mode: 0o644 });
     renameSync(partial, output);
   }
-  built = true;
-  return AppsBuildDir;
+  built.add(sourceDir);
+  return buildDir;
 }
 
 /** Absolute path of a compiled app, building first if needed. */
