@@ -12,6 +12,7 @@ import tls from 'node:tls';
 import { describeSystem } from '../support/system';
 import { sleep } from '../harness/wait';
 import { useMesh } from '../harness';
+import type { TestCa } from '../../proxy/src/testing/certs';
 import { AppLog, deniedRequests, dial, startAttackWorld, type AttackWorld } from './data-world';
 import { collect, dataFrame, headersFrame, parseResponses, rawRequest, RawH2, responses, type RawResponse } from './wire';
 
@@ -202,7 +203,8 @@ describeSystem('data-path attacks (1): authorization and framing bypasses agains
       const headers = (n: number) => Array.from({ length: n }, (_, i) => `X-H${i}: ${i}`);
       const many = await exchange(way, rawRequest(['GET /many HTTP/1.1', `Host: ${way.host()}`, ...headers(100)]), 1);
       expect(many.responses[0]?.status).toBe(431);
-      const fine = await exchange(way, rawRequest(['GET /fine HTTP/1.1', `Host: ${way.host()}`, ...headers(98)]), 1);
+      // 90 leave room for what a client sidecar adds (x-request-id, traceparent) before the server sidecar counts.
+      const fine = await exchange(way, rawRequest(['GET /fine HTTP/1.1', `Host: ${way.host()}`, ...headers(90)]), 1);
       expect(fine.responses[0]?.status).toBe(200);
       expect((await appSaw()).map((s) => s.line)).toEqual(['GET /fine HTTP/1.1']);
     });
@@ -248,16 +250,20 @@ describeSystem('data-path attacks (1): authorization and framing bypasses agains
       return h2;
     }
 
+    // nghttp2 (as Node embeds it) drops a field with such bytes and serves the request without it;
+    // the HTTP/1.1 serializer would refuse it anyway. Either way the bytes never reach the app.
     it.each([
       ['CR LF in a header value', [['x-a', 'b\r\nx-injected: 1']]],
-      ['a NUL in a header value', [['x-a', 'b\u0000c']]],
-      ['a bare LF in a header value', [['x-a', 'b\nGET /admin/lf HTTP/1.1']]],
-    ] as const)('%s is refused before it reaches the app', async (_what, extra) => {
+      ['a NUL in a header value', [['x-a', 'b\u0000x-injected']]],
+      ['a bare LF in a header value', [['x-a', 'b\nx-injected: 1\nGET /admin/lf HTTP/1.1']]],
+      ['CR LF in a header name', [['x-a\r\nx-injected', '1']]],
+    ] as const)('%s never reaches the app', async (_what, extra) => {
       await app.mark();
       const h2 = await sendRaw((c) => c.write(headersFrame(1, [...base('/inject'), ...extra])), 1);
       expect(h2.answered.has(1) || h2.resets.has(1) || h2.goaways.length > 0).toBe(true);
       const seen = await appSaw();
-      expect(seen.map((s) => s.line)).not.toContain('GET /inject HTTP/1.1');
+      expect(deniedRequests(seen)).toEqual([]);
+      expect(seen.every((r) => r.headers['x-a'] === undefined)).toBe(true);
       expect(await app.bytes()).not.toContain('x-injected');
     });
 
@@ -330,8 +336,9 @@ describeSystem('data-path attacks (1): authorization and framing bypasses agains
 
 /** An mTLS connection straight to the victim's inbound with a certificate the mesh's CA signed (the outsider's identity). */
 export async function meshTls(w: AttackWorld, alpn: string[], options: tls.ConnectionOptions = {}): Promise<tls.TLSSocket> {
+  // Issued before connecting: a ClientHello later than the listener's sniff timeout would be read as plaintext.
+  const cert = (outsiderCert ??= w.meshCa.issue('spiffe://cluster.local/ns/legacy/sa/outsider'));
   const raw = await dial(w.relays.outsider, w.victim.ip, 8080);
-  const cert = w.meshCa.issue('spiffe://cluster.local/ns/legacy/sa/outsider');
   return new Promise((resolve, reject) => {
     const s = tls.connect({ socket: raw, cert: cert.certChainPem, key: cert.privateKeyPem, ca: readTrust(w), ALPNProtocols: alpn, checkServerIdentity: () => undefined, ...options }, () => resolve(s));
     s.once('error', (err) => {
@@ -340,6 +347,8 @@ export async function meshTls(w: AttackWorld, alpn: string[], options: tls.Conne
     });
   });
 }
+
+let outsiderCert: ReturnType<TestCa['issue']> | undefined;
 
 function readTrust(w: AttackWorld): string {
   return w.meshCa.certPem;

@@ -12,7 +12,7 @@ import { ProxyPorts } from '../../api/src/names';
 import { describeSystem } from '../support/system';
 import { sleep, waitUntil } from '../harness/wait';
 import { useMesh } from '../harness';
-import { acceptedOn, AppLog, AttackReport, deniedRequests, dial, podSockets, startAttackWorld, type AttackWorld } from './data-world';
+import { acceptedOn, AppLog, AttackReport, deniedRequests, dial, fdsBackTo, podSockets, startAttackWorld, type AttackWorld } from './data-world';
 import { sample, type ProcSample } from './proc-stats';
 import { collect, headersFrame, parseResponses, rawRequest, RawH2, responses, rstStreamFrame } from './wire';
 
@@ -128,10 +128,11 @@ describeSystem('data-path attacks (2): resource exhaustion against real sidecars
       let closedAgain = 0;
       await waitUntil(async () => (closedAgain = await probe()) === 200, { what: 'the breaker to close again (200)', timeoutMs: 30_000, intervalMs: 250 }).catch(() => undefined);
       const recoveryMs = Date.now() - left;
-      const after = sample(pid);
+      const after = await fdsBackTo(pid, before.fds + 4, 20_000);
       report.add({ vector: '5 slow uploads: 1,100 trickling POSTs', before, peak, after, appRequests: (await app.requests()).length, notes: { breakerOpened: open === 503, closedAgain: closedAgain === 200, recoveryMs } });
       expect(open).toBe(503);
       expect(closedAgain).toBe(200);
+      expect(after.fds).toBeLessThanOrEqual(before.fds + 4);
       expect(await ready()).toBe(200);
     } finally {
       for (const s of attackers) s.destroy();
@@ -156,7 +157,8 @@ describeSystem('data-path attacks (2): resource exhaustion against real sidecars
         if (!h2.write(Buffer.concat(batch))) await new Promise((r) => h2.socket.once('drain', r).once('close', r));
         await sleep(1);
       }
-      await sleep(50);
+      // The proxy reads behind the attacker: give it time to get through what was sent.
+      await waitUntil(() => h2.closed, { what: 'the proxy to close the attacking connection', timeoutMs: 5_000, intervalMs: 20 }).catch(() => undefined);
       if (h2.closed || h2.goaways.length > 0) closedByProxy++;
       goaways += h2.goaways.length;
       h2.socket.destroy();

@@ -227,3 +227,18 @@ describe('serializing', () => {
     expect(() => serializeFields(headers)).toThrow(/invalid/);
   });
 });
+
+describe('an incomplete head that can never be a request', () => {
+  it.each([
+    ['a WebSocket frame', Buffer.from([0x81, 0x9a, 1, 2, 3, 4, 0x46])],
+    ['a TLS record', Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00])],
+    ['a space first', Buffer.from(' GET / HTTP/1.1\r\n')],
+    ['a method too long', Buffer.from('A'.repeat(40))],
+  ])('is refused before it is complete: %s', (_name, bytes) => {
+    expect(parseRequestHead(bytes, 0, limits)).toEqual({ kind: 'error', status: 400, reason: 'invalid method' });
+  });
+
+  it.each(['G', 'GET', 'GET ', 'GET /partial', 'PROPFIND /x HTTP/1.1\r\nhost', '\r', '\r\nGE'])('waits for more of %j', (text) => {
+    expect(parseRequestHead(Buffer.from(text), 0, limits)).toEqual({ kind: 'incomplete' });
+  });
+});

@@ -216,11 +216,28 @@ function connectionKeepAlive(headers: HeaderMap, versionMinor: number): boolean 
   return versionMinor === 1 || tokens.includes('keep-alive');
 }
 
+/**
+ * Whether the bytes from `start` can still begin a request line (a method token, then a space):
+ * bytes that never can (a WebSocket frame, TLS, binary) are refused at once instead of waiting for
+ * a head that will not come.
+ */
+function methodSoFar(buf: Buffer, start: number): boolean {
+  if (start === buf.length - 1 && buf[start] === 0x0d) return true; // half of an empty line before the request
+  const end = Math.min(buf.length, start + MaxMethodLength + 1);
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    if (c === 0x20) return i > start;
+    if (tchar[c] !== 1) return false;
+  }
+  return end - start <= MaxMethodLength;
+}
+const MaxMethodLength = 32;
+
 export function parseRequestHead(buf: Buffer, start: number, limits: HeadLimits): HeadResult<RequestHead> {
   // Tolerate (RFC 9112 §2.2) empty lines before a request line, as keep-alive clients send them.
   while (start + 1 < buf.length && buf[start] === 0x0d && buf[start + 1] === 0x0a) start += 2;
   const loc = locateHead(buf, start, limits, 431);
-  if (!('end' in loc)) return loc;
+  if (!('end' in loc)) return loc.kind === 'incomplete' && !methodSoFar(buf, start) ? fail(400, 'invalid method') : loc;
   const { text, line: requestLine, next } = headText(buf, start, loc.end);
   const m = /^([^ ]+) ([^ ]+) HTTP\/1\.([01])$/.exec(requestLine);
   if (!m) return fail(400, 'malformed request line');

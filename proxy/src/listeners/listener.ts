@@ -303,8 +303,8 @@ export class ListenerRuntime {
   }
 }
 
-/** `:method`, `:scheme`, `:authority`, `:path`, `:protocol`. */
-const PseudoHeaders = 5;
+/** `:method`, `:scheme`, `:authority`, `:path` (no extended CONNECT, so no `:protocol`). */
+const PseudoHeaders = 4;
 
 /** Whether a chain's HTTP servers can stay when its connection manager changes (the servers bake these in). */
 function sameServerSettings(a: HttpConnectionManager, b: HttpConnectionManager): boolean {
