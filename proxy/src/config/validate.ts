@@ -446,7 +446,7 @@ function httpConnectionManager(o: Obj, path: string): M.HttpConnectionManager {
     idleTimeoutMs: optInt(o.idleTimeoutMs, `${path}.idleTimeoutMs`, 1, MaxMs, 300_000),
     streamIdleTimeoutMs: optInt(o.streamIdleTimeoutMs, `${path}.streamIdleTimeoutMs`, 0, MaxMs),
     maxRequestHeadersCount: optInt(o.maxRequestHeadersCount, `${path}.maxRequestHeadersCount`, 1, 10_000, 100),
-    upgradeTypes: o.upgradeTypes === undefined ? [...DefaultUpgradeTypes] : arr(o.upgradeTypes, `${path}.upgradeTypes`).map((t, i) => token(t, `${path}.upgradeTypes[${i}]`)),
+    upgradeTypes: o.upgradeTypes === undefined ? [...DefaultUpgradeTypes] : arr(o.upgradeTypes, `${path}.upgradeTypes`).map((t, i) => upgradeProtocol(t, `${path}.upgradeTypes[${i}]`)),
     pathNormalization: pathNormalization(o.pathNormalization, `${path}.pathNormalization`),
     serverName: optStr(o.serverName, `${path}.serverName`),
   };
@@ -460,9 +460,10 @@ function pathNormalization(v: unknown, path: string): M.PathNormalization {
     escapedSlashes: oneOf(o.escapedSlashes, `${path}.escapedSlashes`, ['keep', 'reject', 'unescape'] as const, 'keep'),
   };
 }
-function token(v: unknown, path: string): string {
+/** An Upgrade protocol (RFC 9110 §7.8): a token, optionally `/version`; or CONNECT. */
+function upgradeProtocol(v: unknown, path: string): string {
   const s = str(v, path);
-  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(s)) fail(path, `"${s}" is not an HTTP token`);
+  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+(\/[!#$%&'*+\-.^_`|~0-9A-Za-z]+)?$/.test(s)) fail(path, `"${s}" is not an upgrade protocol (token or token/version)`);
   return s;
 }
 function filterChain(v: unknown, path: string, kind: M.ListenerKind): M.FilterChain {

@@ -7,13 +7,12 @@
  * Upgrade requests (WebSocket, CONNECT when configured) are requests like any other over HTTP/1.1;
  * only when the upstream switches protocols do both connections become a tunnel (tunnel.ts).
  */
-import http from 'node:http';
 import type http2 from 'node:http2';
 import type net from 'node:net';
 import type { HttpConnectionManager, NodeInfo } from '../config/model';
 import { errorResponse, flagForUpstreamError, type ResponseFlag } from '../core/errors';
 import { endToEndHeaders, mutateHeaders, type HeaderMap } from '../core/headers';
-import { serializeRequestHead, type MessageFraming } from '../core/http1';
+import { serializeRequestHead } from '../core/http1';
 import type { ProxyMetrics, RequestLabels } from '../admin/metrics';
 import { endpointKey, type Snapshot } from '../runtime/snapshot';
 import type { BodySource } from '../upstream/h1-client';
