@@ -8,6 +8,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { HttpConnectionManager } from './config/model';
+import type { AccessLogEntry } from './http/forward';
 import { Proxy, type ProxyOptions } from './proxy';
 import { rawExchange, startHttpEcho, type Echo } from './testing/apps';
 import { useFixture } from './testing/fixture';
@@ -104,6 +105,27 @@ describe('the data path through a sidecar pair', () => {
     const r = await rawExchange(p.port, 'POST /slow HTTP/1.1\r\nhost: r\r\ncontent-length: 100\r\n\r\nx', 3000);
     expect(r.data).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n[\s\S]*x-skein-response-flags: SI\r\n/);
     expect(p.appSeen()).toEqual(['POST /slow HTTP/1.1']);
+  });
+
+  it.each([
+    ['while the fault delay runs', 0],
+    ['after the delay, once the request went upstream', 600],
+  ])('a malformed chunked body %s is answered once: 400 DPE, one access-log entry', async (_when, waitMs) => {
+    const log: AccessLogEntry[] = [];
+    const p = await pair((h) => (h.httpFilters = [{ type: 'fault', fault: { delay: { fixedDelayMs: 300, percent: 100 } } }, ...(h.httpFilters ?? [{ type: 'router' as const }])]), { accessLog: (e) => log.push(e) });
+    const s = net.connect(p.port, '127.0.0.1');
+    fx.defer(() => void s.destroy());
+    let data = '';
+    s.on('data', (d: Buffer) => (data += d.toString('latin1')));
+    const closed = new Promise<void>((r) => s.on('close', () => r()));
+    s.on('error', () => undefined);
+    s.write('POST /upload HTTP/1.1\r\nhost: r\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n');
+    await new Promise((r) => setTimeout(r, waitMs));
+    s.write('zz\r\n');
+    await closed;
+    expect(statuses(data)).toEqual([400]);
+    expect(data).toMatch(/x-skein-response-flags: DPE\r\n/);
+    expect(log.map((e) => [e.status, e.flags])).toEqual([[400, 'DPE']]);
   });
 
   it('TLS: the inbound refuses TLS 1.2 CBC suites and takes ECDHE AES-GCM; the client sidecar offers ECDHE AEAD suites only', async () => {

@@ -155,10 +155,15 @@ export class HttpForwarder {
     const forward = d;
     const idleMs = hcm.streamIdleTimeoutMs ?? this.deps.streamIdleTimeoutMs ?? DefaultStreamIdleTimeoutMs;
     if (forward.delayMs > 0) {
-      const t = setTimeout(() => this.forward(req, res, conn, dreq, forward, start, idleMs), forward.delayMs);
+      let delayed = true;
+      const t = setTimeout(() => {
+        delayed = false;
+        this.forward(req, res, conn, dreq, forward, start, idleMs);
+      }, forward.delayMs);
       res.once('close', () => clearTimeout(t));
-      // A malformed body while the fault delay runs: nothing was sent upstream yet.
+      // A malformed body while the fault delay runs: nothing was sent upstream yet (after it, forward() answers).
       req.once('error', () => {
+        if (!delayed) return;
         clearTimeout(t);
         this.reply(req, res, conn, dreq, { kind: 'error', flag: 'DPE' }, start);
       });
