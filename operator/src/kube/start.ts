@@ -72,23 +72,27 @@ async function clusterVersion(api: KubeApi): Promise<{ version?: string }> {
 }
 
 /**
- * The webhook's handler, built at once (a bad injection config fails the start before anything
- * listens) without the cluster version when the API server cannot be reached yet, and rebuilt
- * once the version is read (native sidecars depend on it). Retries with capped backoff.
+ * The webhook's handler for the cluster's version (native sidecars depend on it). When the API
+ * server cannot be reached yet, a handler without the version serves while the version is retried
+ * with capped backoff in the background, and replaces it once known.
  */
-function versionedWebhookHandler(
+async function versionedWebhookHandler(
   build: (cluster: { version?: string }) => RequestListener, api: KubeApi, log: (line: string) => void, signal: AbortSignal,
-): RequestListener {
+): Promise<RequestListener> {
+  const version = await clusterVersion(api).catch((err: Error) => err);
+  if (!(version instanceof Error)) return build(version);
   let current = build({});
   void (async () => {
+    let failure: Error = version;
     for (let delayMs = 500; !signal.aborted; delayMs = Math.min(delayMs * 2, 30_000)) {
-      try {
-        current = build(await clusterVersion(api));
-        return;
-      } catch (err) {
-        log(`cannot read the cluster version yet (native sidecars stay off until it is known): ${(err as Error).message}; retrying in ${delayMs} ms`);
-      }
+      log(`cannot read the cluster version yet (native sidecars stay off until it is known): ${failure.message}; retrying in ${delayMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+      const next = await clusterVersion(api).catch((err: Error) => err);
+      if (!(next instanceof Error)) {
+        current = build(next);
+        return;
+      }
+      failure = next;
     }
   })();
   return (req, res) => current(req, res);
@@ -146,12 +150,13 @@ export async function startKubeControlPlane(options: KubeControlPlaneOptions): P
     ...(source.hasSynced() && !controlPlane.ready ? ['building the first configuration'] : []),
   ];
   try {
-    const webhookFactory = options.webhookHandler;
     const namespaces = new InformerNamespaceLookup(source.informer('Namespace'));
-    const handler = webhookFactory && versionedWebhookHandler((cluster) => webhookFactory(namespaces, cluster), api, log, caAbort.signal);
+    const webhookFactory = options.webhookHandler && ((cluster: { version?: string }) => options.webhookHandler!(namespaces, cluster));
+    webhookFactory?.({}); // a bad injection config fails the start before anything listens
     const monitoring = await startMonitoring(controlPlane, options.monitorHost, options.monitorPort, readiness);
     stops.push(monitoring.close);
     log(`monitoring on ${options.monitorHost}:${monitoring.port} (/healthz, /readyz says what the control plane waits for)`);
+    const handler = webhookFactory && await versionedWebhookHandler(webhookFactory, api, log, caAbort.signal);
     const synced = source.start();
     stops.push(() => source.stop());
     elector.start();
