@@ -82,7 +82,7 @@ describe('attacks on the CA: renewal credentials, expiry, retired roots', () => 
     expect(cp.logLines(/ca: issued spiffe:\/\/cluster.local\/ns\/default\/sa\/reviews \(client-certificate\)/)).toHaveLength(1);
   });
 
-  it.each([
+  it.each<[string, { cert?: string; token?: string; csrFor: string }, string, RegExp]>([
     ['the current certificate with a token for someone else', { cert: 'reviews', token: 'mallory', csrFor: 'reviews' }, 'PERMISSION_DENIED', /the bearer token proves default\/mallory but the client certificate is default\/reviews/],
     ['the current certificate, a CSR for someone else', { cert: 'reviews', csrFor: 'mallory' }, 'PERMISSION_DENIED', /identity mismatch: the CSR asks for \[url:spiffe:\/\/cluster.local\/ns\/default\/sa\/mallory\] but the caller proved spiffe:\/\/cluster.local\/ns\/default\/sa\/reviews/],
     ['a token for someone else, a CSR for the victim', { token: 'mallory', csrFor: 'reviews' }, 'PERMISSION_DENIED', /identity mismatch/],
@@ -128,8 +128,18 @@ describe('attacks on the CA: renewal credentials, expiry, retired roots', () => 
     expect(moved.rootPem!.trim()).toBe(fs.readFileSync(path.join(next, 'root-cert.pem'), 'utf8').trim());
     const underNewRoot = moved.issued!;
 
+    // A stream opened with the old certificate before the retirement…
+    const before = adsClient(cp.address, cp.trustBundle(), reviews);
+    const open = before.streamAggregatedResources();
+    const openRx = collect(open);
+    open.write(discoveryRequest(nodeIds.reviews, TypeUrls.cluster));
+    await openRx.next('cds before the retirement');
+
     skeinCli('ca', 'bundle', '--dir', cp.caDir, '--remove', oldRoot);
     await waitUntil(() => cp.logLines(/ca: reloaded .*same signer, trust bundle 1 root \(changed\)/).length > 0, { timeoutMs: 10_000, what: 'the control plane to retire the old root' });
+    // …is closed: a retired root authenticates nobody, not even on an established stream.
+    expect(await openRx.ended).toEqual({ code: grpc.status.UNAUTHENTICATED, details: expect.stringMatching(/does not chain to a root of the current trust bundle .*\(checked again after the trust bundle changed\)/) });
+    before.close();
     expect(await ask(cp, { cert: reviews, csrFor: 'reviews' })).toMatchObject({ code: 'UNAUTHENTICATED' });
     expect(await adsOutcome(cp, reviews, nodeIds.reviews)).toBe('UNAUTHENTICATED');
     expect(await ask(cp, { cert: underNewRoot, csrFor: 'reviews' })).toMatchObject({ code: 'OK' });

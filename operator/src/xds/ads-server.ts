@@ -185,6 +185,23 @@ export class AdsStream {
     if (verdict === 'initial' || namesChanged) this.push(typeUrl, verdict === 'initial');
   }
 
+  /**
+   * Authenticates the caller again (the trust bundle changed: a retired root no longer
+   * authenticates anyone); a caller that no longer passes is cut and reconnects with its current
+   * certificate. Returns whether the stream was cut.
+   */
+  async recheck(): Promise<boolean> {
+    if (this.closed || !this.node) return false;
+    try {
+      await this.callers(this.call);
+      return false;
+    } catch (err) {
+      if (!(err instanceof StreamAuthError)) throw err;
+      this.fail(err.code, `${err.message} (checked again after the trust bundle changed)`);
+      return true;
+    }
+  }
+
   /** Called by the server when the node's snapshot changed. */
   update(snapshot: Snapshot): void {
     if (this.closed) return;
@@ -249,6 +266,12 @@ export class AdsServer {
   /** Pushes a stream's new snapshot. */
   update(stream: string, snapshot: Snapshot): void {
     for (const s of this.streams) if (s.key === stream) s.update(snapshot);
+  }
+
+  /** Re-authenticates every stream's caller (after a trust bundle change); returns how many were cut. */
+  async recheckCallers(): Promise<number> {
+    const cut = await Promise.all([...this.streams].map((s) => s.recheck()));
+    return cut.filter(Boolean).length;
   }
 
   connectedNodes(): string[] {

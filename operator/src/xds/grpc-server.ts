@@ -5,7 +5,9 @@
  *   proxies verify it with the trust bundle they already have. A client certificate is requested
  *   and verified when given, never required by the handshake: a workload's first certificate is
  *   asked for with a token, before it has one.
- * - ADS requires a verified workload certificate matching the node id (./stream-auth.ts).
+ * - ADS requires a verified workload certificate matching the node id (./stream-auth.ts); when the
+ *   trust bundle changes every stream's certificate is checked again and a stream whose certificate
+ *   no longer verifies (its root was retired) is closed.
  * - The CA accepts a token (first certificate) or the current certificate (renewal), rate limited.
  * An optional plaintext listener (ADS only, bound to 127.0.0.1 and nothing else) exists for
  * proxyless gRPC clients, whose xDS bootstrap in @grpc/grpc-js-xds supports only `insecure` channel
@@ -72,7 +74,7 @@ function shutdown(server: grpc.Server, graceMs: number): Promise<void> {
 export async function startXdsServer(options: XdsServerOptions): Promise<RunningXdsServer> {
   const running: RunningXdsServer = { close: async () => undefined };
   const servers: grpc.Server[] = [];
-  const stops: (() => void)[] = [];
+  const stops: (() => unknown)[] = [];
   running.close = async () => {
     for (const stop of stops) stop();
     await Promise.all(servers.map((s) => shutdown(s, options.shutdownGraceMs ?? 2000)));
@@ -88,6 +90,14 @@ export async function startXdsServer(options: XdsServerOptions): Promise<Running
       const server = new grpc.Server();
       servers.push(server);
       options.ads.register(server, workloadCertificateCallers(deps.clientCertificates!));
+      // A root retired from the bundle authenticates nobody, not even on a stream opened before.
+      stops.push(live.onChange((_ca, change) => {
+        if (!change.bundle) return;
+        options.ads.recheckCallers().then(
+          (cut) => cut > 0 && options.log?.(`ads: ${cut} stream(s) closed: their certificates no longer verify against the new trust bundle`),
+          (err: Error) => options.log?.(`ads: re-checking callers failed: ${err.message}`),
+        );
+      }));
       addCaService(server, deps);
       running.port = await bindServer(server, hostPort(options.host, options.port), tls.credentials);
       running.servingCertificate = () => tls.serving.current();
