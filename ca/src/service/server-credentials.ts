@@ -3,7 +3,7 @@
  * certificates requested and verified *if given* (Go's tls.VerifyClientCertIfGiven, what istiod does
  * on :15012). A workload without a certificate yet can still ask the CA for its first one with a
  * token; each service then decides what it requires: the CA accepts a token or a verified
- * certificate, ADS only a verified certificate (docs/adr/0005-xds-authentication.md).
+ * certificate, ADS only a verified certificate (docs/adr/0006-xds-authentication.md).
  *
  * grpc-js exposes the peer certificate of a call only when TLS verified it against `ca` (the mesh
  * trust bundle), so a certificate from another root, an expired one or none at all all look the

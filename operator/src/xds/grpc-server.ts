@@ -1,6 +1,6 @@
 /**
  * The control plane's gRPC server (:15012): ADS and the CA on one TLS listener (the choice and its
- * reasons: docs/adr/0005-xds-authentication.md).
+ * reasons: docs/adr/0006-xds-authentication.md).
  * - TLS: the serving certificate is issued by the CA itself, in memory, and renewed at half-life;
  *   proxies verify it with the trust bundle they already have. A client certificate is requested
  *   and verified when given, never required by the handshake: a workload's first certificate is
