@@ -39,7 +39,8 @@ export interface WorkloadIdentityOptions {
   onError?: (err: Error, retryInMs: number) => void;
 }
 
-const realTimers: Timers = {
+/** Node's timers, unref'd: a pending renewal never keeps a process alive. */
+export const realTimers: Timers = {
   setTimeout: (fn, ms) => {
     const t = setTimeout(fn, ms);
     t.unref();

@@ -12,7 +12,7 @@ import { type CertificateIssuer } from '../core/issuer';
 import { type LeafParams } from '../core/profiles';
 import { backoffDelayMs, type BackoffOptions, defaultBackoff, defaultRotation, maxTimerMs, renewalDelayAfterIssue, type RotationOptions } from '../core/rotation';
 import { x509 } from '../core/x509';
-import { type Timers } from '../client/workload-identity';
+import { realTimers, type Timers } from '../client/workload-identity';
 
 export interface ServingCertificate {
   /** PKCS#8 PEM; stays in this process. */
@@ -39,15 +39,6 @@ export interface ServingCertificateOptions {
   what: string;
   log?: (line: string) => void;
 }
-
-const realTimers: Timers = {
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
 
 /** A fresh key and certificate for `names`, signed by `issuer`. */
 export async function issueServingCertificate(issuer: CertificateIssuer, names: LeafParams['names'], ttlMs?: number): Promise<ServingCertificate> {
