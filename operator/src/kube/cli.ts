@@ -11,6 +11,8 @@ import { type Command, UsageError, usageErrors } from '../../../api/src/command'
 import { ControlPlanePorts, DefaultTrustDomain, SystemNamespace } from '../../../api/src/names';
 import { formatDuration, parseDuration } from '../../../api/src/duration';
 import { validateTrustDomain } from '../../../api/src/spiffe';
+import { issuanceLimits } from '../../../ca/src/cli';
+import { defaultIssuanceLimits, formatRateLimit } from '../../../ca/src/core/rate-limit';
 import { type InformerNamespaceLookup } from './namespace-lookup';
 import { KubeRestClient, loadKubeConfig } from './rest';
 import { LeaseDefaults, leaseTimingProblem } from './leader-election';
@@ -47,6 +49,8 @@ singleton work (CA Secret, skein-root-cert ConfigMaps, webhook caBundle, CRD sta
   --lease-duration DURATION  how long a leader's Lease is honoured after its last renewal (default ${formatDuration(LeaseDefaults.leaseDurationMs)})
   --renew-deadline DURATION  a leader that cannot renew for this long steps down (default ${formatDuration(LeaseDefaults.renewDeadlineMs)})
   --retry-period DURATION    how often the Lease is renewed or tried (default ${formatDuration(LeaseDefaults.retryPeriodMs)})
+  --ca-identity-limit R      certificates per identity, RATE/UNIT:BURST (default ${formatRateLimit(defaultIssuanceLimits.perIdentity)}; beyond: RESOURCE_EXHAUSTED)
+  --ca-global-limit R        certificates in total (default ${formatRateLimit(defaultIssuanceLimits.global)})
 
 The control plane never exits because the API server is unreachable or a CRD is missing: it retries
 with capped backoff, /healthz stays live and /readyz answers 503 with the reason.`;
@@ -104,6 +108,7 @@ export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): 
             'injection-config': { type: 'string' }, 'proxy-image': { type: 'string' },
             'trust-domain': { type: 'string' }, 'cluster-domain': { type: 'string' },
             'lease-duration': { type: 'string' }, 'renew-deadline': { type: 'string' }, 'retry-period': { type: 'string' },
+            'ca-identity-limit': { type: 'string' }, 'ca-global-limit': { type: 'string' },
           },
         }),
       );
@@ -133,6 +138,7 @@ export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): 
           xdsHost: values['xds-host'] ?? '0.0.0.0', xdsPort,
           monitorHost: values['monitor-host'] ?? '0.0.0.0', monitorPort,
           webhookPort, webhookConfigurationName: values['webhook-configuration'], lease,
+          caLimits: issuanceLimits(values['ca-identity-limit'], values['ca-global-limit'], '--ca-'),
           ...(values['no-webhook'] ? {} : {
             webhookHandler: (namespaces: InformerNamespaceLookup, cluster: { version?: string }) =>
               webhookHandler(namespaces, { ...(cluster.version ? { clusterVersion: cluster.version } : {}), ...injection }),

@@ -1,10 +1,15 @@
-/** Monitoring (:15014): /metrics, /healthz, /readyz, /debug/syncz, /debug/configz. Read-only. */
+/**
+ * Monitoring (:15014): /metrics, /healthz, /readyz for everyone (probes, Prometheus);
+ * /debug/syncz, /debug/configz only as ./debug-access.ts allows (loopback, or a bearer token of the
+ * control plane's namespace). Read-only.
+ */
 import http from 'node:http';
 import { formatConfigError } from '../core/config-error';
 import { type ControlPlane } from '../controlplane';
+import { type DebugAccess, debugAccess } from './debug-access';
 
-function send(res: http.ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+function send(res: http.ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8', headers: http.OutgoingHttpHeaders = {}): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...headers });
   res.end(body);
 }
 
@@ -20,10 +25,24 @@ export type ReadinessCheck = () => string[];
 
 const configLoaded = (cp: ControlPlane): ReadinessCheck => () => (cp.ready ? [] : ['waiting for the first complete configuration load']);
 
-export function monitoringHandler(cp: ControlPlane, readiness: ReadinessCheck = configLoaded(cp)): http.RequestListener {
+/** Loopback only: what a monitoring server allows when it is given nothing else. */
+const loopbackOnly = debugAccess({ namespaces: [] });
+
+export function monitoringHandler(cp: ControlPlane, readiness: ReadinessCheck = configLoaded(cp), debug: DebugAccess = loopbackOnly): http.RequestListener {
+  const handler = routes(cp, readiness);
   return (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'only GET\n');
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!url.pathname.startsWith('/debug/')) return handler(url, res);
+    debug(req).then(
+      (verdict) => (verdict.allowed ? handler(url, res) : send(res, verdict.status, `${verdict.message}\n`, undefined, verdict.status === 401 ? { 'www-authenticate': 'Bearer' } : {})),
+      (err: Error) => send(res, 500, `${err.message}\n`),
+    );
+  };
+}
+
+function routes(cp: ControlPlane, readiness: ReadinessCheck): (url: URL, res: http.ServerResponse) => void {
+  return (url, res) => {
     switch (url.pathname) {
       case '/healthz':
         return send(res, 200, 'ok\n');
@@ -39,8 +58,8 @@ export function monitoringHandler(cp: ControlPlane, readiness: ReadinessCheck = 
         const view = cp.sync.view();
         const out = Object.fromEntries(Object.entries(view).map(([id, s]) => [id, {
           ...s,
-          snapshotErrors: cp.snapshotErrors.get(id) ?? [],
-          translationWarnings: cp.translationWarnings.get(id) ?? [],
+          snapshotErrors: cp.snapshotErrors.get(s.stream) ?? [],
+          translationWarnings: cp.translationWarnings.get(s.stream) ?? [],
         }]));
         return json(res, out);
       }
@@ -59,8 +78,8 @@ export function monitoringHandler(cp: ControlPlane, readiness: ReadinessCheck = 
   };
 }
 
-export function startMonitoring(cp: ControlPlane, host: string, port: number, readiness?: ReadinessCheck): Promise<{ port: number; close(): Promise<void> }> {
-  const server = http.createServer(monitoringHandler(cp, readiness));
+export function startMonitoring(cp: ControlPlane, host: string, port: number, readiness?: ReadinessCheck, debug?: DebugAccess): Promise<{ port: number; close(): Promise<void> }> {
+  const server = http.createServer(monitoringHandler(cp, readiness, debug));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
