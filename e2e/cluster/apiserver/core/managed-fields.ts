@@ -35,8 +35,9 @@ export function leafPaths(value: unknown, shape: Shape, prefix: FieldPath = []):
 
 function walk(value: unknown, shape: Shape, prefix: FieldPath, out: FieldPath[]): void {
   if (isObject(value) && shape.mapType !== 'atomic' && shape.kind !== 'scalar' && shape.kind !== 'list') {
-    const entries = Object.entries(value).filter(([k]) => !(prefix.length === 0 && ignoredTop.has(k)) && !(prefix.length === 1 && prefix[0] === 'f:metadata' && ignoredMeta.has(k)));
-    if (entries.length === 0 && prefix.length > 0) out.push(prefix);
+    const all = Object.entries(value);
+    const entries = all.filter(([k]) => !(prefix.length === 0 && ignoredTop.has(k)) && !(prefix.length === 1 && prefix[0] === 'f:metadata' && ignoredMeta.has(k)));
+    if (all.length === 0 && prefix.length > 0) out.push(prefix); // an empty map is a value of its own
     for (const [k, v] of entries) walk(v, fieldShape(shape, k), [...prefix, `f:${k}`], out);
     return;
   }
@@ -197,6 +198,11 @@ function entryFor(entries: Entry[], id: ManagerId, time: string): Entry {
   return e;
 }
 
+function withoutManagedFields(o: KubeObject): unknown {
+  const { managedFields: _m, resourceVersion: _r, ...metadata } = o.metadata ?? {};
+  return { ...o, metadata };
+}
+
 /** Merges an applied configuration into the live value per shape (maps by key, keyed lists by key). */
 export function mergeApplied(live: unknown, config: unknown, shape: Shape): unknown {
   if (isObject(config) && isObject(live) && shape.mapType !== 'atomic' && shape.kind !== 'scalar' && shape.kind !== 'list') {
@@ -252,12 +258,13 @@ export function apply(input: ApplyInput): ApplyResult {
     for (const other of others) if (other.paths.has(keyOf(path))) conflicts.push({ manager: other.id, path });
   }
   if (conflicts.length && !force) return { ok: false, conflicts };
+  let othersChanged = false;
   for (const other of others) {
     for (const path of newPaths) {
       if (path.at(-1) === '.') continue;
       const have = lookup(live, path);
       // Forced (or same value): a field set to a different value changes hands; equal values are shared.
-      if (have.found && !deepEqual(have.value, lookup(scoped, path).value)) other.paths.delete(keyOf(path));
+      if (have.found && !deepEqual(have.value, lookup(scoped, path).value) && other.paths.delete(keyOf(path))) othersChanged = true;
     }
   }
   const base: JsonObject = live ? clone(live) : {};
@@ -271,9 +278,15 @@ export function apply(input: ApplyInput): ApplyResult {
     if (isItem && others.some((o) => [...o.paths].some((p) => p.startsWith(itemPrefix)))) continue; // others still own fields inside
     removePath(merged, path);
   }
+  const object = merged as unknown as KubeObject;
+  const sameSet = mine !== undefined && mine.paths.size === newKeys.size && [...newKeys].every((k) => mine.paths.has(k));
+  if (live && sameSet && !othersChanged && deepEqual(withoutManagedFields(object), withoutManagedFields(live))) {
+    // Applying the same configuration again changes nothing, not even the entry's time.
+    object.metadata = { ...object.metadata, managedFields: live.metadata.managedFields ?? [] };
+    return { ok: true, object };
+  }
   const entry = entryFor(entries, id, now);
   entry.paths = newKeys;
-  const object = merged as unknown as KubeObject;
   object.metadata = { ...(object.metadata ?? {}), managedFields: writeEntries(entries) };
   return { ok: true, object };
 }

@@ -8,13 +8,17 @@ import { applyPatch, type Operation } from 'fast-json-patch';
 import { clone, deepEqual, isObject, type JsonObject } from './json';
 import { fieldShape, itemShape, type Shape } from './shapes';
 
-/** RFC 7386 JSON merge patch. */
+/** RFC 7386 JSON merge patch; returns a new value (the target is not changed). */
 export function mergePatch(target: unknown, patch: unknown): unknown {
+  return mergeInto(clone(target), patch);
+}
+
+function mergeInto(target: unknown, patch: unknown): unknown {
   if (!isObject(patch)) return clone(patch);
-  const out: JsonObject = isObject(target) ? { ...target } : {};
+  const out: JsonObject = isObject(target) ? target : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
+    else out[k] = mergeInto(out[k], v);
   }
   return out;
 }
@@ -45,7 +49,7 @@ function mergeKeyOf(item: unknown, key: string): unknown {
 /** Strategic merge patch of `patch` onto `original` (a JSON object) given the object's shape. */
 export function strategicMergePatch(original: unknown, patch: unknown, shape: Shape): unknown {
   if (!isObject(patch)) throw new PatchError('strategic merge patch must be a JSON object');
-  return mergeMap(isObject(original) ? original : {}, patch, shape);
+  return mergeMap(isObject(original) ? clone(original) : {}, patch, shape);
 }
 
 function mergeMap(original: JsonObject, patch: JsonObject, shape: Shape): JsonObject {

@@ -19,16 +19,23 @@ const dns1035Label = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const qualifiedName = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
-export type NameRule = 'subdomain' | 'label' | 'dns1035';
+export type NameRule = 'subdomain' | 'label' | 'dns1035' | 'path';
 
 /** Which name rule a kind's names follow. */
 export function nameRule(group: string, kind: string): NameRule {
   if (!group && kind === 'Namespace') return 'label';
   if (!group && kind === 'Service') return 'dns1035';
+  if (group === 'rbac.authorization.k8s.io') return 'path';
   return 'subdomain';
 }
 
 export function validateName(name: string, rule: NameRule, field = 'metadata.name'): FieldError[] {
+  if (rule === 'path') {
+    // path.IsValidPathSegmentName (RBAC objects: `system:node` is fine).
+    if (name === '.' || name === '..') return [invalid(field, name, `may not be '${name}'`)];
+    const bad = ['/', '%'].find((c) => name.includes(c));
+    return bad ? [invalid(field, name, `may not contain '${bad}'`)] : [];
+  }
   if (rule === 'label') return name.length > 63 ? [invalid(field, name, 'must be no more than 63 characters')] : dns1123Label.test(name) ? [] : [invalid(field, name, dns1123LabelText)];
   if (rule === 'dns1035') return name.length > 63 ? [invalid(field, name, 'must be no more than 63 characters')] : dns1035Label.test(name) ? [] : [invalid(field, name, dns1035LabelText)];
   if (name.length > 253) return [invalid(field, name, 'must be no more than 253 characters')];
