@@ -77,3 +77,61 @@ export function openWatch(api: SimulatedApiServer, urlPath: string, token?: stri
   });
   return { events: events as { type: string; object: any }[], ended, stop: () => req?.destroy(), status }; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
+
+export interface TestWebhook {
+  url: string;
+  port: number;
+  /** Paths of the reviews received, in order. */
+  calls: string[];
+  reviews: { path: string; review: any }[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  close(): Promise<void>;
+}
+
+/**
+ * A small HTTPS admission webhook for tests: `answer(path, review)` returns the `response` part
+ * (uid filled in) or `'hang'` to never answer.
+ */
+export async function startTestWebhook(cert: { certPem: string; keyPem: string }, answer: (path: string, review: any) => Record<string, unknown> | 'hang'): Promise<TestWebhook> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const calls: string[] = [];
+  const reviews: { path: string; review: unknown }[] = [];
+  const server = https.createServer({ cert: cert.certPem, key: cert.keyPem, minVersion: 'TLSv1.2' }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const review = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { request: { uid: string } };
+      const path = (req.url ?? '').split('?')[0]!;
+      calls.push(path);
+      reviews.push({ path, review });
+      const response = answer(path, review);
+      if (response === 'hang') return;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: review.request.uid, allowed: true, ...response } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as import('node:net').AddressInfo).port;
+  return {
+    url: `https://127.0.0.1:${port}`, port, calls, reviews: reviews as TestWebhook['reviews'],
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+/** A JSONPatch answer. */
+export const patchResponse = (ops: unknown[]) => ({ patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(ops)).toString('base64') });
+
+/** Server-side applies `objects` in order, finding each kind's resource through discovery as kubectl does. */
+export async function applyAll(api: SimulatedApiServer, objects: readonly KubeObject[], fieldManager = 'skein-install'): Promise<void> {
+  const discovered = new Map<string, { name: string; kind: string; namespaced: boolean }[]>();
+  for (const obj of objects) {
+    const base = obj.apiVersion.includes('/') ? `/apis/${obj.apiVersion}` : `/api/${obj.apiVersion}`;
+    if (!discovered.has(base)) discovered.set(base, (await raw(api, 'GET', base)).json.resources);
+    const resource = discovered.get(base)!.find((r) => r.kind === obj.kind && !r.name.includes('/'));
+    if (!resource) throw new Error(`no resource for ${obj.apiVersion} ${obj.kind}`);
+    const ns = resource.namespaced ? `/namespaces/${obj.metadata.namespace ?? 'default'}` : '';
+    const res = await raw(api, 'PATCH', `${base}${ns}/${resource.name}/${obj.metadata.name}?fieldManager=${fieldManager}`, obj, { contentType: 'application/apply-patch+yaml' });
+    if (res.status >= 300) throw new Error(`apply ${obj.kind} ${obj.metadata.name}: ${res.text}`);
+  }
+}
