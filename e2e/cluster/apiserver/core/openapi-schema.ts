@@ -121,6 +121,12 @@ function validateNode(value: unknown, schema: Schema, path: string, r: Result): 
     r.errors.push(typeInvalid(path, 'null', `${name} in body must be of type ${String(schema.type)}: "null"`));
     return;
   }
+  if (schema['x-kubernetes-int-or-string'] === true && !typeMatches(value, undefined, schema)) {
+    // apiextensions validates int-or-string as anyOf: [{type: integer}, {type: string}].
+    const actual = jsonTypeName(value);
+    r.errors.push(composite(`${JSON.stringify(path)} must validate at least one schema (anyOf)`), typeInvalid(path, actual, `${name} in body must be of type integer: "${actual}"`));
+    return;
+  }
   if (schema.type !== undefined && !typeMatches(value, schema.type, schema)) {
     const actual = jsonTypeName(value);
     r.errors.push(typeInvalid(path, actual, `${name} in body must be of type ${String(schema.type)}: "${actual}"`));
