@@ -20,7 +20,7 @@ import { type KubeObject } from './core/json';
 import { type UserInfo } from './core/rbac';
 import { buildCore, type Core, type Log } from './core-wiring';
 import { type Change } from './storage';
-import { Controller, type ControllerContext } from '../controllers/controller';
+import { type Controller, type ControllerContext } from '../controllers/controller';
 import { DeploymentController } from '../controllers/deployment';
 import { EndpointSliceController } from '../controllers/endpointslice';
 import { GarbageCollector } from '../controllers/garbage-collector';

@@ -1,6 +1,7 @@
 /** Helpers for tests against the simulated API server: raw HTTPS requests and install.yaml. Test code only. */
 import fs from 'node:fs';
 import https from 'node:https';
+import { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { type KubeObject } from './core/json';
@@ -109,7 +110,7 @@ export async function startTestWebhook(cert: { certPem: string; keyPem: string }
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as import('node:net').AddressInfo).port;
+  const port = (server.address() as AddressInfo).port;
   return {
     url: `https://127.0.0.1:${port}`, port, calls, reviews: reviews as TestWebhook['reviews'],
     close: () => new Promise<void>((resolve) => {
