@@ -111,6 +111,7 @@ describe('mutating admission as registered by install.yaml, with the skein webho
     expect(containerNames((await raw(api, 'POST', '/api/v1/namespaces/plain/pods', pod('plain-1'))).json)).toEqual(['app']);
     expect(containerNames((await raw(api, 'POST', '/api/v1/namespaces/mesh/pods', pod('out-1', { 'skein.dev/inject': 'false' }))).json)).toEqual(['app']);
     expect(containerNames((await raw(api, 'POST', '/api/v1/namespaces/kube-system/pods', pod('sys-1'))).json)).toEqual(['app']);
+    expect(containerNames((await raw(api, 'POST', '/api/v1/namespaces/skein-system/pods', pod('sys-2', { 'skein.dev/inject': 'true' }))).json)).toEqual(['app']);
     expect(reviewed.length).toBe(before); // none of those was sent
     expect(containerNames((await raw(api, 'POST', '/api/v1/namespaces/plain/pods', pod('in-1', { 'skein.dev/inject': 'true' }))).json)).toEqual(['skein-init', 'skein-proxy', 'app']);
     expect(reviewed.at(-1)).toMatchObject({ namespace: 'plain', name: 'in-1' });

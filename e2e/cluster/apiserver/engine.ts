@@ -10,7 +10,7 @@
 import { type AdmissionAttributes } from './core/admission';
 import { parseCidr, contains, type Cidr, nextFree, firstAddress } from './core/cidr';
 import { applyBuiltinDefaults } from './core/defaults';
-import { clone, deepEqual, isObject, type JsonObject, type KubeObject } from './core/json';
+import { clone, deepEqual, isObject, type JsonObject, type KubeObject, timestamp } from './core/json';
 import { apply as applyConfig, conflictMessage, recordUpdate, type ManagerId } from './core/managed-fields';
 import { applyDefaults, prune, validate as validateSchema } from './core/openapi-schema';
 import { jsonPatch, mergePatch, PatchError, strategicMergePatch } from './core/patch';
@@ -79,9 +79,6 @@ const patchTypes = {
   strategic: 'application/strategic-merge-patch+json',
   apply: 'application/apply-patch+yaml',
 };
-
-/** kube-apiserver timestamps have second precision. */
-export const timestamp = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export class ApiEngine {
   readonly cidr: Cidr;

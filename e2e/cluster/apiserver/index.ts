@@ -18,6 +18,7 @@ import { InProcessClient } from './client';
 import { firstAddress, parseCidr } from './core/cidr';
 import { type KubeObject } from './core/json';
 import { type UserInfo } from './core/rbac';
+import { storageKey } from './core/resource-types';
 import { buildCore, type Core, type Log } from './core-wiring';
 import { type Change } from './storage';
 import { type Controller, type ControllerContext } from '../controllers/controller';
@@ -214,8 +215,9 @@ export async function startSimulatedApiServer(options: SimulatedApiServerOptions
   });
   for (const t of core.registry.all()) {
     if (t.virtual) continue;
-    for (const o of core.storage.list(t.group ? `${t.group}/${t.plural}` : t.plural)) {
-      for (const c of controllers) c.observe({ type: 'ADDED', resource: t.group ? `${t.group}/${t.plural}` : t.plural, object: o, rv: core.storage.resourceVersion });
+    const resource = storageKey(t);
+    for (const o of core.storage.list(resource)) {
+      for (const c of controllers) c.observe({ type: 'ADDED', resource, object: o, rv: core.storage.resourceVersion });
     }
   }
 

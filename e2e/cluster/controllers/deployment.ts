@@ -6,7 +6,7 @@
  * deleted, and the status `kubectl rollout status` reads (observedGeneration, replicas,
  * updated/ready/available/unavailable, Available and Progressing conditions).
  */
-import { clone, deepEqual, isObject, type JsonObject, type KubeObject } from '../apiserver/core/json';
+import { clone, deepEqual, isObject, type JsonObject, type KubeObject, timestamp } from '../apiserver/core/json';
 import { type Change } from '../apiserver/storage';
 import { Controller, type ControllerContext, controllerOf, controllerRef, keyOf, splitKey } from './controller';
 
@@ -157,7 +157,7 @@ export class DeploymentController extends Controller {
     const replicas = sum('replicas');
     const available = sum('availableReplicas');
     const updated = replicasOf(fresh(current), 'status');
-    const now = this.ctx.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const now = timestamp(this.ctx.now());
     const old = (isObject(d.status) ? d.status : {}) as JsonObject;
     const oldConditions = (Array.isArray(old.conditions) ? old.conditions : []) as JsonObject[];
     const condition = (type: string, status: string, reason: string, message: string) => {

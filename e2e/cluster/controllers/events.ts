@@ -1,12 +1,12 @@
 /** core/v1 Events as controllers record them (`FailedCreate`, `SuccessfulCreate`, `Scheduled`…). */
 import { randomBytes } from 'node:crypto';
 import { type InProcessClient } from '../apiserver/client';
-import { type KubeObject } from '../apiserver/core/json';
+import { type KubeObject, timestamp } from '../apiserver/core/json';
 
 const eventsType = { group: '', version: 'v1', plural: 'events' };
 
 export async function recordEvent(client: InProcessClient, component: string, about: Readonly<KubeObject>, type: 'Normal' | 'Warning', reason: string, message: string, now: Date): Promise<void> {
-  const ts = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const ts = timestamp(now);
   const namespace = about.metadata.namespace ?? 'default';
   await client.create(eventsType, {
     apiVersion: 'v1', kind: 'Event',

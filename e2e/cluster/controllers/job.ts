@@ -5,7 +5,7 @@
  * kube-controller-manager writes (SuccessCriteriaMet + Complete, or FailureTarget + Failed with
  * BackoffLimitExceeded), terminating what still runs.
  */
-import { isObject, type JsonObject, type KubeObject } from '../apiserver/core/json';
+import { isObject, type JsonObject, type KubeObject, timestamp } from '../apiserver/core/json';
 import { type Change } from '../apiserver/storage';
 import { Controller, type ControllerContext, controllerOf, keyOf, splitKey } from './controller';
 import { recordEvent } from './events';
@@ -32,7 +32,7 @@ export class JobController extends Controller {
   }
 
   private now(): string {
-    return this.ctx.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return timestamp(this.ctx.now());
   }
 
   protected async reconcile(key: string): Promise<void> {

@@ -4,7 +4,7 @@
  * matching orphans, deletes the excess (not yet scheduled, pending, not ready, then newest first),
  * reports replicas/ready/available in status, and records FailedCreate when admission refuses a pod.
  */
-import { clone, deepEqual, isObject, type JsonObject, type KubeObject } from '../apiserver/core/json';
+import { clone, deepEqual, isObject, type JsonObject, type KubeObject, timestamp } from '../apiserver/core/json';
 import { labelSelectorMatcher, type LabelSelector } from '../apiserver/core/selectors';
 import { type Change } from '../apiserver/storage';
 import { Controller, type ControllerContext, controllerOf, controllerRef, keyOf, splitKey } from './controller';
@@ -108,7 +108,7 @@ export class ReplicaSetController extends Controller {
     const old = (isObject(rs.status) ? rs.status : {}) as JsonObject;
     const previous = (Array.isArray(old.conditions) ? old.conditions : []).find((c) => isObject(c) && c.type === 'ReplicaFailure' && c.message === failure);
     const conditions = failure
-      ? [previous ?? { type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: failure, lastTransitionTime: this.ctx.now().toISOString().replace(/\.\d{3}Z$/, 'Z') }]
+      ? [previous ?? { type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: failure, lastTransitionTime: timestamp(this.ctx.now()) }]
       : undefined;
     const status: JsonObject = {
       replicas: active.length,

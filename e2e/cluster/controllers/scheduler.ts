@@ -5,7 +5,7 @@
  * kube-scheduler does. Without a fitting node the pod gets `PodScheduled=False, Unschedulable` and
  * waits for nodes to change. Affinity and resources are not considered.
  */
-import { isObject, type JsonObject, type KubeObject } from '../apiserver/core/json';
+import { isObject, type JsonObject, type KubeObject, timestamp } from '../apiserver/core/json';
 import { type Change } from '../apiserver/storage';
 import { Controller, type ControllerContext, keyOf, splitKey } from './controller';
 import { nodeName } from './pods';
@@ -83,7 +83,7 @@ export class Scheduler extends Controller {
     const conditions = (Array.isArray(status.conditions) ? status.conditions : []) as JsonObject[];
     const prev = conditions.find((c) => c.type === 'PodScheduled');
     if (prev?.status === 'False' && prev.message === message) return;
-    const condition = { type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: this.ctx.now().toISOString().replace(/\.\d{3}Z$/, 'Z'), reason: 'Unschedulable', message };
+    const condition = { type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: timestamp(this.ctx.now()), reason: 'Unschedulable', message };
     await this.ctx.client.patch(pods, pod.metadata.namespace, pod.metadata.name!, { status: { conditions: [condition] } }, 'strategic', { subresource: 'status' }).catch(() => undefined);
   }
 }

@@ -7,7 +7,7 @@
  * with the same uid. Also the TokenReview status and the TokenRequest answer built on it.
  */
 import { randomUUID } from 'node:crypto';
-import { type KubeObject } from '../core/json';
+import { type KubeObject, timestamp } from '../core/json';
 import { type UserInfo } from '../core/rbac';
 import { audienceProblem, leewaySeconds, timeProblem, type TokenClaims, type TokenSigner } from './tokens';
 
@@ -149,6 +149,6 @@ export class Authenticator {
         ...(warnafter ? { warnafter } : {}),
       },
     };
-    return { token: this.signer.sign(claims), expirationTimestamp: new Date((now + p.expirationSeconds) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') };
+    return { token: this.signer.sign(claims), expirationTimestamp: timestamp(new Date((now + p.expirationSeconds) * 1000)) };
   }
 }

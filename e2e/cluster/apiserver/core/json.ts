@@ -84,3 +84,6 @@ export function jsonTypeName(value: unknown): string {
   if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
   return typeof value;
 }
+
+/** A Kubernetes timestamp (RFC 3339, second precision, as metav1.Time serializes). */
+export const timestamp = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
