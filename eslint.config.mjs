@@ -19,8 +19,8 @@ const ioModules = ['net', 'tls', 'http', 'http2', 'dgram', 'fs', 'fs/promises', 
   .flatMap((m) => [m, `node:${m}`]).concat(['@grpc/grpc-js', 'express']);
 const caForProxy = { regex: '(^|/)ca/src/(?!client(/|\\.|$)|core/)', message: 'proxy/ may import only the CA client (ca/src/client*) and the pure CA core (ca/src/core).' };
 
-function importRule(component, { core = false, kubeAllowed = false } = {}) {
-  const forbidden = components.filter((c) => c !== component && !allowed[component].includes(c));
+function importRule(component, { core = false, kubeAllowed = false, also = [] } = {}) {
+  const forbidden = components.filter((c) => c !== component && !allowed[component].includes(c) && !also.includes(c));
   const patterns = forbidden.map((dir) => ({ group: [`**/${dir}/**`], message: `${component}/ may not import ${dir}/ (docs/architecture.md §2)` }));
   if (component === 'proxy') patterns.push(caForProxy);
   const paths = kubeAllowed ? [] : [kube];
@@ -58,9 +58,13 @@ export default tseslint.config(
   ...layering,
   { files: ['operator/src/kube/**/*.ts'], rules: { 'no-restricted-imports': importRule('operator', { kubeAllowed: true }) } },
   { files: ['ca/src/auth/token-review*.ts'], rules: { 'no-restricted-imports': importRule('ca', { kubeAllowed: true }) } },
+  // The operator's API double re-exports the simulated cluster's API server (one implementation, e2e/cluster/apiserver).
+  { files: ['operator/src/kube/testing/fake-apiserver.ts'], rules: { 'no-restricted-imports': importRule('operator', { kubeAllowed: true, also: ['e2e'] }) } },
+  // The simulated API server's pure cores: no I/O.
+  { files: ['e2e/cluster/**/core/**/*.ts'], rules: { 'no-restricted-imports': ['error', { paths: ioModules.map((name) => ({ name, message: 'pure core: no I/O here; do it in an io module and pass the result in.' })) }] } },
   // Pure cores (any core/ folder under a component's src/): no clock, no randomness, no environment.
   {
-    files: ['*/src/**/core/**/*.ts'],
+    files: ['*/src/**/core/**/*.ts', 'e2e/cluster/**/core/**/*.ts'],
     rules: {
       'no-restricted-properties': ['error',
         { object: 'Date', property: 'now', message: 'pure core: pass the time in.' },
