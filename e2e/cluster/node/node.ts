@@ -74,7 +74,7 @@ export interface SimulatedNode {
    * for the API server (admission webhooks, pods/proxy) and the tests.
    */
   dial(host: string, port: number, timeoutMs?: number): Promise<net.Socket>;
-  /** `kubectl logs` (current instance, or the previous one). */
+  /** `kubectl logs` (current instance, or the previous one); also of pods deleted while the node runs. */
   logs(namespace: string, pod: string, container: string, options?: { previous?: boolean }): Promise<string>;
   /** The last lines of every container log and of the node's own log, for failure diagnostics. */
   logTails(lines?: number): Promise<string>;
@@ -102,6 +102,8 @@ class Node implements SimulatedNode, NetnsOwner {
   readonly apiServerEndpoint: { ip: string; port: number };
   private readonly api: KubeApi;
   private readonly workers = new Map<string, PodWorker>();
+  /** Pods that ended (deleted), kept until the node stops so their logs can still be read. */
+  private readonly retired = new Map<string, PodWorker>();
   private readonly processes: ManagedProcess[] = [];
   private readonly fileNames = new Map<string, number>();
   private readonly logFile: string;
@@ -214,7 +216,10 @@ class Node implements SimulatedNode, NetnsOwner {
     }
     if (!worker) {
       if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return; // finished before this node started
-      worker = new PodWorker(pod, this.context, (w) => this.workers.delete(w.uid));
+      worker = new PodWorker(pod, this.context, (w) => {
+        this.workers.delete(w.uid);
+        this.retired.set(w.key, w);
+      });
       this.workers.set(uid, worker);
       this.log(`pod ${worker.key} (${uid}) bound to this node`);
     }
@@ -289,14 +294,14 @@ class Node implements SimulatedNode, NetnsOwner {
     this.api.post(`/api/v1/namespaces/${encodeURIComponent(ns)}/events`, body).catch(() => undefined);
   }
 
-  private worker(namespace: string, pod: string): PodWorker {
-    const w = [...this.workers.values()].find((x) => x.pod.metadata?.namespace === namespace && x.pod.metadata?.name === pod);
+  private worker(namespace: string, pod: string, includeRetired = false): PodWorker {
+    const w = [...this.workers.values()].find((x) => x.pod.metadata?.namespace === namespace && x.pod.metadata?.name === pod) ?? (includeRetired ? this.retired.get(`${namespace}/${pod}`) : undefined);
     if (!w) throw new Error(`pod ${namespace}/${pod} is not running on node ${this.name}`);
     return w;
   }
 
   async logs(namespace: string, pod: string, container: string, options: { previous?: boolean } = {}): Promise<string> {
-    const file = this.worker(namespace, pod).logFile(container, options.previous);
+    const file = this.worker(namespace, pod, true).logFile(container, options.previous);
     if (!file) throw new Error(`container "${container}" of pod ${namespace}/${pod} has ${options.previous ? 'no previous instance' : 'not started'}`);
     try {
       return readFileSync(file, 'utf8');
@@ -308,7 +313,7 @@ class Node implements SimulatedNode, NetnsOwner {
   async logTails(lines = 30): Promise<string> {
     const tail = (text: string) => text.trimEnd().split('\n').slice(-lines).join('\n');
     const parts: string[] = [];
-    for (const w of this.workers.values()) {
+    for (const w of [...this.retired.values(), ...this.workers.values()]) {
       for (const r of w.records) {
         const file = w.logFile(r.name);
         if (!file) continue;

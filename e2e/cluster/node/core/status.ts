@@ -33,14 +33,15 @@ export function podStatus(input: StatusInput): PodStatus {
   const { pod, records } = input;
   const spec = pod.spec!;
   const byName = new Map(records.map((r) => [r.name, r]));
-  const initStatuses = (spec.initContainers ?? []).map((c) => containerStatus(c, byName.get(c.name), input.initialized, true));
-  const statuses = spec.containers.map((c) => containerStatus(c, byName.get(c.name), input.initialized, false));
+  const initialized = input.initialized || (spec.initContainers ?? []).length === 0;
+  const initStatuses = (spec.initContainers ?? []).map((c) => containerStatus(c, byName.get(c.name), initialized, true));
+  const statuses = spec.containers.map((c) => containerStatus(c, byName.get(c.name), initialized, false));
   const old = pod.status ?? {};
   const phase = old.phase === 'Succeeded' || old.phase === 'Failed' ? old.phase : podPhase(pod, initStatuses, statuses, input.terminal);
 
   const conditions = [
     { type: 'PodReadyToStartContainers', status: input.sandboxReady ? 'True' : 'False' },
-    initializedCondition(pod, initStatuses, input.initialized),
+    initializedCondition(pod, initStatuses, initialized),
     ...readyConditions(pod, initStatuses, statuses, phase),
   ].map((c) => withTransitionTime(c, old.conditions, input.now));
   const foreign = (old.conditions ?? []).filter((c) => !KubeletConditions.includes(c.type));
