@@ -8,7 +8,7 @@
  * pod object (graceful deletion). One sync at a time; events and timers ask for another.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ImageConfig, type ImageEntry, lookupImage } from '../images';
 import { ApiError, type KubeApi } from './api';
@@ -255,7 +255,8 @@ export class PodWorker {
         const dir = this.volumeDir(volume.name);
         if (kind === 'emptyDir') {
           if (!this.volumesReady) {
-            mkdirSync(dir, { recursive: true, mode: 0o777 });
+            mkdirSync(dir, { recursive: true });
+            chmodSync(dir, 0o777); // emptyDir is world-writable, as the kubelet makes it (umask aside)
             if (fsGroup !== undefined) applyFsGroup(dir, fsGroup, false);
           }
           continue;
@@ -295,7 +296,10 @@ export class PodWorker {
       if (subPath) {
         if (subPath.startsWith('/') || subPath.split('/').includes('..')) throw new EnvError(`volumeMount "${m.name}": invalid subPath "${subPath}"`);
         source = join(source, subPath);
-        if (volumeKind(volume) === 'emptyDir') mkdirSync(source, { recursive: true, mode: 0o777 });
+        if (volumeKind(volume) === 'emptyDir' && !existsSync(source)) {
+          mkdirSync(source, { recursive: true });
+          chmodSync(source, 0o777);
+        }
       }
       let isDir: boolean;
       try {
@@ -419,11 +423,13 @@ export class PodWorker {
       r.restartCount++;
     }
     r.waiting = undefined;
-    r.current = { state: 'running', containerID: container.containerID, startedAt: container.startedAt, started: false, ready: false };
     const live: Live = { container, spec, postStartDone: false, probes: {}, stopping: false };
     this.live.set(name, live);
-    this.node.event(this.pod, name, 'Normal', 'Started', `Started container ${name}`);
+    const running = await container.started;
+    r.current = { state: 'running', containerID: container.containerID, startedAt: container.startedAt, started: false, ready: false };
     void container.exited.then((exit) => this.onExit(name, live, exit));
+    if (!running) return;
+    this.node.event(this.pod, name, 'Normal', 'Started', `Started container ${name}`);
 
     if (spec.lifecycle?.postStart) {
       const failure = await this.runHook(live, spec.lifecycle.postStart, this.pod.spec?.terminationGracePeriodSeconds ?? 30);

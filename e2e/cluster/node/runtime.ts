@@ -14,7 +14,7 @@ import { accessSync, closeSync, constants as fsConstants, existsSync, lstatSync,
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { killGroup, run, type RunResult } from '../../harness/command';
-import { type ContainerFilesystem, FreshDirs, type HostView, launchScript, resolveInRoot, setprivArgs, SetupFailedExitCode, type Tools } from './core/rootfs';
+import { type ContainerFilesystem, FreshDirs, type HostView, launchScript, resolveInRoot, setprivArgs, SetupFailedExitCode, StartedSignal, type Tools } from './core/rootfs';
 import { type Credentials } from './core/security';
 
 export interface ContainerLaunch {
@@ -55,16 +55,24 @@ export const hostView: HostView = {
 
 export class RunningContainer {
   readonly id = randomBytes(32).toString('hex');
-  readonly startedAt = Date.now();
+  /** When the program was exec'd (set once `started` resolves true). */
+  startedAt = Date.now();
   readonly exited: Promise<ContainerExit>;
+  /** True once the container is set up and its program exec'd; false if it exited before. */
+  readonly started: Promise<boolean>;
   private exit: ContainerExit | undefined;
 
   constructor(
     readonly launch: ContainerLaunch,
     readonly pid: number,
     exited: Promise<ContainerExit>,
+    started: Promise<boolean>,
   ) {
     this.exited = exited.then((e) => (this.exit = e));
+    this.started = started.then((ok) => {
+      if (ok) this.startedAt = Date.now();
+      return ok;
+    });
   }
 
   get containerID(): string {
@@ -153,7 +161,7 @@ export class ContainerRuntime {
     const log = openSync(launch.logFile, 'a', 0o640);
     let child;
     try {
-      child = spawn('ip', ['netns', 'exec', launch.netns, 'unshare', '--uts', '--', '/bin/sh', script], { env: launch.env, stdio: ['ignore', log, log], detached: true });
+      child = spawn('ip', ['netns', 'exec', launch.netns, 'unshare', '--uts', '--', '/bin/sh', script], { env: launch.env, stdio: ['ignore', log, log, 'pipe'], detached: true });
     } finally {
       closeSync(log);
     }
@@ -170,7 +178,19 @@ export class ContainerRuntime {
         else resolve({ exitCode: code ?? 0, finishedAt });
       });
     });
+    const signal = child.stdio[3] as NodeJS.ReadableStream;
+    const started = new Promise<boolean>((resolve) => {
+      let said = '';
+      signal.setEncoding('utf8');
+      signal.on('data', (c: string) => {
+        said += c;
+        if (said.includes(StartedSignal)) resolve(true);
+      });
+      signal.on('end', () => resolve(said.includes(StartedSignal)));
+      signal.on('error', () => resolve(false));
+    });
     child.unref();
-    return new RunningContainer(launch, pid, exited);
+    (signal as unknown as { unref?: () => void }).unref?.();
+    return new RunningContainer(launch, pid, exited, started);
   }
 }

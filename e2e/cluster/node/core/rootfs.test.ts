@@ -62,6 +62,10 @@ describe('the container launch script', () => {
     expect(script).toContain(`/usr/bin/touch "$R"'/etc/hostname'`);
   });
 
+  it('says "started" on fd 3 (and closes it) just before the exec', () => {
+    expect(script).toContain("trap - EXIT\nprintf 'started\\n' >&3\nexec 3>&-\nexec /usr/sbin/chroot");
+  });
+
   it('makes the root read-only when asked, then execs chroot, env and setpriv with the argv quoted', () => {
     expect(script).toContain('/usr/bin/mount -o remount,bind,ro "$R"\n');
     expect(script.trimEnd().split('\n').at(-1)).toBe(`exec /usr/sbin/chroot "$R" /usr/bin/env '-u' 'PWD' -C '/opt/skein' /usr/bin/setpriv --reuid=1337 --regid=1337 --clear-groups --bounding-set=-all --inh-caps=-all --no-new-privs -- 'node' 'it'\\''s'`);

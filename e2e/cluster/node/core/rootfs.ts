@@ -8,8 +8,9 @@
  * readOnlyRootFilesystem remounts the root read-only. Mount points are created inside the
  * overlay, so absolute mountPaths such as /var/run/secrets/… need nothing on the host; paths are
  * resolved inside the root first (/var/run → /run) so a symlink can never lead a bind outside it.
- * Then `chroot`, `env -C workingDir` and `setpriv` (UID/GID, groups, capabilities, no_new_privs)
- * exec the container's argv, keeping its PID.
+ * Then it reports "started" on fd 3 (the runtime counts the container as running from then on, as
+ * runc does once the process is exec'd) and `chroot`, `env -C workingDir` and `setpriv` (UID/GID,
+ * groups, capabilities, no_new_privs) exec the container's argv, keeping its PID.
  */
 import { type Credentials } from './security';
 
@@ -52,6 +53,9 @@ export interface ContainerFilesystem {
 
 /** Directories that are fresh and empty in every container. */
 export const FreshDirs = [{ path: '/tmp', mode: '1777' }, { path: '/run', mode: '0755' }, { path: '/var/tmp', mode: '1777' }] as const;
+
+/** What the script writes on fd 3 once the container is set up, just before it execs the program. */
+export const StartedSignal = 'started';
 
 /** Exit code of the script when setting up the container failed (the reason is in `<dir>/setup.err`). */
 export const SetupFailedExitCode = 121;
@@ -123,7 +127,7 @@ export function launchScript(fs: ContainerFilesystem, credentials: Credentials, 
     '#!/bin/sh',
     'set -e',
     `trap 'exit ${SetupFailedExitCode}' EXIT`,
-    `exec 3>&2 2>${q(`${fs.dir}/setup.err`)}`,
+    `exec 4>&2 2>${q(`${fs.dir}/setup.err`)}`,
     `C=${q(fs.dir)}`,
     'R="$C/rootfs"',
     `${tools.mount} -t tmpfs -o mode=0755 tmpfs "$C/layer"`,
@@ -154,7 +158,7 @@ export function launchScript(fs: ContainerFilesystem, credentials: Credentials, 
     for (const d of FreshDirs) lines.push(`${tools.mount} -o remount,bind,ro ${inRoot(d.path)}`);
   }
   const pwd = Object.hasOwn(env, 'PWD') ? [`PWD=${env.PWD}`] : ['-u', 'PWD'];
-  lines.push('exec 2>&3 3>&-', 'trap - EXIT');
+  lines.push('exec 2>&4 4>&-', 'trap - EXIT', `printf '${StartedSignal}\\n' >&3`, 'exec 3>&-');
   lines.push(['exec', tools.chroot, '"$R"', tools.env, ...pwd.map(q), '-C', q(fs.workingDir || '/'), tools.setpriv, ...setprivArgs(credentials), ...argv.map(q)].join(' '));
   return `${lines.join('\n')}\n`;
 }
