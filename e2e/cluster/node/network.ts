@@ -50,6 +50,9 @@ export class NodeNetwork {
     await ip(this.netns, 'link', 'add', BridgeName, 'type', 'bridge');
     await ip(this.netns, 'addr', 'add', `${this.gateway}/24`, 'dev', BridgeName);
     await ip(this.netns, 'link', 'set', BridgeName, 'up');
+    // A default route (on the bridge, so nothing can leave the node's namespaces): the node's own
+    // connections to a ClusterIP need a route before kube-proxy's OUTPUT DNAT sends them to a pod.
+    await ip(this.netns, 'route', 'add', 'default', 'dev', BridgeName);
     await sysctl(this.netns, 'net.ipv4.ip_forward=1', 'net.bridge.bridge-nf-call-iptables=1', 'net.ipv4.conf.all.send_redirects=0', 'net.ipv4.conf.default.send_redirects=0', `net.ipv4.conf.${BridgeName}.send_redirects=0`);
     await this.applyServiceRules([]);
   }
