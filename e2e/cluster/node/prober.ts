@@ -25,25 +25,36 @@ export interface ProbeTarget {
   exec(command: readonly string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }>;
 }
 
-async function connect(target: ProbeTarget, host: string | undefined, port: number, timeoutMs: number, tlsWanted: boolean): Promise<net.Socket> {
+async function connect(target: ProbeTarget, host: string | undefined, port: number, timeoutMs: number, tlsWanted: boolean, opened: Opened): Promise<net.Socket> {
   const socket = await target.dial(host ?? target.podIP, port, timeoutMs);
+  opened.push(socket);
   if (!tlsWanted) return socket;
   return new Promise((resolve, reject) => {
     const secure = tls.connect({ socket, rejectUnauthorized: false, servername: host && !/^[\d.]+$/.test(host) ? host : undefined }, () => resolve(secure));
+    opened.push(secure);
     secure.once('error', reject);
   });
 }
 
-function withTimeout<T>(what: string, timeoutMs: number, work: Promise<T>): Promise<T> {
+/** Sockets a probe opened, closed whatever the outcome (a hanging server must not leak them). */
+type Opened = net.Socket[];
+
+async function withTimeout<T>(what: string, timeoutMs: number, work: (opened: Opened) => Promise<T>): Promise<T> {
+  const opened: Opened = [];
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_r, reject) => (timer = setTimeout(() => reject(new Error(`${what}: timeout after ${timeoutMs / 1000}s`)), timeoutMs)));
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  try {
+    return await Promise.race([work(opened), timeout]);
+  } finally {
+    clearTimeout(timer);
+    for (const s of opened) s.destroy();
+  }
 }
 
-async function httpProbe(target: ProbeTarget, a: Extract<ProbeAction, { type: 'http' }>, timeoutMs: number): Promise<ProbeOutcome> {
+async function httpProbe(target: ProbeTarget, a: Extract<ProbeAction, { type: 'http' }>, timeoutMs: number, opened: Opened): Promise<ProbeOutcome> {
   const host = a.host ?? target.podIP;
   const url = `${a.scheme.toLowerCase()}://${host}:${a.port}${a.path}`;
-  const socket = await connect(target, a.host, a.port, timeoutMs, a.scheme === 'HTTPS');
+  const socket = await connect(target, a.host, a.port, timeoutMs, a.scheme === 'HTTPS', opened);
   const headers: Record<string, string> = { 'user-agent': ProbeUserAgent, accept: '*/*', connection: 'close' };
   for (const [name, value] of a.headers) headers[name.toLowerCase()] = value;
   return new Promise((resolve, reject) => {
@@ -62,8 +73,8 @@ async function httpProbe(target: ProbeTarget, a: Extract<ProbeAction, { type: 'h
   });
 }
 
-async function grpcProbe(target: ProbeTarget, a: Extract<ProbeAction, { type: 'grpc' }>, timeoutMs: number): Promise<ProbeOutcome> {
-  const socket = await connect(target, undefined, a.port, timeoutMs, false);
+async function grpcProbe(target: ProbeTarget, a: Extract<ProbeAction, { type: 'grpc' }>, timeoutMs: number, opened: Opened): Promise<ProbeOutcome> {
+  const socket = await connect(target, undefined, a.port, timeoutMs, false, opened);
   const session = http2.connect(`http://${target.podIP}:${a.port}`, { createConnection: () => socket });
   try {
     const service = Buffer.from(a.service);
@@ -98,14 +109,14 @@ export async function runProbe(target: ProbeTarget, plan: Pick<ProbePlan, 'actio
   try {
     switch (a.type) {
       case 'http':
-        return await withTimeout(`Get "${a.scheme.toLowerCase()}://${a.host ?? target.podIP}:${a.port}${a.path}"`, timeoutMs, httpProbe(target, a, timeoutMs));
-      case 'tcp': {
-        const socket = await withTimeout(`dial tcp ${a.host ?? target.podIP}:${a.port}`, timeoutMs, target.dial(a.host ?? target.podIP, a.port, timeoutMs));
-        socket.destroy();
-        return { ok: true, message: '' };
-      }
+        return await withTimeout(`Get "${a.scheme.toLowerCase()}://${a.host ?? target.podIP}:${a.port}${a.path}"`, timeoutMs, (opened) => httpProbe(target, a, timeoutMs, opened));
+      case 'tcp':
+        return await withTimeout(`dial tcp ${a.host ?? target.podIP}:${a.port}`, timeoutMs, async (opened) => {
+          opened.push(await target.dial(a.host ?? target.podIP, a.port, timeoutMs));
+          return { ok: true, message: '' };
+        });
       case 'grpc':
-        return await withTimeout(`grpc probe :${a.port}`, timeoutMs, grpcProbe(target, a, timeoutMs));
+        return await withTimeout(`grpc probe :${a.port}`, timeoutMs, (opened) => grpcProbe(target, a, timeoutMs, opened));
       case 'exec': {
         const r = await target.exec(a.command, timeoutMs);
         if (r.timedOut) return { ok: false, message: `command timed out after ${plan.timeoutSeconds}s` };
