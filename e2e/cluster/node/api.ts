@@ -105,22 +105,12 @@ export class KubeApi {
     }
     if (res.statusCode! >= 400) throw toApiError(res.statusCode!, await readBody(res), `watch ${path}`);
     await new Promise<void>((resolve, reject) => {
-      let buffered = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffered += chunk;
-        let nl: number;
-        while ((nl = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, nl).trim();
-          buffered = buffered.slice(nl + 1);
-          if (!line) continue;
-          try {
-            onEvent(JSON.parse(line) as WatchEvent<T>);
-          } catch (e) {
-            res.destroy();
-            reject(e);
-            return;
-          }
+      eachLine(res, (line) => {
+        try {
+          onEvent(JSON.parse(line) as WatchEvent<T>);
+        } catch (e) {
+          res.destroy();
+          reject(e);
         }
       });
       res.on('end', () => resolve());
@@ -151,6 +141,21 @@ export class KubeApi {
       req.end(body);
     });
   }
+}
+
+/** Calls `onLine` for every non-empty line of a stream of newline-delimited JSON (a watch). */
+export function eachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let buffered = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buffered += chunk;
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl).trim();
+      buffered = buffered.slice(nl + 1);
+      if (line) onLine(line);
+    }
+  });
 }
 
 function readBody(res: http.IncomingMessage): Promise<string> {

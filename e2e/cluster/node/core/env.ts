@@ -45,19 +45,12 @@ export function containerEnv(ctx: EnvContext): Record<string, string> {
   const lookup = lookupIn(env, serviceEnv);
 
   for (const source of container.envFrom ?? []) {
-    const prefix = source.prefix ?? '';
-    let data: Record<string, string> | undefined;
-    if (source.configMapRef) {
-      const cm = ctx.objects.configMap(namespace, source.configMapRef.name ?? '');
-      if (!cm && !source.configMapRef.optional) throw new EnvError(`configmap "${source.configMapRef.name}" not found`);
-      data = cm?.data;
-    } else if (source.secretRef) {
-      const secret = ctx.objects.secret(namespace, source.secretRef.name ?? '');
-      if (!secret && !source.secretRef.optional) throw new EnvError(`secret "${source.secretRef.name}" not found`);
-      data = secret ? secretStrings(secret) : undefined;
-    }
+    const ref = source.configMapRef ? { kind: 'configmap' as const, ...source.configMapRef } : source.secretRef ? { kind: 'secret' as const, ...source.secretRef } : undefined;
+    if (!ref) continue;
+    const data = objectData(ctx.objects, namespace, ref.kind, ref.name ?? '');
+    if (!data && !ref.optional) throw new EnvError(`${ref.kind} "${ref.name}" not found`);
     for (const [key, value] of Object.entries(data ?? {})) {
-      const name = prefix + key;
+      const name = (source.prefix ?? '') + key;
       if (envVarName.test(name)) env[name] = value; // invalid names are skipped (the kubelet records an event)
     }
   }
@@ -77,32 +70,10 @@ export function containerEnv(ctx: EnvContext): Record<string, string> {
     } else if (from.resourceFieldRef) {
       const target = from.resourceFieldRef.containerName ? findContainer(pod, from.resourceFieldRef.containerName) : container;
       env[variable.name] = resourceValue(target, from.resourceFieldRef.resource, from.resourceFieldRef.divisor, ctx.allocatable);
-    } else if (from.configMapKeyRef) {
-      const { name = '', key, optional } = from.configMapKeyRef;
-      const cm = ctx.objects.configMap(namespace, name);
-      if (!cm) {
-        if (optional) continue;
-        throw new EnvError(`configmap "${name}" not found`);
-      }
-      const value = cm.data?.[key] ?? (cm.binaryData?.[key] !== undefined ? Buffer.from(cm.binaryData[key]!, 'base64').toString() : undefined);
-      if (value === undefined) {
-        if (optional) continue;
-        throw new EnvError(`couldn't find key ${key} in ConfigMap ${namespace}/${name}`);
-      }
-      env[variable.name] = value;
-    } else if (from.secretKeyRef) {
-      const { name = '', key, optional } = from.secretKeyRef;
-      const secret = ctx.objects.secret(namespace, name);
-      if (!secret) {
-        if (optional) continue;
-        throw new EnvError(`secret "${name}" not found`);
-      }
-      const value = secretStrings(secret)[key];
-      if (value === undefined) {
-        if (optional) continue;
-        throw new EnvError(`couldn't find key ${key} in Secret ${namespace}/${name}`);
-      }
-      env[variable.name] = value;
+    } else if (from.configMapKeyRef || from.secretKeyRef) {
+      const ref = from.configMapKeyRef ? { kind: 'configmap' as const, ...from.configMapKeyRef } : { kind: 'secret' as const, ...from.secretKeyRef! };
+      const value = keyValue(ctx.objects, namespace, ref.kind, ref.name ?? '', ref.key, ref.optional === true);
+      if (value !== undefined) env[variable.name] = value;
     } else {
       throw new EnvError(`env ${variable.name}: valueFrom has no source the node supports (fieldRef, resourceFieldRef, configMapKeyRef, secretKeyRef)`);
     }
@@ -117,6 +88,29 @@ function findContainer(pod: Pod, name: string): Container {
   const found = all.find((c) => c.name === name);
   if (!found) throw new EnvError(`resourceFieldRef: no container "${name}" in the pod`);
   return found;
+}
+
+/** A ConfigMap's or Secret's entries as strings, or undefined when it does not exist. */
+function objectData(objects: ObjectLookup, namespace: string, kind: 'configmap' | 'secret', name: string): Record<string, string> | undefined {
+  if (kind === 'secret') {
+    const secret = objects.secret(namespace, name);
+    return secret && secretStrings(secret);
+  }
+  const cm = objects.configMap(namespace, name);
+  if (!cm) return undefined;
+  const binary = Object.fromEntries(Object.entries(cm.binaryData ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+  return { ...binary, ...cm.data };
+}
+
+/** One key of a ConfigMap or Secret; undefined when it is missing and optional, else the kubelet's error. */
+function keyValue(objects: ObjectLookup, namespace: string, kind: 'configmap' | 'secret', name: string, key: string, optional: boolean): string | undefined {
+  const data = objectData(objects, namespace, kind, name);
+  if (!data) {
+    if (optional) return undefined;
+    throw new EnvError(`${kind} "${name}" not found`);
+  }
+  if (data[key] === undefined && !optional) throw new EnvError(`couldn't find key ${key} in ${kind === 'configmap' ? 'ConfigMap' : 'Secret'} ${namespace}/${name}`);
+  return data[key];
 }
 
 /** A Secret's `data` (base64) and `stringData` as strings. */

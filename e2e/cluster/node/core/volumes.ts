@@ -119,26 +119,27 @@ function downwardFiles(ctx: ProjectionContext, volume: string, items: NonNullabl
   });
 }
 
+/** The files of a ConfigMap or Secret (whole or chosen items); none when it is missing and optional. */
+function keyedFiles(ctx: ProjectionContext, volume: string, kind: 'configmap' | 'secret', objectName: string, items: Items, optional: boolean, mode: number): FileProjection[] {
+  const obj = kind === 'configmap' ? ctx.configMap(objectName) : ctx.secret(objectName);
+  if (!obj) {
+    if (optional) return [];
+    throw new VolumeError(`${kind} "${objectName}" not found`);
+  }
+  const data = kind === 'configmap' ? configMapData(obj as ConfigMap) : secretData(obj as Secret);
+  return keyFiles(volume, data, items, mode, kind);
+}
+
 /** The files of an API-data volume. Throws VolumeError with the kubelet's message when something required is missing. */
 export function projectVolume(ctx: ProjectionContext, volume: Volume): FileProjection[] {
   const name = volume.name;
   if (volume.configMap) {
     const src = volume.configMap;
-    const cm = ctx.configMap(src.name ?? '');
-    if (!cm) {
-      if (src.optional) return [];
-      throw new VolumeError(`configmap "${src.name}" not found`);
-    }
-    return keyFiles(name, configMapData(cm), src.items, src.defaultMode ?? DefaultMode, 'configmap');
+    return keyedFiles(ctx, name, 'configmap', src.name ?? '', src.items, src.optional === true, src.defaultMode ?? DefaultMode);
   }
   if (volume.secret) {
     const src = volume.secret;
-    const secret = ctx.secret(src.secretName ?? '');
-    if (!secret) {
-      if (src.optional) return [];
-      throw new VolumeError(`secret "${src.secretName}" not found`);
-    }
-    return keyFiles(name, secretData(secret), src.items, src.defaultMode ?? DefaultMode, 'secret');
+    return keyedFiles(ctx, name, 'secret', src.secretName ?? '', src.items, src.optional === true, src.defaultMode ?? DefaultMode);
   }
   if (volume.downwardAPI) return downwardFiles(ctx, name, volume.downwardAPI.items ?? [], volume.downwardAPI.defaultMode ?? DefaultMode);
   if (volume.projected) {
@@ -148,19 +149,9 @@ export function projectVolume(ctx: ProjectionContext, volume: Volume): FileProje
     const files: FileProjection[] = [];
     for (const source of volume.projected.sources ?? []) {
       if (source.configMap) {
-        const cm = ctx.configMap(source.configMap.name ?? '');
-        if (!cm) {
-          if (source.configMap.optional) continue;
-          throw new VolumeError(`configmap "${source.configMap.name}" not found`);
-        }
-        files.push(...keyFiles(name, configMapData(cm), source.configMap.items, mode, 'configmap'));
+        files.push(...keyedFiles(ctx, name, 'configmap', source.configMap.name ?? '', source.configMap.items, source.configMap.optional === true, mode));
       } else if (source.secret) {
-        const secret = ctx.secret(source.secret.name ?? '');
-        if (!secret) {
-          if (source.secret.optional) continue;
-          throw new VolumeError(`secret "${source.secret.name}" not found`);
-        }
-        files.push(...keyFiles(name, secretData(secret), source.secret.items, mode, 'secret'));
+        files.push(...keyedFiles(ctx, name, 'secret', source.secret.name ?? '', source.secret.items, source.secret.optional === true, mode));
       } else if (source.downwardAPI) {
         files.push(...downwardFiles(ctx, name, source.downwardAPI.items ?? [], mode));
       } else if (source.serviceAccountToken) {

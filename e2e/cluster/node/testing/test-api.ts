@@ -20,6 +20,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { type AddressInfo } from 'node:net';
 import { FakeApiServer, type StoredObject } from '../../../../operator/src/kube/testing/fake-apiserver';
+import { eachLine } from '../api';
 import { type Container, type EndpointSlice, type Pod, type Service } from '../core/types';
 import { makeServingCerts } from './certs';
 
@@ -211,18 +212,9 @@ export class TestApiServer {
 
   private relayWatch(up: http.IncomingMessage, res: http.ServerResponse, selector: (o: unknown) => boolean): void {
     res.writeHead(up.statusCode ?? 200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
-    let buffered = '';
-    up.setEncoding('utf8');
-    up.on('data', (chunk: string) => {
-      buffered += chunk;
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        if (!line.trim()) continue;
-        const event = JSON.parse(line) as { type: string; object: unknown };
-        if (event.type === 'BOOKMARK' || event.type === 'ERROR' || selector(event.object)) res.write(`${line}\n`);
-      }
+    eachLine(up, (line) => {
+      const event = JSON.parse(line) as { type: string; object: unknown };
+      if (event.type === 'BOOKMARK' || event.type === 'ERROR' || selector(event.object)) res.write(`${line}\n`);
     });
     up.on('end', () => res.end());
     up.on('error', () => res.destroy());
