@@ -4,7 +4,7 @@ import type * as DemoCli from './demo/demo';
 import type * as OperatorCli from '../../operator/src/cli';
 import type * as KubeCli from '../../operator/src/kube/cli';
 import type * as ProxyCli from '../../proxy/src/cli';
-import type * as InitNetworkCli from '../../proxy/src/init/command';
+import type * as InitNetworkCli from '../../capture/src/init-network';
 import type * as XdsCli from '../../proxy/src/xds/cli';
 import type * as WebhookCli from '../../webhook/src/cli';
 import type * as WebhookConfig from '../../webhook/src/core/config';
@@ -50,7 +50,7 @@ export const commandModules: readonly CommandModule[] = [
   { words: ['demo'], load: () => (require('./demo/demo') as typeof DemoCli).demoCommands },
   {
     words: ['init-network'],
-    load: () => [(require('../../proxy/src/init/command') as typeof InitNetworkCli).initNetworkCommand],
+    load: () => [(require('../../capture/src/init-network') as typeof InitNetworkCli).initNetworkCommand],
   },
 ];
 /* eslint-enable @typescript-eslint/no-require-imports */

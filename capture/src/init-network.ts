@@ -1,6 +1,6 @@
 /** `skein init-network`: the init container's entrypoint (docs/traffic-capture.md). */
-import { type Command } from '../../../api/src/command';
-import { dryRunText, type IpFamily } from '../core/capture-rules';
+import { type Command } from '../../api/src/command';
+import { dryRunText, type IpFamily } from './core/capture-rules';
 import { initNetworkUsage, parseInitNetworkArgs } from './flags';
 import { applyCapture, cleanupCapture, type InitIo, resolveBackend, resolveIpv6, systemIo } from './iptables';
 

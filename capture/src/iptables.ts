@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import {
   applyScript, type CaptureConfig, chooseBackend, cleanupScript, InboundPassthroughSourceV6, type IpFamily, type IptablesBackend, verifyInstalled,
-} from '../core/capture-rules';
+} from './core/capture-rules';
 import { type BackendMode, type Ipv6Mode } from './flags';
 
 export interface CommandResult {
