@@ -1,5 +1,7 @@
 import { type Command } from '../../api/src/command';
 import type * as CaCli from '../../ca/src/cli';
+import type * as CniCli from '../../cni/src/cli';
+import type * as CniCluster from '../../operator/src/kube/cni-cluster';
 import type * as DemoCli from './demo/demo';
 import type * as OperatorCli from '../../operator/src/cli';
 import type * as KubeCli from '../../operator/src/kube/cli';
@@ -46,6 +48,11 @@ export const commandModules: readonly CommandModule[] = [
   {
     words: ['inject', 'webhook', 'wait-ready'],
     load: () => (require('../../webhook/src/cli') as typeof WebhookCli).webhookCommands,
+  },
+  {
+    // The agent's pod lookup is the operator's Kubernetes adapter, loaded only when the agent starts.
+    words: ['cni'],
+    load: () => (require('../../cni/src/cli') as typeof CniCli).cniCommands((kubeconfig) => (require('../../operator/src/kube/cni-cluster') as typeof CniCluster).kubeNodeCluster(kubeconfig)),
   },
   { words: ['demo'], load: () => (require('./demo/demo') as typeof DemoCli).demoCommands },
   {
