@@ -14,7 +14,7 @@ import {
   ProxyUid,
   RootCertConfigMap,
 } from '../../../api/src/names';
-import { type CaptureSettings, initNetworkArgs } from './capture';
+import { captureFlags, type CaptureSettings, initNetworkArgs } from './capture';
 import { type InjectionConfig, isQuantity, type ResourceList } from './config';
 import { type Container, InjectionError } from './types';
 
@@ -54,13 +54,19 @@ export function proxyResources(annotations: Record<string, string>, defaults: In
   };
 }
 
+/** Resources of the short-lived init containers (skein-init, skein-validation). */
+const initResources = { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } };
+
+/** What the CNI mode adds to every container Skein injects: Pod Security `restricted` asks for it. */
+const runtimeDefaultSeccomp = { seccompProfile: { type: 'RuntimeDefault' } };
+
 export function initContainer(capture: CaptureSettings, config: InjectionConfig): Container {
   return {
     name: Containers.init,
     image: config.image,
     imagePullPolicy: config.imagePullPolicy,
     args: initNetworkArgs(capture),
-    resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
+    resources: initResources,
     securityContext: {
       runAsUser: 0,
       runAsGroup: 0,
@@ -70,6 +76,33 @@ export function initContainer(capture: CaptureSettings, config: InjectionConfig)
       // iptables takes its lock under /run: the root filesystem stays writable for this short-lived container.
       readOnlyRootFilesystem: false,
       capabilities: { add: ['NET_ADMIN', 'NET_RAW'], drop: ['ALL'] },
+    },
+  };
+}
+
+/**
+ * CNI mode: instead of skein-init, an unprivileged check that the Skein CNI agent installed the
+ * capture (`skein cni validate` with the same flags the agent applied). It fails the pod with a
+ * clear message when the capture is missing, so a pod never runs unmeshed.
+ */
+export function validationContainer(capture: CaptureSettings, config: InjectionConfig): Container {
+  return {
+    name: Containers.validation,
+    image: config.image,
+    imagePullPolicy: config.imagePullPolicy,
+    args: ['cni', 'validate', ...captureFlags(capture)],
+    resources: initResources,
+    // The container log's last lines become the pod's termination message when it fails.
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+    securityContext: {
+      runAsUser: ProxyUid,
+      runAsGroup: ProxyGid,
+      runAsNonRoot: true,
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      ...runtimeDefaultSeccomp,
     },
   };
 }
@@ -94,6 +127,8 @@ export const appProbesEnv = ProxyEnv.appProbes;
 export interface ProxyShape {
   /** Native sidecar: an init container with restartPolicy Always. */
   native: boolean;
+  /** CNI mode: the RuntimeDefault seccomp profile too (Pod Security `restricted`). */
+  cni: boolean;
   /** App probes were rewritten: pass their originals to the proxy. */
   appProbes: boolean;
 }
@@ -132,6 +167,7 @@ export function proxyContainer(resources: ProxyResources, config: InjectionConfi
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,
       capabilities: { drop: ['ALL'] },
+      ...(shape.cni ? runtimeDefaultSeccomp : {}),
     },
     volumeMounts: [
       { name: Volumes.token, mountPath: ProxyMounts.token, readOnly: true },
