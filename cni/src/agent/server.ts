@@ -35,7 +35,8 @@ export async function listenAgentSocket(socketPath: string, handle: (request: Pl
   await mkdir(path.dirname(socketPath), { recursive: true, mode: 0o755 });
   await removeStale(socketPath);
   const inFlight = new Set<Promise<void>>();
-  const server = net.createServer((socket) => {
+  // allowHalfOpen: the plugin half-closes after its request and still reads the answer.
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     const chunks: Buffer[] = [];
     let size = 0;
     socket.setTimeout(idleMs, () => socket.destroy());
