@@ -20,8 +20,9 @@ function compliant(): Pod {
 }
 
 type Edit = (pod: Pod) => void;
-const app = (pod: Pod) => pod.spec.containers[0]! as Record<string, unknown> & { securityContext: Record<string, unknown> };
-const init = (pod: Pod) => pod.spec.initContainers![0]! as Record<string, unknown> & { securityContext: Record<string, unknown> };
+type Editable = Record<string, unknown> & { securityContext: Record<string, unknown> };
+const app = (pod: Pod) => pod.spec.containers[0]! as unknown as Editable;
+const init = (pod: Pod) => pod.spec.initContainers![0]! as unknown as Editable;
 const podSc = (pod: Pod) => ((pod.spec.securityContext ??= {}) as Record<string, unknown>);
 
 /** [case, level the pod is checked at, edit, expected violations as `control @ field`]. */
@@ -29,8 +30,8 @@ const table: Array<[string, PodSecurityLevel, Edit, string[]]> = [
   ['a compliant pod passes baseline', 'baseline', () => undefined, []],
   ['a compliant pod passes restricted', 'restricted', () => undefined, []],
   ['a bare pod passes baseline (the default configuration)', 'baseline', (p) => {
-    delete app(p).securityContext;
-    delete init(p).securityContext;
+    delete (app(p) as Record<string, unknown>).securityContext;
+    delete (init(p) as Record<string, unknown>).securityContext;
   }, []],
   // ---- baseline ----
   ['hostNetwork', 'baseline', (p) => (p.spec.hostNetwork = true), ['Host Namespaces @ spec.hostNetwork']],
