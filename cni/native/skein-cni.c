@@ -287,7 +287,7 @@ static int without_agent(const char *command, const char *config, size_t len, co
   }
   const char *v, *v_end;
   int found = find_field(config, len, "prevResult", &v, &v_end);
-  if (found < 0) return fail(ERR_DECODE, "cannot decode the network configuration on stdin (expected a JSON object)", why);
+  if (found < 0) return fail(ERR_DECODE, "cannot decode the network configuration on stdin", why);
   if (strcmp(command, "CHECK") == 0) return 0;
   if (found == 0 || *v != '{') return fail(ERR_INVALID_CONFIG, "skein-cni must be chained after an interface plugin: the configuration has no prevResult", NULL);
   fprintf(stderr, "skein-cni: ADD without the agent (%s): the pod is not marked for capture, passing prevResult through\n", why);

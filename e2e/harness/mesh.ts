@@ -51,6 +51,15 @@ export interface Service {
   selector: Readonly<Record<string, string>>;
 }
 
+export interface AddPodOptions {
+  /**
+   * Wires the pod's namespace instead of the harness's own veth pair (e.g. a CNI plugin chain run
+   * by a test "runtime"): it must give the pod's eth0 `address` on the bridge, with `gateway` as
+   * its default route.
+   */
+  attach?: (pod: { netns: string; address: string; gateway: string }) => Promise<void>;
+}
+
 let meshesInProcess = 0;
 
 const BridgeName = 'skbr0';
@@ -106,7 +115,7 @@ export class Mesh implements NetnsOwner {
   }
 
   /** Creates a pod namespace, wires eth0 to the bridge, sets its address and default route. */
-  async addPod(spec: PodSpec): Promise<Pod> {
+  async addPod(spec: PodSpec, options: AddPodOptions = {}): Promise<Pod> {
     this.checkOpen();
     const full: Required<PodSpec> = {
       name: checkDnsLabel('pod', spec.name),
@@ -125,11 +134,15 @@ export class Mesh implements NetnsOwner {
     await run(['ip', 'netns', 'add', pod.netns]);
     await ip(pod.netns, 'link', 'set', 'lo', 'up');
     await disableIpv6(pod.netns);
-    await ip(this.node.netns, 'link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', pod.netns);
-    await ip(this.node.netns, 'link', 'set', veth, 'master', BridgeName, 'up');
-    await ip(pod.netns, 'addr', 'add', `${address}/24`, 'dev', 'eth0');
-    await ip(pod.netns, 'link', 'set', 'eth0', 'up');
-    await ip(pod.netns, 'route', 'add', 'default', 'via', this.plan.gateway);
+    if (options.attach) {
+      await options.attach({ netns: pod.netns, address, gateway: this.plan.gateway });
+    } else {
+      await ip(this.node.netns, 'link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', pod.netns);
+      await ip(this.node.netns, 'link', 'set', veth, 'master', BridgeName, 'up');
+      await ip(pod.netns, 'addr', 'add', `${address}/24`, 'dev', 'eth0');
+      await ip(pod.netns, 'link', 'set', 'eth0', 'up');
+      await ip(pod.netns, 'route', 'add', 'default', 'via', this.plan.gateway);
+    }
     this.writeHostsFiles();
     return pod;
   }
