@@ -13,12 +13,14 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 # gen (Envoy protos) → tsc → node scripts/build-addon.js (SO_ORIGINAL_DST addon, built for this image's Node)
+# → node scripts/build-cni.js (the static skein-cni plugin the CNI agent installs on nodes)
 RUN npm run build \
  && node scripts/build-addon.js \
  && test -f proxy/native/build/Release/skein_orig_dst.node \
+ && test -x cni/native/build/skein-cni \
  && npm prune --omit=dev --no-audit --no-fund
 
-# ---- runtime: Node LTS slim + iptables/iproute2 for `skein init-network` ----
+# ---- runtime: Node LTS slim + iptables/iproute2 for `skein init-network` and `skein cni agent` (nsenter: util-linux) ----
 FROM node:${NODE_VERSION}-bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends iptables iproute2 ca-certificates \
@@ -30,6 +32,7 @@ COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY --from=build /src/proxy/native/build/Release/skein_orig_dst.node ./proxy/native/build/Release/skein_orig_dst.node
+COPY --from=build /src/cni/native/build/skein-cni ./cni/native/build/skein-cni
 ENV NODE_ENV=production
 # The proxy's UID/GID (api/src/names.ts ProxyUid): its own traffic is never captured again.
 # The init container runs as root through its securityContext (set by the webhook).

@@ -61,6 +61,18 @@ redirected to the inbound capture port: the pod was started without the Skein CN
 
 ${initNetworkUsage.split('\n').slice(5).join('\n')}`;
 
+/** The flags of `skein cni agent` (the install's DaemonSet renders them; its test parses them here). */
+export function parseAgentArgs(args: readonly string[]) {
+  const string = { type: 'string' } as const;
+  return usageErrors(() => parseArgs({
+    args: [...args], strict: true, allowPositionals: false,
+    options: {
+      'conf-dir': string, 'bin-dir': string, socket: string, 'plugin-binary': string,
+      kubeconfig: string, daemonset: string, namespace: string, 'resync-seconds': string,
+    },
+  }));
+}
+
 function positiveSeconds(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -74,13 +86,7 @@ export function cniCommands(clusterFor: NodeClusterFactory): Command[] {
     summary: 'run the CNI node agent (installs and chains the skein-cni plugin, applies pods\' capture rules)',
     usage: agentUsage,
     async run(args, io) {
-      const { values } = usageErrors(() => parseArgs({
-        args, strict: true, allowPositionals: false,
-        options: {
-          'conf-dir': { type: 'string' }, 'bin-dir': { type: 'string' }, socket: { type: 'string' }, 'plugin-binary': { type: 'string' },
-          kubeconfig: { type: 'string' }, daemonset: { type: 'string' }, namespace: { type: 'string' }, 'resync-seconds': { type: 'string' },
-        },
-      }));
+      const { values } = parseAgentArgs(args);
       const pluginSource = values['plugin-binary'] ?? defaultPluginBinary();
       if (!pluginSource || !existsSync(pluginSource)) throw new UsageError(`the ${PluginType} plugin binary ${pluginSource ?? `(cni/native/build/${PluginType})`} was not found: run node scripts/build-cni.js or pass --plugin-binary`);
       const resyncMs = positiveSeconds(values['resync-seconds'], '--resync-seconds', 10) * 1000;
