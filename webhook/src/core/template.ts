@@ -57,8 +57,22 @@ export function proxyResources(annotations: Record<string, string>, defaults: In
 /** Resources of the short-lived init containers (skein-init, skein-validation). */
 const initResources = { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } };
 
-/** What the CNI mode adds to every container Skein injects: Pod Security `restricted` asks for it. */
-const runtimeDefaultSeccomp = { seccompProfile: { type: 'RuntimeDefault' } };
+/**
+ * The security context of a container running as the proxy's user: no root, no capability, no
+ * escalation, read-only. CNI mode adds the RuntimeDefault seccomp profile (Pod Security `restricted`).
+ */
+function proxyUserSecurityContext(cni: boolean): Record<string, unknown> {
+  return {
+    runAsUser: ProxyUid,
+    runAsGroup: ProxyGid,
+    runAsNonRoot: true,
+    privileged: false,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] },
+    ...(cni ? { seccompProfile: { type: 'RuntimeDefault' } } : {}),
+  };
+}
 
 export function initContainer(capture: CaptureSettings, config: InjectionConfig): Container {
   return {
@@ -94,16 +108,7 @@ export function validationContainer(capture: CaptureSettings, config: InjectionC
     resources: initResources,
     // The container log's last lines become the pod's termination message when it fails.
     terminationMessagePolicy: 'FallbackToLogsOnError',
-    securityContext: {
-      runAsUser: ProxyUid,
-      runAsGroup: ProxyGid,
-      runAsNonRoot: true,
-      privileged: false,
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      capabilities: { drop: ['ALL'] },
-      ...runtimeDefaultSeccomp,
-    },
+    securityContext: proxyUserSecurityContext(true),
   };
 }
 
@@ -159,16 +164,7 @@ export function proxyContainer(resources: ProxyResources, config: InjectionConfi
     // Startup: up to 10 minutes for the first config and certificate; then readiness every 15 s.
     startupProbe: readyProbe(1, 600),
     readinessProbe: readyProbe(15, 4),
-    securityContext: {
-      runAsUser: ProxyUid,
-      runAsGroup: ProxyGid,
-      runAsNonRoot: true,
-      privileged: false,
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      capabilities: { drop: ['ALL'] },
-      ...(shape.cni ? runtimeDefaultSeccomp : {}),
-    },
+    securityContext: proxyUserSecurityContext(shape.cni),
     volumeMounts: [
       { name: Volumes.token, mountPath: ProxyMounts.token, readOnly: true },
       { name: Volumes.rootCert, mountPath: ProxyMounts.rootCert, readOnly: true },
