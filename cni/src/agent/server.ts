@@ -12,7 +12,7 @@ import { decodeInvocation, encodeOutcome, type PluginInvocation, type PluginOutc
 /** The largest request taken: 4 MiB of network configuration (the shim's own limit) plus the environment. */
 const maxRequestBytes = (4 << 20) + (256 << 10);
 /** A connection that sends nothing for this long is dropped. */
-const idleMs = 30_000;
+const idleMs = 10_000;
 
 export interface AgentSocket {
   path: string;
