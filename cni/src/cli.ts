@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Command, UsageError, usageErrors } from '../../api/src/command';
 import { SystemNamespace } from '../../api/src/names';
-import { initNetworkUsage, parseInitNetworkArgs } from '../../capture/src/flags';
+import { parseInitNetworkArgs } from '../../capture/src/flags';
 import { startAgent, uninstallFromNode } from './agent/agent';
 import { handleInvocation } from './agent/handler';
 import { nsenterCapture } from './agent/netns';
@@ -58,8 +58,8 @@ The skein-validation init container of CNI mode (no capability, the proxy's UID)
 capture flags (the same as its cni.skein.dev/capture annotation), connects to the pod's own address
 on a port that only the capture redirects, and fails with a message when the connection is not
 redirected to the inbound capture port: the pod was started without the Skein CNI agent's rules.
-
-${initNetworkUsage.split('\n').slice(5).join('\n')}`;
+The flags are those of skein init-network (skein init-network --help); exit 0 when the capture is
+in place, 1 otherwise.`;
 
 /** The flags of `skein cni agent` (the install's DaemonSet renders them; its test parses them here). */
 export function parseAgentArgs(args: readonly string[]) {

@@ -31,7 +31,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-const describe = (call: CniCall) => `${call.command} ${call.pod ? `${call.pod.namespace}/${call.pod.name}` : 'non-Kubernetes container'} (${call.containerId.slice(0, 12)})`;
+const callName = (call: CniCall) => `${call.command} ${call.pod ? `${call.pod.namespace}/${call.pod.name}` : 'non-Kubernetes container'} (${call.containerId.slice(0, 12)})`;
 
 export async function handleInvocation(invocation: PluginInvocation, deps: HandlerDeps): Promise<PluginOutcome> {
   const checked = checkInvocation(invocation);
@@ -41,7 +41,7 @@ export async function handleInvocation(invocation: PluginInvocation, deps: Handl
   }
   const call = checked.call;
   const fail = (error: CniError): PluginOutcome => {
-    deps.log(`cni: ${describe(call)} failed: ${error.msg}${error.details ? `: ${error.details}` : ''}`);
+    deps.log(`cni: ${callName(call)} failed: ${error.msg}${error.details ? `: ${error.details}` : ''}`);
     return errorOutcome(call.cniVersion, error);
   };
   const pass = (): PluginOutcome => successOutcome(call.command === 'ADD' ? call.prevResult : undefined);
@@ -50,7 +50,7 @@ export async function handleInvocation(invocation: PluginInvocation, deps: Handl
     if (call.netns === undefined || !(await deps.netns.exists(call.netns))) return pass();
     try {
       const removed = await deps.netns.cleanup(call.netns);
-      if (removed.length > 0) deps.log(`cni: ${describe(call)}: removed the capture rules (${removed.map((r) => r.tool).join(', ')})`);
+      if (removed.length > 0) deps.log(`cni: ${callName(call)}: removed the capture rules (${removed.map((r) => r.tool).join(', ')})`);
       return pass();
     } catch (err) {
       return fail({ code: ErrorCode.ioFailure, msg: 'cannot remove the capture rules', details: message(err) });
@@ -74,7 +74,7 @@ export async function handleInvocation(invocation: PluginInvocation, deps: Handl
   }
   try {
     const applied = await deps.netns.apply(netns, plan.options);
-    deps.log(`cni: ${describe(call)}: capture rules applied (${applied.map((a) => a.tool).join(', ')})`);
+    deps.log(`cni: ${callName(call)}: capture rules applied (${applied.map((a) => a.tool).join(', ')})`);
     return pass();
   } catch (err) {
     return fail({ code: ErrorCode.captureFailed, msg: 'cannot apply the capture rules in the pod\'s network namespace', details: message(err) });
