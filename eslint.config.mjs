@@ -4,15 +4,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
-const components = ['api', 'ca', 'cli', 'operator', 'webhook', 'proxy', 'manifests', 'e2e'];
+const components = ['api', 'ca', 'capture', 'cni', 'cli', 'operator', 'webhook', 'proxy', 'manifests', 'e2e'];
 /** What each component may import of the others (besides itself). */
 const allowed = {
   api: [],
   ca: ['api'],
+  capture: ['api'], // the pod's capture rules: one builder for `skein init-network` and the CNI agent
+  cni: ['api', 'capture'],
   proxy: ['api', 'ca'], // ca: only the client and the pure core, see caForProxy below
   webhook: ['api', 'ca'],
   operator: ['api', 'ca'],
-  manifests: ['api', 'webhook'],
+  manifests: ['api', 'webhook', 'cni'],
 };
 const kube = { name: '@kubernetes/client-node', message: '@kubernetes/client-node is used only under operator/src/kube/ and the CA TokenReview authenticator.' };
 const ioModules = ['net', 'tls', 'http', 'http2', 'dgram', 'fs', 'fs/promises', 'child_process', 'cluster', 'worker_threads']

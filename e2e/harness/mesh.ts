@@ -51,6 +51,15 @@ export interface Service {
   selector: Readonly<Record<string, string>>;
 }
 
+export interface AddPodOptions {
+  /**
+   * Wires the pod's namespace instead of the harness's own veth pair (e.g. a CNI plugin chain run
+   * by a test "runtime"): it must give the pod's eth0 `address` on the bridge, with `gateway` as
+   * its default route.
+   */
+  attach?: (pod: { netns: string; address: string; gateway: string }) => Promise<void>;
+}
+
 const BridgeName = 'skbr0';
 
 export class Mesh implements NetnsOwner {
@@ -102,7 +111,7 @@ export class Mesh implements NetnsOwner {
   }
 
   /** Creates a pod namespace, wires eth0 to the bridge, sets its address and default route. */
-  async addPod(spec: PodSpec): Promise<Pod> {
+  async addPod(spec: PodSpec, options: AddPodOptions = {}): Promise<Pod> {
     this.checkOpen();
     const full: Required<PodSpec> = {
       name: checkDnsLabel('pod', spec.name),
@@ -119,7 +128,11 @@ export class Mesh implements NetnsOwner {
     this.namespaceLabels.set(full.namespace, this.namespaceLabels.get(full.namespace) ?? {});
     const veth = `veth${this.pods.size}`;
     await addNetns(pod.netns);
-    await attachToBridge({ bridgeNetns: this.node.netns, bridge: BridgeName, veth, netns: pod.netns, address: `${address}/24`, gateway: this.plan.gateway });
+    if (options.attach) {
+      await options.attach({ netns: pod.netns, address, gateway: this.plan.gateway });
+    } else {
+      await attachToBridge({ bridgeNetns: this.node.netns, bridge: BridgeName, veth, netns: pod.netns, address: `${address}/24`, gateway: this.plan.gateway });
+    }
     this.writeHostsFiles();
     return pod;
   }

@@ -141,7 +141,7 @@ describeSystem('simulated node: what a container sees', () => {
     const probeOff = { startupProbe: undefined, readinessProbe: undefined, livenessProbe: undefined, lifecycle: undefined };
     const report = 'id; grep -E "^(Cap|NoNewPrivs)" /proc/self/status; touch /rootfs-write-test 2>&1 || true';
     const init = { ...initContainer(captureSettings({}), config), command: ['sh', '-c', report] } as unknown as Container;
-    const proxy = { ...proxyContainer(proxyResources({}, config.resources), config, { native: true, appProbes: false }), ...probeOff, command: ['sh', '-c', `${report}; env | grep -E "^(${ProxyEnv.podName}|${ProxyEnv.instanceIp}|${ProxyEnv.serviceAccount})="; sleep 100`] } as unknown as Container;
+    const proxy = { ...proxyContainer(proxyResources({}, config.resources), config, { native: true, cni: false, appProbes: false }), ...probeOff, command: ['sh', '-c', `${report}; env | grep -E "^(${ProxyEnv.podName}|${ProxyEnv.instanceIp}|${ProxyEnv.serviceAccount})="; sleep 100`] } as unknown as Container;
     expect(init.image).toBe(SkeinImage);
     await client.post('/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: RootCertConfigMap, namespace: 'default' }, data: { 'root-cert.pem': 'ROOT' } }).catch(() => undefined);
     await createPod(client, {

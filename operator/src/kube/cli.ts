@@ -44,6 +44,8 @@ singleton work (CA Secret, skein-root-cert ConfigMaps, webhook caBundle, CRD sta
   --no-webhook               do not serve the injection webhook
   --injection-config FILE    injection config (YAML, fields in docs/injection.md)
   --proxy-image IMAGE        image of the injected containers (overrides the config's image)
+  --capture-mode init|cni    how injected pods get their traffic capture (overrides the config's captureMode):
+                             init = the skein-init container, cni = the Skein CNI node agent
   --trust-domain TD          (default ${DefaultTrustDomain})
   --cluster-domain DOMAIN    (default cluster.local)
   --lease-duration DURATION  how long a leader's Lease is honoured after its last renewal (default ${formatDuration(LeaseDefaults.leaseDurationMs)})
@@ -75,7 +77,7 @@ function leaseTimings(duration: string | undefined, renewDeadline: string | unde
   return { durationMs: timings.leaseDurationMs, renewDeadlineMs: timings.renewDeadlineMs, retryPeriodMs: timings.retryPeriodMs };
 }
 
-function injectionConfig(file: string | undefined, image: string | undefined, trustDomain: string): Record<string, unknown> {
+function injectionConfig(file: string | undefined, image: string | undefined, trustDomain: string, captureMode: string | undefined): Record<string, unknown> {
   let raw: unknown = {};
   if (file) {
     try {
@@ -89,7 +91,8 @@ function injectionConfig(file: string | undefined, image: string | undefined, tr
   if (fileTrustDomain !== undefined && fileTrustDomain !== trustDomain) {
     throw new UsageError(`--injection-config ${file}: trustDomain ${JSON.stringify(fileTrustDomain)} differs from the control plane's ${JSON.stringify(trustDomain)} (--trust-domain); proxies would not trust each other`);
   }
-  return { ...(raw as Record<string, unknown>), trustDomain, ...(image ? { image } : {}) };
+  if (captureMode !== undefined && captureMode !== 'init' && captureMode !== 'cni') throw new UsageError(`--capture-mode must be init or cni, got "${captureMode}"`);
+  return { ...(raw as Record<string, unknown>), trustDomain, ...(image ? { image } : {}), ...(captureMode ? { captureMode } : {}) };
 }
 
 export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): Command {
@@ -105,7 +108,7 @@ export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): 
             kubeconfig: { type: 'string' }, identity: { type: 'string' }, namespace: { type: 'string' },
             'xds-host': { type: 'string' }, 'xds-port': { type: 'string' }, 'monitor-host': { type: 'string' }, 'monitor-port': { type: 'string' },
             'webhook-port': { type: 'string' }, 'webhook-configuration': { type: 'string' }, 'no-webhook': { type: 'boolean' },
-            'injection-config': { type: 'string' }, 'proxy-image': { type: 'string' },
+            'injection-config': { type: 'string' }, 'proxy-image': { type: 'string' }, 'capture-mode': { type: 'string' },
             'trust-domain': { type: 'string' }, 'cluster-domain': { type: 'string' },
             'lease-duration': { type: 'string' }, 'renew-deadline': { type: 'string' }, 'retry-period': { type: 'string' },
             'ca-identity-limit': { type: 'string' }, 'ca-global-limit': { type: 'string' },
@@ -114,7 +117,7 @@ export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): 
       );
       const trustDomain = values['trust-domain'] ?? DefaultTrustDomain;
       usageErrors(() => validateTrustDomain(trustDomain));
-      const injection = injectionConfig(values['injection-config'], values['proxy-image'], trustDomain);
+      const injection = injectionConfig(values['injection-config'], values['proxy-image'], trustDomain, values['capture-mode']);
       const xdsPort = port(values['xds-port'], '--xds-port', ControlPlanePorts.xds);
       const monitorPort = port(values['monitor-port'], '--monitor-port', ControlPlanePorts.monitoring);
       const webhookPort = port(values['webhook-port'], '--webhook-port', ControlPlanePorts.webhook);

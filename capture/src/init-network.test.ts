@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
-import { applyScript, defaultCaptureConfig, dryRunText, parseNatTable, restoreLine, splitRuleLine } from '../core/capture-rules';
-import { makeInitNetworkCommand } from './command';
+import { applyScript, defaultCaptureConfig, dryRunText, parseNatTable, restoreLine, splitRuleLine } from './core/capture-rules';
+import { makeInitNetworkCommand } from './init-network';
 import { type InitIo, MissingToolError } from './iptables';
 
 const inet6 = {

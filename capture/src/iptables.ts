@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import {
   applyScript, type CaptureConfig, chooseBackend, cleanupScript, InboundPassthroughSourceV6, type IpFamily, type IptablesBackend, verifyInstalled,
-} from '../core/capture-rules';
+} from './core/capture-rules';
 import { type BackendMode, type Ipv6Mode } from './flags';
 
 export interface CommandResult {
@@ -175,6 +175,29 @@ export interface AppliedScript {
   script: string;
 }
 
+/** Where the rules of a pod go: the backend and the address families its options select. */
+export interface CaptureTarget {
+  backend: Backend;
+  families: IpFamily[];
+}
+
+export async function resolveTarget(options: { backend: BackendMode; ipv6: Ipv6Mode }, io: InitIo = systemIo): Promise<CaptureTarget> {
+  const backend = await resolveBackend(options.backend, io);
+  const families: IpFamily[] = (await resolveIpv6(options.ipv6, backend, io)) ? ['ipv4', 'ipv6'] : ['ipv4'];
+  return { backend, families };
+}
+
+async function problemsIn(config: CaptureConfig, family: IpFamily, backend: Backend, io: InitIo): Promise<string[]> {
+  return verifyInstalled(config, family, await saveNat(io.run, family, backend));
+}
+
+/** Reads the rules back: what is missing for each family (empty when everything is in place). */
+export async function checkCapture(config: CaptureConfig, { backend, families }: CaptureTarget, io: InitIo = systemIo): Promise<string[]> {
+  const problems: string[] = [];
+  for (const family of families) problems.push(...(await problemsIn(config, family, backend, io)).map((p) => `${family}: ${p}`));
+  return problems;
+}
+
 /** Installs (or re-installs, idempotently) the capture rules for each family, then reads them back. */
 export async function applyCapture(config: CaptureConfig, families: readonly IpFamily[], backend: Backend, io: InitIo = systemIo): Promise<AppliedScript[]> {
   const applied: AppliedScript[] = [];
@@ -182,7 +205,7 @@ export async function applyCapture(config: CaptureConfig, families: readonly IpF
     const tool = toolName(family, backend, 'restore');
     const script = applyScript(config, family, await saveNat(io.run, family, backend));
     await restore(io.run, tool, script);
-    const problems = verifyInstalled(config, family, await saveNat(io.run, family, backend));
+    const problems = await problemsIn(config, family, backend, io);
     if (problems.length > 0) throw new Error(`${tool} succeeded but the rules are not in place: ${problems.join('; ')}`);
     if (family === 'ipv6') await ensurePassthroughV6(io);
     applied.push({ family, tool, script });

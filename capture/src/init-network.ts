@@ -1,8 +1,8 @@
 /** `skein init-network`: the init container's entrypoint (docs/traffic-capture.md). */
-import { type Command } from '../../../api/src/command';
-import { dryRunText, type IpFamily } from '../core/capture-rules';
+import { type Command } from '../../api/src/command';
+import { dryRunText, type IpFamily } from './core/capture-rules';
 import { initNetworkUsage, parseInitNetworkArgs } from './flags';
-import { applyCapture, cleanupCapture, type InitIo, resolveBackend, resolveIpv6, systemIo } from './iptables';
+import { applyCapture, cleanupCapture, type InitIo, resolveIpv6, resolveTarget, systemIo } from './iptables';
 
 /** Builds the command around its system calls (tests pass fakes; the CLI runs the real binaries). */
 export function makeInitNetworkCommand(system: InitIo = systemIo): Command {
@@ -26,8 +26,7 @@ export function makeInitNetworkCommand(system: InitIo = systemIo): Command {
         io.stdout.write(dryRunText(options.config, families));
         return 0;
       }
-      const backend = await resolveBackend(options.backend, system);
-      const families: IpFamily[] = (await resolveIpv6(options.ipv6, backend, system)) ? ['ipv4', 'ipv6'] : ['ipv4'];
+      const { backend, families } = await resolveTarget(options, system);
       for (const { tool, script } of await applyCapture(options.config, families, backend, system)) {
         io.stdout.write(`# applied with ${tool} --noflush\n${script}`);
       }

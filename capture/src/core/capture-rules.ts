@@ -3,7 +3,8 @@
  *
  * Everything here is pure: a validated CaptureConfig (plus, for apply and cleanup, the current
  * `iptables-save -t nat` text) goes in, rules and `iptables-restore --noflush` scripts come out.
- * The io module (proxy/src/init/iptables.ts) runs the binaries.
+ * The io module (capture/src/iptables.ts) runs the binaries, for `skein init-network` in the pod and
+ * for the CNI agent (cni/) in the pod's network namespace.
  */
 import { ExcludedInboundPorts, InboundPassthroughSource, InboundPassthroughSourceV6, ProxyGid, ProxyPorts, ProxyUid } from '../../../api/src/names';
 

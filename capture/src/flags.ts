@@ -3,9 +3,9 @@
  * their validation. Every bad value is a UsageError that names the flag.
  */
 import { parseArgs } from 'node:util';
-import { UsageError, usageErrors } from '../../../api/src/command';
-import { type Cidr, parseCidr as parseAddressRange } from '../../../api/src/net';
-import { type CaptureConfig, defaultCaptureConfig } from '../core/capture-rules';
+import { UsageError, usageErrors } from '../../api/src/command';
+import { type Cidr, parseCidr as parseAddressRange } from '../../api/src/net';
+import { type CaptureConfig, defaultCaptureConfig } from './core/capture-rules';
 
 export type Ipv6Mode = 'auto' | 'on' | 'off';
 export type BackendMode = 'auto' | 'nft' | 'legacy';

@@ -1,5 +1,5 @@
-import { UsageError } from '../../../api/src/command';
-import { defaultCaptureConfig } from '../core/capture-rules';
+import { UsageError } from '../../api/src/command';
+import { defaultCaptureConfig } from './core/capture-rules';
 import { parseCidr, parseInitNetworkArgs } from './flags';
 
 /** The exact flags the webhook renders into the skein-init container. */
