@@ -42,7 +42,8 @@ export async function runControlPlane(options: RunOptions): Promise<RunningContr
     for (const s of stops.reverse()) await s().catch(() => undefined);
   };
   try {
-    const monitoring = await startMonitoring(controlPlane, options.monitorHost, options.monitorPort);
+    // Local mode: the dashboard answers wherever the monitoring server listens (127.0.0.1 by default).
+    const monitoring = await startMonitoring(controlPlane, options.monitorHost, options.monitorPort, { dashboard: 'any' });
     stops.push(monitoring.close);
     await source.start();
     stops.push(() => source.stop());

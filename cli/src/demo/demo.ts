@@ -11,8 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, usageErrors, type Command, type CommandIo } from '../../../api/src/command';
-import { closeClientConnections, get, startApp } from './apps';
-import { freePort, httpStatus, portOpen, runSkein, startSkein, stopChild, waitFor, type Child } from './processes';
+import { closeClientConnections, get, recordFailure, startApp } from './apps';
+import { proxyConfigCommand, sidecarNode, skeinInvocation } from './commands';
+import { freePort, httpStatus, portOpen, runSkein, skeinMain, startSkein, stopChild, waitFor, type Child } from './processes';
+import { LiveBlock } from './screen';
 import { demoConfigYaml, demoTopology, sidecarEnv, type DemoWorkload } from './topology';
 import { renderTable, TrafficCounters, type TrafficSample } from './traffic';
 
@@ -102,8 +104,9 @@ class Demo {
       if (this.stopping) app.close();
     }
     const rootCert = path.join(caDir, 'root-cert.pem');
+    const envs = topology.workloads.map((w) => sidecarEnv(topology, w, `127.0.0.1:${xdsPort}`, rootCert));
     topology.workloads.forEach((w, i) => {
-      const env = { ...sidecarEnv(topology, w, `127.0.0.1:${xdsPort}`, rootCert), SKEIN_JOIN_TOKEN: tokens[i]! };
+      const env = { ...envs[i]!, SKEIN_JOIN_TOKEN: tokens[i]! };
       this.launch(`proxy-${w.pod}`, ['proxy', '--no-original-dst', '--drain-seconds', '0', '--admin-port', String(w.admin), '--health-port', String(w.health), '--prometheus-port', String(w.prometheus), '--agent-port', String(w.agent)], env, logDir);
     });
     await Promise.all(topology.workloads.map((w, i) => waitFor(`${w.pod}'s sidecar to be ready`, this.children[i + 1]!, async () => (await httpStatus('127.0.0.1', w.health, '/healthz/ready')) === 200, 60_000)));
@@ -111,13 +114,14 @@ class Demo {
     await waitFor('the frontend listener', this.children[1]!, () => portOpen(frontend.ip, frontend.inboundPort), 10_000);
 
     this.say('');
+    this.say(`dashboard: http://127.0.0.1:${monitorPort}/`);
     this.say(`control plane   ADS+CA 127.0.0.1:${xdsPort}   monitoring http://127.0.0.1:${monitorPort}/debug/syncz  /metrics  /debug/configz`);
-    for (const w of topology.workloads) {
-      const nodeId = `sidecar~${w.ip}~${w.pod}.${topology.namespace}~${topology.namespace}.svc.cluster.local`;
+    const skein = skeinInvocation(process.cwd(), skeinMain);
+    topology.workloads.forEach((w, i) => {
       this.say(`${w.pod.padEnd(12)} app 127.0.0.1:${w.appPort}  sidecar in ${w.ip}:${w.inboundPort}${w.outbound ? `  out 127.0.0.1:${w.outbound.port} -> ${w.outbound.service}:${w.outbound.servicePort}` : ''}`);
       this.say(`${''.padEnd(12)} admin http://127.0.0.1:${w.admin}/config_dump  metrics http://127.0.0.1:${w.prometheus}/stats/prometheus`);
-      this.say(`${''.padEnd(12)} skein proxy-config --config-dir ${configDir} --node '${nodeId}'`);
-    }
+      this.say(`${''.padEnd(12)} ${proxyConfigCommand(skein, configDir, sidecarNode(envs[i]!))}`);
+    });
     this.say(`config          ${configDir}/mesh.yaml (edit the VirtualService weights: applied within a second)`);
     this.say(`logs            ${logDir}`);
     this.say('');
@@ -132,9 +136,9 @@ class Demo {
       for (let i = 0; !done && i < 10_000_000; i++) {
         try {
           const r = await get(frontend.ip, frontend.inboundPort, 'frontend');
-          if (r.status !== 200) this.counters.failure('load', 'frontend');
-        } catch {
-          if (!done) this.counters.failure('load', 'frontend');
+          if (r.status !== 200) recordFailure(this.counters, 'load', 'frontend', r);
+        } catch (err) {
+          if (!done) recordFailure(this.counters, 'load', 'frontend', err as Error);
         }
       }
     };
@@ -179,13 +183,13 @@ export const demoCommand: Command = {
         // --duration counts traffic time, not start-up time.
         if (f.durationMs !== undefined) timer = setTimeout(stop, f.durationMs);
         const trafficStart = Date.now();
-        const tty = (io.stdout as NodeJS.WriteStream).isTTY === true;
+        const live = new LiveBlock(io.stdout as NodeJS.WriteStream);
         let prev: TrafficSample | undefined;
         let last = Date.now();
         table = setInterval(() => {
           const cur = demo.counters.sample();
           const now = Date.now();
-          io.stdout.write(`${tty ? '\x1b[2J\x1b[H' : '\n'}${new Date(now).toISOString()}  (Ctrl-C to stop)\n${renderTable(prev, cur, now - last)}\n`);
+          live.show(`${new Date(now).toISOString()}  (Ctrl-C to stop)\n${renderTable(prev, cur, now - last)}`);
           prev = cur;
           last = now;
         }, 1000);

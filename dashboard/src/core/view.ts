@@ -94,9 +94,13 @@ export function worstSync(states: readonly SyncStatus[]): SyncStatus | null {
   return states.reduce((a, b) => (severity[b] > severity[a] ? b : a));
 }
 
-/** The proxy's overall state: its worst type; NOT SENT when nothing was sent yet. */
-function proxyStatus(sync: readonly TypeSync[]): SyncStatus {
-  return worstSync(sync.map((s) => s.status)) ?? 'NOT SENT';
+/**
+ * The proxy's overall state: the worst of the types it was sent (a type it never subscribed to, e.g.
+ * RDS on a TCP-only proxy, stays NOT SENT without making the proxy look unsynced); NOT SENT when
+ * nothing was sent yet.
+ */
+export function proxyStatus(sync: readonly TypeSync[]): SyncStatus {
+  return worstSync(sync.map((s) => s.status).filter((s) => s !== 'NOT SENT')) ?? 'NOT SENT';
 }
 
 export function buildView(input: ViewInput): DashboardView {

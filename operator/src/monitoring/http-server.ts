@@ -1,7 +1,12 @@
-/** Monitoring (:15014): /metrics, /healthz, /readyz, /debug/syncz, /debug/configz. Read-only. */
+/**
+ * Monitoring (:15014): /metrics, /healthz, /readyz, /debug/syncz, /debug/configz, and the web
+ * dashboard at `/` (dashboard/: its own paths, its own access rule). Read-only.
+ */
 import http from 'node:http';
+import { Dashboard, type DashboardOptions } from '../../../dashboard/src/server';
 import { formatConfigError } from '../core/config-error';
 import { type ControlPlane } from '../controlplane';
+import { dashboardSource } from './dashboard-source';
 
 function send(res: http.ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
   res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
@@ -12,8 +17,9 @@ function json(res: http.ServerResponse, value: unknown): void {
   send(res, 200, `${JSON.stringify(value, null, 2)}\n`, 'application/json');
 }
 
-export function monitoringHandler(cp: ControlPlane): http.RequestListener {
+export function monitoringHandler(cp: ControlPlane, dashboard?: Dashboard): http.RequestListener {
   return (req, res) => {
+    if (dashboard?.handle(req, res)) return;
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'only GET\n');
     switch (url.pathname) {
@@ -43,23 +49,32 @@ export function monitoringHandler(cp: ControlPlane): http.RequestListener {
         });
       }
       default:
-        return send(res, 404, 'not found: try /metrics /healthz /readyz /debug/syncz /debug/configz\n');
+        return send(res, 404, 'not found: try / (dashboard) /metrics /healthz /readyz /debug/syncz /debug/configz\n');
     }
   };
 }
 
-export function startMonitoring(cp: ControlPlane, host: string, port: number): Promise<{ port: number; close(): Promise<void> }> {
-  const server = http.createServer(monitoringHandler(cp));
+export interface MonitoringOptions {
+  /** Who may open the dashboard: `loopback` (default; Kubernetes: reached by port-forward) or `any` (local mode). */
+  dashboard?: DashboardOptions['access'];
+}
+
+export function startMonitoring(cp: ControlPlane, host: string, port: number, options: MonitoringOptions = {}): Promise<{ port: number; close(): Promise<void> }> {
+  const dashboard = new Dashboard(dashboardSource(cp), { access: options.dashboard ?? 'loopback' });
+  const server = http.createServer(monitoringHandler(cp, dashboard));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
       const address = server.address();
       resolve({
         port: typeof address === 'object' && address ? address.port : port,
-        close: () => new Promise<void>((r) => {
-          server.closeAllConnections();
-          server.close(() => r());
-        }),
+        close: async () => {
+          await dashboard.close();
+          await new Promise<void>((r) => {
+            server.closeAllConnections();
+            server.close(() => r());
+          });
+        },
       });
     });
   });
