@@ -21,8 +21,8 @@ const ioModules = ['net', 'tls', 'http', 'http2', 'dgram', 'fs', 'fs/promises', 
   .flatMap((m) => [m, `node:${m}`]).concat(['@grpc/grpc-js', 'express']);
 const caForProxy = { regex: '(^|/)ca/src/(?!client(/|\\.|$)|core/)', message: 'proxy/ may import only the CA client (ca/src/client*) and the pure CA core (ca/src/core).' };
 
-function importRule(component, { core = false, kubeAllowed = false } = {}) {
-  const forbidden = components.filter((c) => c !== component && !allowed[component].includes(c));
+function importRule(component, { core = false, kubeAllowed = false, also = [] } = {}) {
+  const forbidden = components.filter((c) => c !== component && !allowed[component].includes(c) && !also.includes(c));
   const patterns = forbidden.map((dir) => ({ group: [`**/${dir}/**`], message: `${component}/ may not import ${dir}/ (docs/architecture.md §2)` }));
   if (component === 'proxy') patterns.push(caForProxy);
   const paths = kubeAllowed ? [] : [kube];
@@ -59,6 +59,8 @@ export default tseslint.config(
   { files: ['**/*.js', '**/*.mjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
   ...layering,
   { files: ['operator/src/kube/**/*.ts'], rules: { 'no-restricted-imports': importRule('operator', { kubeAllowed: true }) } },
+  // The dashboard's browser tests use the system-test gate (Chromium must run in CI, never skip there).
+  { files: ['dashboard/src/**/*.test.ts'], rules: { 'no-restricted-imports': importRule('dashboard', { also: ['e2e'] }) } },
   { files: ['ca/src/auth/token-review*.ts'], rules: { 'no-restricted-imports': importRule('ca', { kubeAllowed: true }) } },
   // Pure cores (any core/ folder under a component's src/): no clock, no randomness, no environment.
   {

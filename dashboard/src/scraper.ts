@@ -52,8 +52,9 @@ export function fetchMetricsText(url: string, timeoutMs: number, maxBytes: numbe
       let size = 0;
       res.on('data', (c: Buffer) => {
         size += c.length;
-        if (size > maxBytes) req.destroy(new Error(`answer over ${maxBytes} bytes`));
-        else chunks.push(c);
+        if (size <= maxBytes) return void chunks.push(c);
+        reject(new Error(`answer over ${maxBytes} bytes`));
+        res.destroy();
       });
       res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
       res.on('error', reject);

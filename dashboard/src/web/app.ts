@@ -186,7 +186,7 @@ function drawGraph(view: DashboardView): void {
       n.kind === 'workload' ? svg('rect', { class: 'bar', x: 0, y: 10, width: 4, height: NodeH - 20, rx: 2 }) : null,
       svg('text', { x: 14, y: 21, class: 'name' }, n.name, n.kind === 'workload' && n.version !== 'unknown' ? svg('tspan', { class: 'version', dx: 6 }, n.version) : null),
       svg('text', { x: 14, y: 40, class: 'stats' }, stats),
-      svg('text', { x: 14, y: 58, class: 'ident' }, ident ? `${shortId(ident.spiffeId)}${n.sync ? ` · xDS ${n.sync}` : ''}` : n.namespace ? `namespace ${n.namespace}` : '')));
+      svg('text', { x: 14, y: 58, class: 'ident' }, ident ? `${shortId(ident.spiffeId)}${n.sync ? ` · ${n.sync}` : ''}` : n.namespace ? `namespace ${n.namespace}` : '')));
   }
   host.replaceChildren(root);
 }
@@ -206,14 +206,13 @@ function table(id: string, head: (string | [string, string])[], rows: HTMLTableR
 
 function workloadRows(view: DashboardView): HTMLTableRowElement[] {
   return view.nodes.filter((n) => n.kind === 'workload').map((n) => el('tr', { 'data-node': n.id },
-    el('td', { class: 'nowrap' }, el('strong', {}, n.name), ' ', n.version !== 'unknown' ? pill(n.version, 'idle') : null),
-    el('td', {}, n.namespace),
+    el('td', { class: 'nowrap' }, el('strong', {}, n.name), ' ', n.version !== 'unknown' ? pill(n.version, 'idle') : null, el('div', { class: 'muted small' }, n.namespace)),
     el('td', { class: 'num' }, n.inbound ? rps(n.inbound.rps) : '–'),
     el('td', { class: 'num' }, pct(n.inbound?.successRate ?? null)),
     el('td', { class: 'num' }, ms(n.inbound?.p50Ms ?? null)),
     el('td', { class: 'num' }, ms(n.inbound?.p99Ms ?? null)),
-    el('td', { class: 'mono identities' }, ...n.identities.flatMap((i, k) => [k ? el('br') : null, el('span', { class: i.seen ? 'seen' : 'muted', title: i.seen ? 'seen in traffic' : 'expected from the proxy\'s service account' }, i.spiffeId)])),
-    el('td', { class: 'nowrap' }, n.sync ? pill(n.sync) : el('span', { class: 'muted' }, '–'), el('span', { class: 'muted' }, ` ${n.proxies.length} ${n.proxies.length === 1 ? 'proxy' : 'proxies'}`)),
+    el('td', { class: 'mono identities nowrap' }, ...n.identities.flatMap((i, k) => [k ? el('br') : null, el('span', { class: i.seen ? 'seen' : 'muted', title: i.seen ? 'seen in traffic' : 'expected from the proxy\'s service account' }, i.spiffeId)])),
+    el('td', { class: 'nowrap' }, n.sync ? pill(n.sync) : el('span', { class: 'muted' }, '–'), el('div', { class: 'muted small' }, `${n.proxies.length} ${n.proxies.length === 1 ? 'proxy' : 'proxies'}`)),
   ));
 }
 
@@ -297,7 +296,7 @@ function render(view: DashboardView, live = true): void {
   drawStatus(view, live);
   drawGraph(view);
   drawPolicy(view);
-  table('workloads', ['workload', 'namespace', ['rps', 'num'], ['success', 'num'], ['p50', 'num'], ['p99', 'num'], 'SPIFFE identities', 'proxies (xDS)'], workloadRows(view), 'No workloads yet.');
+  table('workloads', ['workload', ['rps', 'num'], ['success', 'num'], ['p50', 'num'], ['p99', 'num'], 'SPIFFE identities', 'proxies (xDS)'], workloadRows(view), 'No workloads yet.');
   table('calls', ['call', 'protocol', ['rps', 'num'], ['share', 'num'], ['success', 'num'], ['p50', 'num'], ['p99', 'num'], 'errors (code, flags)', 'transport · caller identity', 'told by'], callRows(view), 'No calls observed yet.');
   table('proxies', ['proxy', 'namespace', 'xDS sync', 'metrics'], proxyRows(view.proxies), 'No proxy is connected to the control plane.');
 }

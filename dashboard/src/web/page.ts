@@ -108,6 +108,7 @@ td.num { font-variant-numeric: tabular-nums; text-align: right; white-space: now
 th.num { text-align: right; }
 .scroll { overflow-x: auto; }
 .nowrap { white-space: nowrap; }
+.small { font-size: 11.5px; margin-top: 2px; }
 .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 12px; }
 .muted { color: var(--muted); }
 .pill { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 11.5px; font-weight: 600; margin: 0 4px 2px 0; white-space: nowrap; border: 1px solid transparent; }
