@@ -1,6 +1,7 @@
 import { type Command } from '../../api/src/command';
 import type * as CaCli from '../../ca/src/cli';
 import type * as DemoCli from './demo/demo';
+import type * as DashboardCli from '../../operator/src/kube/dashboard-command';
 import type * as OperatorCli from '../../operator/src/cli';
 import type * as KubeCli from '../../operator/src/kube/cli';
 import type * as ProxyCli from '../../proxy/src/cli';
@@ -48,6 +49,7 @@ export const commandModules: readonly CommandModule[] = [
     load: () => (require('../../webhook/src/cli') as typeof WebhookCli).webhookCommands,
   },
   { words: ['demo'], load: () => (require('./demo/demo') as typeof DemoCli).demoCommands },
+  { words: ['dashboard'], load: () => (require('../../operator/src/kube/dashboard-command') as typeof DashboardCli).dashboardCommands },
   {
     words: ['init-network'],
     load: () => [(require('../../proxy/src/init/command') as typeof InitNetworkCli).initNetworkCommand],
