@@ -108,7 +108,7 @@ describe('dashboard server over real sockets', () => {
       expect(events.map((e) => (JSON.parse(e.slice(e.indexOf('data: ') + 6)) as DashboardView).proxies.length)).toEqual([1, 1, 1]);
       for (const [p, type] of [['/dashboard/app.css', 'text/css'], ['/dashboard/vendor/dagre.min.js', 'text/javascript'], ['/dashboard/icon.svg', 'image/svg+xml'], ['/', 'text/html']] as const) {
         const r = await fetch(`http://127.0.0.1:${port}${p}`);
-        expect([p, r.status, r.headers.get('content-type')?.split(';')[0]]).toEqual([p, 200, type]);
+        expect([p, r.status, r.headers.get('content-type')?.split(';')[0], r.headers.get('content-encoding')]).toEqual([p, 200, type, 'gzip']);
         await r.arrayBuffer();
       }
     } finally {

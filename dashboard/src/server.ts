@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import { isIP } from 'node:net';
+import zlib from 'node:zlib';
 import { type PolicyInput } from './core/policy';
 import { proxyTarget, type KnownProxy } from './core/targets';
 import { buildView, type DashboardView, type TypeSync } from './core/view';
@@ -84,7 +85,8 @@ function dagrePath(): string {
 
 export class Dashboard {
   readonly scraper: MetricsScraper;
-  private readonly assets = new Map<string, { body: string | Buffer; type: string }>();
+  /** The page's files, loaded once, each also gzipped (the page is ~77 KB plain, ~26 KB gzipped). */
+  private readonly assets = new Map<string, { body: Buffer; gzipped: Buffer; type: string }>();
   private readonly streams = new Set<http.ServerResponse>();
   private readonly unsubscribe: () => void;
 
@@ -127,27 +129,27 @@ export class Dashboard {
       return true;
     }
     try {
-      this.route(pathname, res);
+      this.route(pathname, req, res);
     } catch (err) {
       send(res, 500, `dashboard: ${(err as Error).message}\n`, 'text/plain; charset=utf-8');
     }
     return true;
   }
 
-  private route(pathname: string, res: http.ServerResponse): void {
+  private route(pathname: string, req: http.IncomingMessage, res: http.ServerResponse): void {
     switch (pathname) {
       case '/':
       case '/dashboard':
       case '/dashboard/':
-        return send(res, 200, indexHtml, 'text/html; charset=utf-8');
+        return this.asset(req, res, '/', () => indexHtml, 'text/html; charset=utf-8');
       case '/dashboard/app.css':
-        return send(res, 200, appCss, 'text/css; charset=utf-8');
+        return this.asset(req, res, pathname, () => appCss, 'text/css; charset=utf-8');
       case '/dashboard/icon.svg':
-        return send(res, 200, iconSvg, 'image/svg+xml');
+        return this.asset(req, res, pathname, () => iconSvg, 'image/svg+xml');
       case '/dashboard/app.js':
-        return this.asset(res, pathname, () => loadScript(path.join(this.options.webRoot ?? path.join(__dirname, 'web'), 'app.js')), 'text/javascript; charset=utf-8');
+        return this.asset(req, res, pathname, () => loadScript(path.join(this.options.webRoot ?? path.join(__dirname, 'web'), 'app.js')), 'text/javascript; charset=utf-8');
       case '/dashboard/vendor/dagre.min.js':
-        return this.asset(res, pathname, () => fs.readFileSync(dagrePath()), 'text/javascript; charset=utf-8');
+        return this.asset(req, res, pathname, () => fs.readFileSync(dagrePath()), 'text/javascript; charset=utf-8');
       case '/dashboard/api/view':
         this.scraper.watch();
         return send(res, 200, JSON.stringify(this.view()), 'application/json');
@@ -158,10 +160,15 @@ export class Dashboard {
     }
   }
 
-  private asset(res: http.ServerResponse, key: string, load: () => string | Buffer, type: string): void {
+  private asset(req: http.IncomingMessage, res: http.ServerResponse, key: string, load: () => string | Buffer, type: string): void {
     let a = this.assets.get(key);
-    if (!a) this.assets.set(key, (a = { body: load(), type }));
-    send(res, 200, a.body, a.type);
+    if (!a) {
+      const body = Buffer.from(load());
+      this.assets.set(key, (a = { body, gzipped: zlib.gzipSync(body), type }));
+    }
+    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    res.writeHead(200, { ...securityHeaders, 'content-type': a.type, vary: 'accept-encoding', ...(gzip ? { 'content-encoding': 'gzip' } : {}) });
+    res.end(gzip ? a.gzipped : a.body);
   }
 
   private stream(res: http.ServerResponse): void {
