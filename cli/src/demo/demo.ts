@@ -1,8 +1,9 @@
 /**
  * `skein demo`: a local mesh without root. A CA, the control plane in local mode, three services
  * (frontend → reviews v1/v2 → ratings) each behind a real `skein proxy` sidecar in xDS mode with
- * explicit ports on loopback, a load loop, and a table refreshed every second with per-route rates,
- * errors and the caller's SPIFFE id as the callee's sidecar vouched for it. Stops on Ctrl-C or after
+ * explicit ports on loopback, a load loop, the control plane's dashboard URL, and a table refreshed
+ * every second with per-route rates, errors and the caller's SPIFFE id as the callee's sidecar
+ * vouched for it. Stops on Ctrl-C or after
  * --duration, leaving no process behind.
  */
 import fs from 'node:fs';
@@ -22,9 +23,9 @@ const usage = `usage: skein demo [--duration 30s] [--concurrency N] [--keep]
 
 Starts a local mesh on this machine, no root needed: a CA, the control plane (local mode), three
 services with sidecars (frontend -> reviews v1 80% / v2 20% -> ratings, all calls mTLS between
-sidecars), and a load loop. Prints where to look, then a table every second: route, version,
-requests per second, errors and the caller's SPIFFE id as the callee's sidecar saw it.
-Ctrl-C stops everything.
+sidecars), and a load loop. Prints where to look — the dashboard first — then a table every
+second: route, version, requests per second, errors (with their codes and flags) and the caller's
+SPIFFE id as the callee's sidecar saw it. Ctrl-C stops everything.
 
   --duration D     stop after D (e.g. 5s, 2m); default: run until Ctrl-C
   --concurrency N  parallel requests of the load loop (default 2, at most 64)
