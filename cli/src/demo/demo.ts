@@ -3,8 +3,7 @@
  * (frontend → reviews v1/v2 → ratings) each behind a real `skein proxy` sidecar in xDS mode with
  * explicit ports on loopback, a load loop, the control plane's dashboard URL, and a table refreshed
  * every second with per-route rates, errors and the caller's SPIFFE id as the callee's sidecar
- * vouched for it. Stops on Ctrl-C or after
- * --duration, leaving no process behind.
+ * vouched for it. Stops on Ctrl-C or after --duration, leaving no process behind.
  */
 import fs from 'node:fs';
 import type http from 'node:http';
@@ -75,7 +74,10 @@ class Demo {
 
   async start(): Promise<{ frontend: DemoWorkload; workloads: DemoWorkload[] }> {
     const pool: number[] = [];
-    for (let i = 0; i < 40; i++) pool.push(await freePort());
+    for (let i = 0; pool.length < 40 && i < 400; i++) {
+      const port = await freePort();
+      if (!pool.includes(port)) pool.push(port);
+    }
     const ports = (): number => {
       const p = pool.shift();
       if (p === undefined) throw new Error('out of free ports');
