@@ -43,7 +43,7 @@ export async function runControlPlane(options: RunOptions): Promise<RunningContr
   };
   try {
     // Local mode: the dashboard answers wherever the monitoring server listens (127.0.0.1 by default).
-    const monitoring = await startMonitoring(controlPlane, options.monitorHost, options.monitorPort, { dashboard: 'any' });
+    const monitoring = await startMonitoring(controlPlane, options.monitorHost, options.monitorPort, undefined, { dashboard: 'any' });
     stops.push(monitoring.close);
     await source.start();
     stops.push(() => source.stop());

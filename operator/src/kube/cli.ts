@@ -9,10 +9,12 @@ import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { type Command, UsageError, usageErrors } from '../../../api/src/command';
 import { ControlPlanePorts, DefaultTrustDomain, SystemNamespace } from '../../../api/src/names';
+import { formatDuration, parseDuration } from '../../../api/src/duration';
 import { validateTrustDomain } from '../../../api/src/spiffe';
 import { type InformerNamespaceLookup } from './namespace-lookup';
 import { KubeRestClient, loadKubeConfig } from './rest';
-import { startKubeControlPlane } from './start';
+import { LeaseDefaults, leaseTimingProblem } from './leader-election';
+import { type RunningKubeControlPlane, startKubeControlPlane } from './start';
 import { DefaultWebhookConfigurationName } from './webhook-ca-bundle';
 
 /**
@@ -41,13 +43,32 @@ singleton work (CA Secret, skein-root-cert ConfigMaps, webhook caBundle, CRD sta
   --injection-config FILE    injection config (YAML, fields in docs/injection.md)
   --proxy-image IMAGE        image of the injected containers (overrides the config's image)
   --trust-domain TD          (default ${DefaultTrustDomain})
-  --cluster-domain DOMAIN    (default cluster.local)`;
+  --cluster-domain DOMAIN    (default cluster.local)
+  --lease-duration DURATION  how long a leader's Lease is honoured after its last renewal (default ${formatDuration(LeaseDefaults.leaseDurationMs)})
+  --renew-deadline DURATION  a leader that cannot renew for this long steps down (default ${formatDuration(LeaseDefaults.renewDeadlineMs)})
+  --retry-period DURATION    how often the Lease is renewed or tried (default ${formatDuration(LeaseDefaults.retryPeriodMs)})
+
+The control plane never exits because the API server is unreachable or a CRD is missing: it retries
+with capped backoff, /healthz stays live and /readyz answers 503 with the reason.`;
 
 function port(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${flag} must be a port number (0-65535), got "${value}"`);
   return n;
+}
+
+/** The three Lease flags, each defaulting to client-go's value, checked together as client-go does. */
+function leaseTimings(duration: string | undefined, renewDeadline: string | undefined, retryPeriod: string | undefined) {
+  const ms = (value: string | undefined, flag: string, fallback: number) => (value === undefined ? fallback : usageErrors(() => parseDuration(value), flag));
+  const timings = {
+    leaseDurationMs: ms(duration, '--lease-duration', LeaseDefaults.leaseDurationMs),
+    renewDeadlineMs: ms(renewDeadline, '--renew-deadline', LeaseDefaults.renewDeadlineMs),
+    retryPeriodMs: ms(retryPeriod, '--retry-period', LeaseDefaults.retryPeriodMs),
+  };
+  const problem = leaseTimingProblem(timings);
+  if (problem) throw new UsageError(`--lease-duration/--renew-deadline/--retry-period: ${problem}`);
+  return { durationMs: timings.leaseDurationMs, renewDeadlineMs: timings.renewDeadlineMs, retryPeriodMs: timings.retryPeriodMs };
 }
 
 function injectionConfig(file: string | undefined, image: string | undefined, trustDomain: string): Record<string, unknown> {
@@ -82,6 +103,7 @@ export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): 
             'webhook-port': { type: 'string' }, 'webhook-configuration': { type: 'string' }, 'no-webhook': { type: 'boolean' },
             'injection-config': { type: 'string' }, 'proxy-image': { type: 'string' },
             'trust-domain': { type: 'string' }, 'cluster-domain': { type: 'string' },
+            'lease-duration': { type: 'string' }, 'renew-deadline': { type: 'string' }, 'retry-period': { type: 'string' },
           },
         }),
       );
@@ -91,26 +113,38 @@ export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): 
       const xdsPort = port(values['xds-port'], '--xds-port', ControlPlanePorts.xds);
       const monitorPort = port(values['monitor-port'], '--monitor-port', ControlPlanePorts.monitoring);
       const webhookPort = port(values['webhook-port'], '--webhook-port', ControlPlanePorts.webhook);
+      const lease = leaseTimings(values['lease-duration'], values['renew-deadline'], values['retry-period']);
       const api = new KubeRestClient(loadKubeConfig({ kubeconfig: values.kubeconfig }));
       const log = (line: string) => io.stderr.write(`${new Date().toISOString()} ${line}\n`);
-      const running = await startKubeControlPlane({
-        api, log,
-        identity: values.identity ?? process.env.POD_NAME ?? hostname(),
-        namespace: values.namespace ?? process.env.POD_NAMESPACE ?? SystemNamespace,
-        settings: { trustDomain, clusterDomain: values['cluster-domain'] ?? 'cluster.local', rootNamespace: SystemNamespace },
-        xdsHost: values['xds-host'] ?? '0.0.0.0', xdsPort,
-        monitorHost: values['monitor-host'] ?? '0.0.0.0', monitorPort,
-        webhookPort, webhookConfigurationName: values['webhook-configuration'],
-        ...(values['no-webhook'] ? {} : {
-          webhookHandler: (namespaces: InformerNamespaceLookup, cluster: { version?: string }) =>
-            webhookHandler(namespaces, { ...(cluster.version ? { clusterVersion: cluster.version } : {}), ...injection }),
-        }),
-      });
+      // Signals are handled from the first moment: a pod terminated while it still waits for the API
+      // server or the CA shuts down cleanly too.
+      const terminated = new AbortController();
+      const onSignal = () => terminated.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      let running: RunningKubeControlPlane;
+      try {
+        running = await startKubeControlPlane({
+          signal: terminated.signal,
+          api, log,
+          identity: values.identity ?? process.env.POD_NAME ?? hostname(),
+          namespace: values.namespace ?? process.env.POD_NAMESPACE ?? SystemNamespace,
+          settings: { trustDomain, clusterDomain: values['cluster-domain'] ?? 'cluster.local', rootNamespace: SystemNamespace },
+          xdsHost: values['xds-host'] ?? '0.0.0.0', xdsPort,
+          monitorHost: values['monitor-host'] ?? '0.0.0.0', monitorPort,
+          webhookPort, webhookConfigurationName: values['webhook-configuration'], lease,
+          ...(values['no-webhook'] ? {} : {
+            webhookHandler: (namespaces: InformerNamespaceLookup, cluster: { version?: string }) =>
+              webhookHandler(namespaces, { ...(cluster.version ? { clusterVersion: cluster.version } : {}), ...injection }),
+          }),
+        });
+      } catch (err) {
+        if (!terminated.signal.aborted) throw err;
+        log('controlplane: stopped before it was ready');
+        return 0;
+      }
       log(`controlplane: ADS+CA on :${running.xdsPort}, monitoring on :${running.monitorPort}${running.webhook ? `, webhook on :${running.webhook.port}` : ''}`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', () => resolve());
-        process.once('SIGTERM', () => resolve());
-      });
+      if (!terminated.signal.aborted) await new Promise((resolve) => terminated.signal.addEventListener('abort', resolve, { once: true }));
       log('controlplane: shutting down (releasing the leader Lease)');
       await running.stop();
       return 0;

@@ -17,7 +17,15 @@ function json(res: http.ServerResponse, value: unknown): void {
   send(res, 200, `${JSON.stringify(value, null, 2)}\n`, 'application/json');
 }
 
-export function monitoringHandler(cp: ControlPlane, dashboard?: Dashboard): http.RequestListener {
+/**
+ * Why the control plane is not ready yet, one reason a line (empty when ready). Local mode: the
+ * first configuration load; on Kubernetes also the API server, the CRDs and the CA (start.ts).
+ */
+export type ReadinessCheck = () => string[];
+
+const configLoaded = (cp: ControlPlane): ReadinessCheck => () => (cp.ready ? [] : ['waiting for the first complete configuration load']);
+
+export function monitoringHandler(cp: ControlPlane, readiness: ReadinessCheck = configLoaded(cp), dashboard?: Dashboard): http.RequestListener {
   return (req, res) => {
     if (dashboard?.handle(req, res)) return;
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -26,7 +34,10 @@ export function monitoringHandler(cp: ControlPlane, dashboard?: Dashboard): http
       case '/healthz':
         return send(res, 200, 'ok\n');
       case '/readyz':
-        return cp.ready ? send(res, 200, 'ready\n') : send(res, 503, 'waiting for the first complete configuration load\n');
+      {
+        const reasons = readiness();
+        return reasons.length ? send(res, 503, `not ready:\n${reasons.map((r) => `- ${r}\n`).join('')}`) : send(res, 200, 'ready\n');
+      }
       case '/metrics':
         cp.metrics.registry.metrics().then((text) => send(res, 200, text, cp.metrics.registry.contentType), (err: Error) => send(res, 500, `${err.message}\n`));
         return;
@@ -59,9 +70,9 @@ export interface MonitoringOptions {
   dashboard?: DashboardOptions['access'];
 }
 
-export function startMonitoring(cp: ControlPlane, host: string, port: number, options: MonitoringOptions = {}): Promise<{ port: number; close(): Promise<void> }> {
+export function startMonitoring(cp: ControlPlane, host: string, port: number, readiness?: ReadinessCheck, options: MonitoringOptions = {}): Promise<{ port: number; close(): Promise<void> }> {
   const dashboard = new Dashboard(dashboardSource(cp), { access: options.dashboard ?? 'loopback' });
-  const server = http.createServer(monitoringHandler(cp, dashboard));
+  const server = http.createServer(monitoringHandler(cp, readiness, dashboard));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
