@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
-const components = ['api', 'ca', 'capture', 'cni', 'cli', 'operator', 'webhook', 'proxy', 'manifests', 'e2e'];
+const components = ['api', 'ca', 'capture', 'cni', 'cli', 'operator', 'webhook', 'proxy', 'manifests', 'dashboard', 'e2e'];
 /** What each component may import of the others (besides itself). */
 const allowed = {
   api: [],
@@ -13,8 +13,10 @@ const allowed = {
   cni: ['api', 'capture'],
   proxy: ['api', 'ca'], // ca: only the client and the pure core, see caForProxy below
   webhook: ['api', 'ca'],
-  operator: ['api', 'ca'],
+  operator: ['api', 'ca', 'dashboard'],
   manifests: ['api', 'webhook', 'cni'],
+  // The web UI and its metrics aggregation: never the proxy (DESIGN.md §2); the control plane mounts it.
+  dashboard: ['api'],
 };
 const kube = { name: '@kubernetes/client-node', message: '@kubernetes/client-node is used only under operator/src/kube/ and the CA TokenReview authenticator.' };
 const ioModules = ['net', 'tls', 'http', 'http2', 'dgram', 'fs', 'fs/promises', 'child_process', 'cluster', 'worker_threads']
@@ -59,6 +61,8 @@ export default tseslint.config(
   { files: ['**/*.js', '**/*.mjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
   ...layering,
   { files: ['operator/src/kube/**/*.ts'], rules: { 'no-restricted-imports': importRule('operator', { kubeAllowed: true }) } },
+  // The dashboard's browser tests use the system-test gate (Chromium must run in CI, never skip there).
+  { files: ['dashboard/src/**/*.test.ts'], rules: { 'no-restricted-imports': importRule('dashboard', { also: ['e2e'] }) } },
   { files: ['ca/src/auth/token-review*.ts'], rules: { 'no-restricted-imports': importRule('ca', { kubeAllowed: true }) } },
   // The operator's API double re-exports the simulated cluster's API server (one implementation, e2e/cluster/apiserver).
   { files: ['operator/src/kube/testing/fake-apiserver.ts'], rules: { 'no-restricted-imports': importRule('operator', { kubeAllowed: true, also: ['e2e'] }) } },

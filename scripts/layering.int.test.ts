@@ -21,6 +21,8 @@ const refused: Array<[string, string, RegExp]> = [
   ['cni/src/core/x.ts', "import net from 'node:net';\nexport const b = net;\n", /pure core: no I\/O/],
   ['capture/src/x.ts', "import { a } from '../../proxy/src/a';\nexport const b = a;\n", /capture\/ may not import proxy\//],
   ['proxy/src/x.ts', "import { a } from '../../capture/src/a';\nexport const b = a;\n", /proxy\/ may not import capture\//],
+  ['dashboard/src/x.ts', "import { a } from '../../proxy/src/a';\nexport const b = a;\n", /dashboard\/ may not import proxy\//],
+  ['dashboard/src/core/x.ts', 'export const t = Date.now();\n', /pass the time in/],
 ];
 const allowed: Array<[string, string]> = [
   ['proxy/src/x.ts', "import { a } from '../../ca/src/client';\nexport const b = a;\n"],
@@ -29,6 +31,7 @@ const allowed: Array<[string, string]> = [
   ['operator/src/x.ts', "import { a } from '../../ca/src/service';\nexport const b = a;\n"],
   ['cni/src/x.ts', "import { a } from '../../capture/src/core/capture-rules';\nexport const b = a;\n"],
   ['manifests/src/x.ts', "import { a } from '../../cni/src/names';\nexport const b = a;\n"],
+  ['dashboard/src/x.ts', "import { a } from '../../api/src/spiffe';\nexport const b = a;\n"],
 ];
 
 let results: string[][];

@@ -130,6 +130,12 @@ export const ProxyEnv = {
   certValiditySeconds: 'SKEIN_CERT_VALIDITY_SECONDS',
 } as const;
 
+/**
+ * Node metadata key: the port of the proxy's Prometheus endpoint (`/stats/prometheus` on its pod IP),
+ * which the control plane scrapes for its dashboard. Absent: the default, ProxyPorts.prometheus.
+ */
+export const NodeMetadataPrometheusPort = 'SKEIN_PROMETHEUS_PORT';
+
 /** Where the webhook mounts things in the proxy container. */
 export const ProxyMounts = {
   token: '/var/run/secrets/tokens',

@@ -3,6 +3,7 @@ import type * as CaCli from '../../ca/src/cli';
 import type * as CniCli from '../../cni/src/cli';
 import type * as CniCluster from '../../operator/src/kube/cni-cluster';
 import type * as DemoCli from './demo/demo';
+import type * as DashboardCli from '../../operator/src/kube/dashboard-command';
 import type * as OperatorCli from '../../operator/src/cli';
 import type * as KubeCli from '../../operator/src/kube/cli';
 import type * as ProxyCli from '../../proxy/src/cli';
@@ -55,6 +56,7 @@ export const commandModules: readonly CommandModule[] = [
     load: () => (require('../../cni/src/cli') as typeof CniCli).cniCommands((kubeconfig) => (require('../../operator/src/kube/cni-cluster') as typeof CniCluster).kubeNodeCluster(kubeconfig)),
   },
   { words: ['demo'], load: () => (require('./demo/demo') as typeof DemoCli).demoCommands },
+  { words: ['dashboard'], load: () => (require('../../operator/src/kube/dashboard-command') as typeof DashboardCli).dashboardCommands },
   {
     words: ['init-network'],
     load: () => [(require('../../capture/src/init-network') as typeof InitNetworkCli).initNetworkCommand],

@@ -144,6 +144,11 @@ export class ControlPlane implements SourceListener {
     this.metrics.connectedProxies.set(this.proxies.size);
   }
 
+  /** The proxies with an ADS stream now: node id and the metadata they sent (the dashboard scrapes them). */
+  connectedProxies(): ProxyInfo[] {
+    return [...this.proxies.values()];
+  }
+
   /** What a proxy would get now (for `proxy-config` and /debug/configz); does not register it. */
   preview(proxy: ProxyInfo): ReturnType<Translator['translate']> {
     return this.translator.translate(proxy);

@@ -61,7 +61,8 @@ export async function runControlPlane(options: RunOptions): Promise<RunningContr
     // Remote debug readers prove themselves with a join token of the control plane's namespace.
     const authenticator = live && bearerAuthenticator(live);
     const debug = debugAccess({ namespaces: [SystemNamespace], ...(authenticator ? { authenticator } : {}) });
-    const monitoring = await startMonitoring(controlPlane, options.monitorHost, options.monitorPort, undefined, debug);
+    // Local mode: the dashboard answers wherever the monitoring server listens (127.0.0.1 by default).
+    const monitoring = await startMonitoring(controlPlane, options.monitorHost, options.monitorPort, undefined, { debug, dashboard: 'any' });
     stops.push(monitoring.close);
     await source.start();
     stops.push(() => source.stop());

@@ -112,7 +112,7 @@ export class ProxyAgent {
     if (!trustBundlePem.includes('-----BEGIN CERTIFICATE-----')) throw new AgentConfigError(`${e.rootCertPath} (SKEIN_ROOT_CERT_PATH) holds no PEM certificate`);
     const joinToken = e.joinToken;
     const credential = joinToken !== undefined ? () => joinToken : credentialFromFile(e.tokenPath);
-    const node = nodeSettingsFromEnv(e);
+    const node = nodeSettingsFromEnv(e, { prometheusPort: this.options.ports?.prometheus ?? ProxyPorts.prometheus });
     this.identity = connectWorkloadIdentity({
       caAddress: e.caAddress!,
       trustDomain: e.trustDomain,

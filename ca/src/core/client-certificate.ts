@@ -58,7 +58,7 @@ export async function chainsToRoot(leaf: x509.X509Certificate, anchors: Pick<Tru
 export async function workloadIdentityOf(der: Uint8Array, anchors: TrustAnchors, now: Date): Promise<SpiffeId> {
   let leaf: x509.X509Certificate;
   try {
-    leaf = new x509.X509Certificate(der);
+    leaf = new x509.X509Certificate(new Uint8Array(der));
   } catch (err) {
     throw new CaError('unauthenticated', `client certificate is not valid X.509: ${(err as Error).message}`);
   }

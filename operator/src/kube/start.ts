@@ -160,7 +160,7 @@ export async function startKubeControlPlane(options: KubeControlPlaneOptions): P
     // Security (issue 18): /debug/* answers loopback (kubectl port-forward) or a token of this namespace.
     const tokenReview = new TokenReviewAuthenticator(new KubeTokenReviewer(api));
     const debug = debugAccess({ authenticator: tokenReview, namespaces: [namespace] });
-    const monitoring = await startMonitoring(controlPlane, options.monitorHost, options.monitorPort, readiness, debug);
+    const monitoring = await startMonitoring(controlPlane, options.monitorHost, options.monitorPort, readiness, { debug });
     stops.push(monitoring.close);
     log(`monitoring on ${options.monitorHost}:${monitoring.port} (/healthz, /readyz says what the control plane waits for)`);
     const handler = webhookFactory && await versionedWebhookHandler(webhookFactory, api, log, caAbort.signal);

@@ -63,7 +63,7 @@ describe('debugAccess', () => {
 describe('monitoring handler: debug endpoints gated, probes and metrics open', () => {
   const cp = new ControlPlane();
   cp.onSynced();
-  const handler = monitoringHandler(cp, undefined, debugAccess({ authenticator: tokens, namespaces: ['skein-system'] }));
+  const handler = monitoringHandler(cp, undefined, { debug: debugAccess({ authenticator: tokens, namespaces: ['skein-system'] }) });
 
   it.each(['/metrics', '/healthz', '/readyz'])('%s answers a remote caller without a token', async (url) => {
     expect((await serve(handler, request('10.0.0.5', url))).status).toBe(200);

@@ -28,6 +28,14 @@ describe('monitoring endpoints', () => {
     expect(await (await get('/debug/syncz')).json()).toEqual({});
   });
 
+  it('mounts the dashboard at / (the page, and a view of this control plane\'s proxies and policy)', async () => {
+    const page = await get('/');
+    expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+    expect(await page.text()).toContain('<script src="/dashboard/app.js" defer></script>');
+    const view = await (await get('/dashboard/api/view')).json() as { proxies: unknown[]; policy: { hosts: unknown[] } };
+    expect(view).toMatchObject({ proxies: [], nodes: [], edges: [], policy: { hosts: [], mtls: [] } });
+  });
+
   it('answers unknown paths with 404 and non-GET with 405', async () => {
     expect((await get('/nope')).status).toBe(404);
     expect((await get('/healthz', 'POST')).status).toBe(405);

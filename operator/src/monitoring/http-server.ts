@@ -1,12 +1,15 @@
 /**
  * Monitoring (:15014): /metrics, /healthz, /readyz for everyone (probes, Prometheus);
  * /debug/syncz, /debug/configz only as ./debug-access.ts allows (loopback, or a bearer token of the
- * control plane's namespace). Read-only.
+ * control plane's namespace); the web dashboard at `/` (dashboard/: its own paths, its own access
+ * rule). Read-only.
  */
 import http from 'node:http';
+import { Dashboard, type DashboardOptions } from '../../../dashboard/src/server';
 import { formatConfigError } from '../core/config-error';
 import { type ControlPlane } from '../controlplane';
 import { type DebugAccess, debugAccess } from './debug-access';
+import { dashboardSource } from './dashboard-source';
 
 function send(res: http.ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8', headers: http.OutgoingHttpHeaders = {}): void {
   res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...headers });
@@ -28,9 +31,18 @@ const configLoaded = (cp: ControlPlane): ReadinessCheck => () => (cp.ready ? [] 
 /** Loopback only: what a monitoring server allows when it is given nothing else. */
 const loopbackOnly = debugAccess({ namespaces: [] });
 
-export function monitoringHandler(cp: ControlPlane, readiness: ReadinessCheck = configLoaded(cp), debug: DebugAccess = loopbackOnly): http.RequestListener {
+export interface MonitoringHandlers {
+  /** Who may read /debug/* (default: loopback only). */
+  debug?: DebugAccess;
+  /** The web dashboard at `/` (none when absent). */
+  dashboard?: Dashboard;
+}
+
+export function monitoringHandler(cp: ControlPlane, readiness: ReadinessCheck = configLoaded(cp), handlers: MonitoringHandlers = {}): http.RequestListener {
   const handler = routes(cp, readiness);
+  const debug = handlers.debug ?? loopbackOnly;
   return (req, res) => {
+    if (handlers.dashboard?.handle(req, res)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'only GET\n');
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!url.pathname.startsWith('/debug/')) return handler(url, res);
@@ -73,23 +85,34 @@ function routes(cp: ControlPlane, readiness: ReadinessCheck): (url: URL, res: ht
         });
       }
       default:
-        return send(res, 404, 'not found: try /metrics /healthz /readyz /debug/syncz /debug/configz\n');
+        return send(res, 404, 'not found: try / (dashboard) /metrics /healthz /readyz /debug/syncz /debug/configz\n');
     }
   };
 }
 
-export function startMonitoring(cp: ControlPlane, host: string, port: number, readiness?: ReadinessCheck, debug?: DebugAccess): Promise<{ port: number; close(): Promise<void> }> {
-  const server = http.createServer(monitoringHandler(cp, readiness, debug));
+export interface MonitoringOptions {
+  /** Who may read /debug/* (default: loopback only). */
+  debug?: DebugAccess;
+  /** Who may open the dashboard: `loopback` (default; Kubernetes: reached by port-forward) or `any` (local mode). */
+  dashboard?: DashboardOptions['access'];
+}
+
+export function startMonitoring(cp: ControlPlane, host: string, port: number, readiness?: ReadinessCheck, options: MonitoringOptions = {}): Promise<{ port: number; close(): Promise<void> }> {
+  const dashboard = new Dashboard(dashboardSource(cp), { access: options.dashboard ?? 'loopback' });
+  const server = http.createServer(monitoringHandler(cp, readiness, { dashboard, ...(options.debug ? { debug: options.debug } : {}) }));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
       const address = server.address();
       resolve({
         port: typeof address === 'object' && address ? address.port : port,
-        close: () => new Promise<void>((r) => {
-          server.closeAllConnections();
-          server.close(() => r());
-        }),
+        close: async () => {
+          await dashboard.close();
+          await new Promise<void>((r) => {
+            server.closeAllConnections();
+            server.close(() => r());
+          });
+        },
       });
     });
   });
