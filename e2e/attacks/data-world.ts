@@ -17,7 +17,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { testCaSignedBy, type TestCa } from '../../proxy/src/testing/certs';
 import { AppUid, type ManagedProcess, type Mesh, type Pod, waitUntil } from '../harness';
-import { buildAppsIn } from '../harness/apps';
+import { compileDir } from '../harness/apps';
 import { authorizationPolicy, yamlDocs } from '../mesh/policies';
 import { addSidecar, startMeshWorld, type MeshWorld } from '../mesh/support';
 import { sample, type AttackRecord, type ProcSample } from './proc-stats';
@@ -45,23 +45,24 @@ export interface AttackWorld {
 }
 
 const agents = path.join(__dirname, 'agents');
+const agentsBuild = path.join(agents, 'build');
 
 export async function startAttackWorld(m: Mesh, extraYaml = ''): Promise<AttackWorld> {
-  const build = buildAppsIn(agents);
+  compileDir(agents, agentsBuild);
   const attacker = await m.addPod({ name: 'attacker', labels: { app: 'attacker' }, serviceAccount: 'attacker' });
   const victim = await m.addPod({ name: 'victim', labels: { app: 'victim' }, serviceAccount: 'victim' });
   const outsider = await m.addPod({ name: 'outsider', namespace: 'legacy', labels: { app: 'outsider' }, serviceAccount: 'outsider' });
   m.labelNamespace('default', { 'skein.dev/inject': 'enabled' });
   const service = m.addService({ name: 'victim', ports: [{ name: 'http-web', port: 80, targetPort: AppPort }], pods: [victim] });
   const world = await startMeshWorld(m, yamlDocs(DenyAdmin, extraYaml));
-  const victimApp = victim.spawn([process.execPath, path.join(build, 'raw-app.js'), '--port', String(AppPort)], { name: 'raw-app', uid: AppUid });
+  const victimApp = victim.spawn([process.execPath, path.join(agentsBuild, 'raw-app.js'), '--port', String(AppPort)], { name: 'raw-app', uid: AppUid });
   await victimApp.waitForLog('"ready"');
   const relayDir = path.join(m.dir, 'relays');
   mkdirSync(relayDir, { recursive: true });
   chmodSync(relayDir, 0o777);
   const relays = { attacker: path.join(relayDir, 'attacker.sock'), outsider: path.join(relayDir, 'outsider.sock') };
   for (const [pod, socket] of [[attacker, relays.attacker], [outsider, relays.outsider]] as const) {
-    const relay = pod.spawn([process.execPath, path.join(build, 'relay.js'), '--socket', socket], { name: 'relay', uid: AppUid });
+    const relay = pod.spawn([process.execPath, path.join(agentsBuild, 'relay.js'), '--socket', socket], { name: 'relay', uid: AppUid });
     await relay.waitForLog('relay ready');
   }
   const [victimProxy, attackerProxy] = await Promise.all([addSidecar(m, world, victim), addSidecar(m, world, attacker)]);

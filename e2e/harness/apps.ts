@@ -13,20 +13,23 @@ export const AppsBuildDir = join(AppsSourceDir, 'build');
 
 export type AppName = 'echo' | 'client';
 
-const built = new Set<string>();
+let built = false;
 
 /** Compiles every app source that changed; returns the build dir. Idempotent and cheap when fresh. */
 export function buildApps(): string {
-  return buildAppsIn(AppsSourceDir);
+  if (built) return AppsBuildDir;
+  compileDir(AppsSourceDir, AppsBuildDir);
+  built = true;
+  return AppsBuildDir;
 }
 
 /**
- * Compiles every changed `*.ts` (not tests) of `sourceDir` into `<sourceDir>/build/` (a dir git,
- * tsc and eslint ignore; the apps of other suites, e.g. e2e/attacks/agents, live beside theirs).
+ * Compiles the TypeScript programs of `sourceDir` (not tests, not .d.ts) to CommonJS in
+ * `buildDir`, each only when its source is newer than its output (written to a temp file and
+ * renamed, so parallel jest workers never see half a file). Used for the apps and for helper
+ * programs that run inside network namespaces.
  */
-export function buildAppsIn(sourceDir: string): string {
-  const buildDir = join(sourceDir, 'build');
-  if (built.has(sourceDir)) return buildDir;
+export function compileDir(sourceDir: string, buildDir: string): void {
   mkdirSync(buildDir, { recursive: true, mode: 0o755 });
   for (const file of readdirSync(sourceDir)) {
     if (!file.endsWith('.ts') || file.endsWith('.test.ts') || file.endsWith('.d.ts')) continue;
@@ -42,8 +45,6 @@ export function buildAppsIn(sourceDir: string): string {
     writeFileSync(partial, code, { mode: 0o644 });
     renameSync(partial, output);
   }
-  built.add(sourceDir);
-  return buildDir;
 }
 
 /** Absolute path of a compiled app, building first if needed. */

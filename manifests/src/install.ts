@@ -10,6 +10,7 @@ import { crdManifests } from '../../api/src/crd';
 import { ControlPlaneName, ControlPlanePorts, SystemNamespace } from '../../api/src/names';
 import { mutatingWebhooks, webhookServicePort } from '../../webhook/src/registration';
 import pkg from '../../package.json';
+import { addCniAgent, cniControlPlaneArgs, type CniInstallOptions } from './cni';
 import { addClusterRbac, addNamespaceRbac, type RbacNames } from './rbac';
 
 export interface InstallOptions {
@@ -17,6 +18,8 @@ export interface InstallOptions {
   image?: string;
   replicas?: number;
   trustDomain?: string;
+  /** CNI mode (`cni.enabled`): the node agent DaemonSet, and pods injected without NET_ADMIN (manifests/src/cni.ts). */
+  cni?: CniInstallOptions;
 }
 
 export { ControlPlaneName };
@@ -49,6 +52,7 @@ function controlPlaneChart(app: App, options: InstallOptions): void {
   addNamespaceRbac(chart, rbacNames, labels);
   const args = ['controlplane', 'kube', '--webhook-configuration', WebhookConfigurationName, '--proxy-image', options.image ?? defaultImage];
   if (options.trustDomain) args.push('--trust-domain', options.trustDomain);
+  if (options.cni?.enabled) args.push(...cniControlPlaneArgs);
   const deployment = new kplus.Deployment(chart, 'deployment', {
     metadata: { name: ControlPlaneName },
     replicas: options.replicas ?? 2,
@@ -112,5 +116,6 @@ export function installYaml(options: InstallOptions = {}): string {
   const app = new App();
   clusterChart(app);
   controlPlaneChart(app, options);
+  if (options.cni?.enabled) addCniAgent(app, { ...options.cni, image: options.image ?? defaultImage, labels });
   return app.synthYaml();
 }

@@ -5,6 +5,8 @@ import { parseArgs } from 'node:util';
 import { type Command, type CommandIo, UsageError, usageErrors } from '../../api/src/command';
 import { ControlPlanePorts, DefaultTrustDomain, SystemNamespace } from '../../api/src/names';
 import { validateTrustDomain } from '../../api/src/spiffe';
+import { issuanceLimits } from '../../ca/src/cli';
+import { defaultIssuanceLimits, formatRateLimit } from '../../ca/src/core/rate-limit';
 import { loadCaDir } from '../../ca/src/store/ca-dir';
 import { analyzeModel } from './core/analyze';
 import { type ConfigError, formatConfigError } from './core/config-error';
@@ -61,16 +63,22 @@ export function loadDirectory(dir: string, meshSettings: MeshSettings): { index:
 const controlplaneUsage = `Usage: skein controlplane --config-dir DIR [--ca-dir DIR] [options]
 
 Local-mode control plane: serves ADS (and the CA) for the mesh described by the YAML in DIR,
-reloading on change.
+reloading on change. ADS requires each proxy's workload certificate (mTLS) matching its node id;
+the CA issues first certificates for join tokens and renews over mTLS. The CA directory is
+reloaded when it changes (root rotation: skein ca bundle, skein ca switch).
 
   --config-dir DIR          Kubernetes-shaped YAML (Namespace, Service, EndpointSlice, Pod, Skein CRDs)
   --ca-dir DIR              CA directory (skein ca init); required for the TLS listener
   --xds-host HOST           address of the TLS ADS/CA listener (default 0.0.0.0)
   --xds-port PORT           (default ${ControlPlanePorts.xds})
   --plaintext-xds-port PORT also serve ADS without TLS on 127.0.0.1:PORT (proxyless gRPC clients
-                            and tests; never exposed beyond loopback)
+                            and tests; bound to loopback only, its callers are trusted like the host)
   --monitor-host HOST       (default 127.0.0.1)
-  --monitor-port PORT       /metrics /healthz /readyz /debug/syncz /debug/configz (default ${ControlPlanePorts.monitoring})
+  --monitor-port PORT       /metrics /healthz /readyz /debug/syncz /debug/configz (default ${ControlPlanePorts.monitoring});
+                            /debug/* answers loopback, or a join token of ${SystemNamespace} (authorization: Bearer)
+  --ca-identity-limit R     certificates per identity, RATE/UNIT:BURST (default ${formatRateLimit(defaultIssuanceLimits.perIdentity)};
+                            beyond it the CA answers RESOURCE_EXHAUSTED)
+  --ca-global-limit R       certificates in total (default ${formatRateLimit(defaultIssuanceLimits.global)})
   --trust-domain TD         SPIFFE trust domain (default: the CA's, else ${DefaultTrustDomain})
   --cluster-domain DOMAIN   DNS suffix of services (default cluster.local)
   --poll-interval MS        rescan interval of the config dir (default 2000)`;
@@ -86,6 +94,7 @@ export const controlplaneCommand: Command = {
         'config-dir': { type: 'string' }, 'ca-dir': { type: 'string' }, 'xds-host': { type: 'string' }, 'xds-port': { type: 'string' },
         'plaintext-xds-port': { type: 'string' }, 'monitor-host': { type: 'string' }, 'monitor-port': { type: 'string' },
         'trust-domain': { type: 'string' }, 'cluster-domain': { type: 'string' }, 'poll-interval': { type: 'string' },
+        'ca-identity-limit': { type: 'string' }, 'ca-global-limit': { type: 'string' },
       },
     }));
     const configDir = values['config-dir'];
@@ -94,6 +103,7 @@ export const controlplaneCommand: Command = {
     if (!values['ca-dir'] && plaintext === undefined) throw new UsageError('--ca-dir is required (TLS is the default); --plaintext-xds-port alone serves loopback-only plaintext ADS');
     const poll = values['poll-interval'] === undefined ? undefined : Number(values['poll-interval']);
     if (poll !== undefined && !(Number.isInteger(poll) && poll >= 100)) throw new UsageError('--poll-interval must be an integer >= 100 (ms)');
+    const caLimits = issuanceLimits(values['ca-identity-limit'], values['ca-global-limit'], '--ca-');
     const ca = values['ca-dir'] ? await loadCaDir(values['ca-dir']) : undefined;
     // The mesh's trust domain is the CA's: SANs the proxies expect must be what the CA signs.
     const caDomain = ca?.authority.trustDomain;
@@ -106,7 +116,7 @@ export const controlplaneCommand: Command = {
       xdsHost: values['xds-host'] ?? '0.0.0.0', xdsPort: port(values['xds-port'], '--xds-port', ControlPlanePorts.xds),
       plaintextXdsPort: plaintext,
       monitorHost: values['monitor-host'] ?? '127.0.0.1', monitorPort: port(values['monitor-port'], '--monitor-port', ControlPlanePorts.monitoring),
-      pollIntervalMs: poll,
+      pollIntervalMs: poll, caLimits,
     });
     if (running.xdsPort !== undefined) log(`controlplane: ADS+CA (TLS) on ${values['xds-host'] ?? '0.0.0.0'}:${running.xdsPort}`);
     if (running.plaintextXdsPort !== undefined) log(`controlplane: WARNING plaintext ADS on 127.0.0.1:${running.plaintextXdsPort} (no TLS)`);

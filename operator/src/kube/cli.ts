@@ -9,10 +9,14 @@ import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { type Command, UsageError, usageErrors } from '../../../api/src/command';
 import { ControlPlanePorts, DefaultTrustDomain, SystemNamespace } from '../../../api/src/names';
+import { formatDuration, parseDuration } from '../../../api/src/duration';
 import { validateTrustDomain } from '../../../api/src/spiffe';
+import { issuanceLimits } from '../../../ca/src/cli';
+import { defaultIssuanceLimits, formatRateLimit } from '../../../ca/src/core/rate-limit';
 import { type InformerNamespaceLookup } from './namespace-lookup';
 import { KubeRestClient, loadKubeConfig } from './rest';
-import { startKubeControlPlane } from './start';
+import { LeaseDefaults, leaseTimingProblem } from './leader-election';
+import { type RunningKubeControlPlane, startKubeControlPlane } from './start';
 import { DefaultWebhookConfigurationName } from './webhook-ca-bundle';
 
 /**
@@ -40,8 +44,18 @@ singleton work (CA Secret, skein-root-cert ConfigMaps, webhook caBundle, CRD sta
   --no-webhook               do not serve the injection webhook
   --injection-config FILE    injection config (YAML, fields in docs/injection.md)
   --proxy-image IMAGE        image of the injected containers (overrides the config's image)
+  --capture-mode init|cni    how injected pods get their traffic capture (overrides the config's captureMode):
+                             init = the skein-init container, cni = the Skein CNI node agent
   --trust-domain TD          (default ${DefaultTrustDomain})
-  --cluster-domain DOMAIN    (default cluster.local)`;
+  --cluster-domain DOMAIN    (default cluster.local)
+  --lease-duration DURATION  how long a leader's Lease is honoured after its last renewal (default ${formatDuration(LeaseDefaults.leaseDurationMs)})
+  --renew-deadline DURATION  a leader that cannot renew for this long steps down (default ${formatDuration(LeaseDefaults.renewDeadlineMs)})
+  --retry-period DURATION    how often the Lease is renewed or tried (default ${formatDuration(LeaseDefaults.retryPeriodMs)})
+  --ca-identity-limit R      certificates per identity, RATE/UNIT:BURST (default ${formatRateLimit(defaultIssuanceLimits.perIdentity)}; beyond: RESOURCE_EXHAUSTED)
+  --ca-global-limit R        certificates in total (default ${formatRateLimit(defaultIssuanceLimits.global)})
+
+The control plane never exits because the API server is unreachable or a CRD is missing: it retries
+with capped backoff, /healthz stays live and /readyz answers 503 with the reason.`;
 
 function port(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -50,7 +64,20 @@ function port(value: string | undefined, flag: string, fallback: number): number
   return n;
 }
 
-function injectionConfig(file: string | undefined, image: string | undefined, trustDomain: string): Record<string, unknown> {
+/** The three Lease flags, each defaulting to client-go's value, checked together as client-go does. */
+function leaseTimings(duration: string | undefined, renewDeadline: string | undefined, retryPeriod: string | undefined) {
+  const ms = (value: string | undefined, flag: string, fallback: number) => (value === undefined ? fallback : usageErrors(() => parseDuration(value), flag));
+  const timings = {
+    leaseDurationMs: ms(duration, '--lease-duration', LeaseDefaults.leaseDurationMs),
+    renewDeadlineMs: ms(renewDeadline, '--renew-deadline', LeaseDefaults.renewDeadlineMs),
+    retryPeriodMs: ms(retryPeriod, '--retry-period', LeaseDefaults.retryPeriodMs),
+  };
+  const problem = leaseTimingProblem(timings);
+  if (problem) throw new UsageError(`--lease-duration/--renew-deadline/--retry-period: ${problem}`);
+  return { durationMs: timings.leaseDurationMs, renewDeadlineMs: timings.renewDeadlineMs, retryPeriodMs: timings.retryPeriodMs };
+}
+
+function injectionConfig(file: string | undefined, image: string | undefined, trustDomain: string, captureMode: string | undefined): Record<string, unknown> {
   let raw: unknown = {};
   if (file) {
     try {
@@ -64,7 +91,8 @@ function injectionConfig(file: string | undefined, image: string | undefined, tr
   if (fileTrustDomain !== undefined && fileTrustDomain !== trustDomain) {
     throw new UsageError(`--injection-config ${file}: trustDomain ${JSON.stringify(fileTrustDomain)} differs from the control plane's ${JSON.stringify(trustDomain)} (--trust-domain); proxies would not trust each other`);
   }
-  return { ...(raw as Record<string, unknown>), trustDomain, ...(image ? { image } : {}) };
+  if (captureMode !== undefined && captureMode !== 'init' && captureMode !== 'cni') throw new UsageError(`--capture-mode must be init or cni, got "${captureMode}"`);
+  return { ...(raw as Record<string, unknown>), trustDomain, ...(image ? { image } : {}), ...(captureMode ? { captureMode } : {}) };
 }
 
 export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): Command {
@@ -80,37 +108,52 @@ export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): 
             kubeconfig: { type: 'string' }, identity: { type: 'string' }, namespace: { type: 'string' },
             'xds-host': { type: 'string' }, 'xds-port': { type: 'string' }, 'monitor-host': { type: 'string' }, 'monitor-port': { type: 'string' },
             'webhook-port': { type: 'string' }, 'webhook-configuration': { type: 'string' }, 'no-webhook': { type: 'boolean' },
-            'injection-config': { type: 'string' }, 'proxy-image': { type: 'string' },
+            'injection-config': { type: 'string' }, 'proxy-image': { type: 'string' }, 'capture-mode': { type: 'string' },
             'trust-domain': { type: 'string' }, 'cluster-domain': { type: 'string' },
+            'lease-duration': { type: 'string' }, 'renew-deadline': { type: 'string' }, 'retry-period': { type: 'string' },
+            'ca-identity-limit': { type: 'string' }, 'ca-global-limit': { type: 'string' },
           },
         }),
       );
       const trustDomain = values['trust-domain'] ?? DefaultTrustDomain;
       usageErrors(() => validateTrustDomain(trustDomain));
-      const injection = injectionConfig(values['injection-config'], values['proxy-image'], trustDomain);
+      const injection = injectionConfig(values['injection-config'], values['proxy-image'], trustDomain, values['capture-mode']);
       const xdsPort = port(values['xds-port'], '--xds-port', ControlPlanePorts.xds);
       const monitorPort = port(values['monitor-port'], '--monitor-port', ControlPlanePorts.monitoring);
       const webhookPort = port(values['webhook-port'], '--webhook-port', ControlPlanePorts.webhook);
+      const lease = leaseTimings(values['lease-duration'], values['renew-deadline'], values['retry-period']);
       const api = new KubeRestClient(loadKubeConfig({ kubeconfig: values.kubeconfig }));
       const log = (line: string) => io.stderr.write(`${new Date().toISOString()} ${line}\n`);
-      const running = await startKubeControlPlane({
-        api, log,
-        identity: values.identity ?? process.env.POD_NAME ?? hostname(),
-        namespace: values.namespace ?? process.env.POD_NAMESPACE ?? SystemNamespace,
-        settings: { trustDomain, clusterDomain: values['cluster-domain'] ?? 'cluster.local', rootNamespace: SystemNamespace },
-        xdsHost: values['xds-host'] ?? '0.0.0.0', xdsPort,
-        monitorHost: values['monitor-host'] ?? '0.0.0.0', monitorPort,
-        webhookPort, webhookConfigurationName: values['webhook-configuration'],
-        ...(values['no-webhook'] ? {} : {
-          webhookHandler: (namespaces: InformerNamespaceLookup, cluster: { version?: string }) =>
-            webhookHandler(namespaces, { ...(cluster.version ? { clusterVersion: cluster.version } : {}), ...injection }),
-        }),
-      });
+      // Signals are handled from the first moment: a pod terminated while it still waits for the API
+      // server or the CA shuts down cleanly too.
+      const terminated = new AbortController();
+      const onSignal = () => terminated.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      let running: RunningKubeControlPlane;
+      try {
+        running = await startKubeControlPlane({
+          signal: terminated.signal,
+          api, log,
+          identity: values.identity ?? process.env.POD_NAME ?? hostname(),
+          namespace: values.namespace ?? process.env.POD_NAMESPACE ?? SystemNamespace,
+          settings: { trustDomain, clusterDomain: values['cluster-domain'] ?? 'cluster.local', rootNamespace: SystemNamespace },
+          xdsHost: values['xds-host'] ?? '0.0.0.0', xdsPort,
+          monitorHost: values['monitor-host'] ?? '0.0.0.0', monitorPort,
+          webhookPort, webhookConfigurationName: values['webhook-configuration'], lease,
+          caLimits: issuanceLimits(values['ca-identity-limit'], values['ca-global-limit'], '--ca-'),
+          ...(values['no-webhook'] ? {} : {
+            webhookHandler: (namespaces: InformerNamespaceLookup, cluster: { version?: string }) =>
+              webhookHandler(namespaces, { ...(cluster.version ? { clusterVersion: cluster.version } : {}), ...injection }),
+          }),
+        });
+      } catch (err) {
+        if (!terminated.signal.aborted) throw err;
+        log('controlplane: stopped before it was ready');
+        return 0;
+      }
       log(`controlplane: ADS+CA on :${running.xdsPort}, monitoring on :${running.monitorPort}${running.webhook ? `, webhook on :${running.webhook.port}` : ''}`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', () => resolve());
-        process.once('SIGTERM', () => resolve());
-      });
+      if (!terminated.signal.aborted) await new Promise((resolve) => terminated.signal.addEventListener('abort', resolve, { once: true }));
       log('controlplane: shutting down (releasing the leader Lease)');
       await running.stop();
       return 0;

@@ -18,7 +18,7 @@ describe('monitoring endpoints', () => {
   it('is healthy at once, ready only after the first full load', async () => {
     expect((await get('/healthz')).status).toBe(200);
     const before = await get('/readyz');
-    expect([before.status, await before.text()]).toEqual([503, 'waiting for the first complete configuration load\n']);
+    expect([before.status, await before.text()]).toEqual([503, 'not ready:\n- waiting for the first complete configuration load\n']);
     cp.onErrors([{ file: 'a.yaml', document: 1, path: 'spec.hosts', message: 'required' }]);
     cp.onSynced();
     expect((await get('/readyz')).status).toBe(200);
@@ -26,6 +26,14 @@ describe('monitoring endpoints', () => {
     expect(configz).toMatchObject({ ready: true, errors: ['a.yaml document 1: spec.hosts: required'] });
     expect(await (await get('/metrics')).text()).toMatch(/skein_config_errors 1/);
     expect(await (await get('/debug/syncz')).json()).toEqual({});
+  });
+
+  it('mounts the dashboard at / (the page, and a view of this control plane\'s proxies and policy)', async () => {
+    const page = await get('/');
+    expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+    expect(await page.text()).toContain('<script src="/dashboard/app.js" defer></script>');
+    const view = await (await get('/dashboard/api/view')).json() as { proxies: unknown[]; policy: { hosts: unknown[] } };
+    expect(view).toMatchObject({ proxies: [], nodes: [], edges: [], policy: { hosts: [], mtls: [] } });
   });
 
   it('answers unknown paths with 404 and non-GET with 405', async () => {

@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import tls from 'node:tls';
 import type { IdentityProvider, WorkloadCertificate } from '../../../api/src/identity';
 import { tryParseSpiffeId } from '../../../api/src/spiffe';
+import { TlsFloor } from '../../../api/src/tls-floor';
 
 export interface PeerIdentity {
   /** `spiffe://…` of the peer, if its certificate carries one. */
@@ -24,18 +25,6 @@ export interface ServerTlsOptions {
   /** How often the session-ticket keys are replaced (default 1 h): tickets older than that no longer resume. */
   ticketKeyRotationMs?: number;
 }
-
-/**
- * The cipher suites of every proxy TLS context, client and server. TLS 1.2: ECDHE (forward
- * secrecy) with AEAD only — AES-GCM and ChaCha20-Poly1305, ECDSA or RSA certificates; no CBC, no
- * CCM, no ARIA, no static RSA key exchange. TLS 1.3: its three default suites, unchanged (they
- * must be listed: a list without any TLS 1.3 suite would turn TLS 1.3 off in Node).
- */
-export const MeshCiphers = [
-  'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_GCM_SHA256',
-  'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384',
-  'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305',
-].join(':');
 
 /** Lifetime of the keys that encrypt TLS session tickets (Node keeps a server's keys forever otherwise). */
 const DefaultTicketKeyRotationMs = 3_600_000;
@@ -107,15 +96,17 @@ export class TlsContexts {
     this.servers.clear();
   }
 
-  /** Certificate, key and roots, with the protocol floor and ciphers (also on rotation, which builds a new context from these alone). */
+  /**
+   * Certificate, key and roots, with the mesh's TLS floor (api/src/tls-floor.ts: TLS 1.2+, ECDHE
+   * with AEAD only) — also on rotation, which builds a new context from these alone.
+   */
   private serverMaterial(): tls.SecureContextOptions {
-    const posture = { minVersion: 'TLSv1.2' as const, ciphers: MeshCiphers };
-    if (!this.cert) return posture;
-    return { cert: this.cert.certChainPem, key: this.cert.privateKeyPem, ca: this.cert.trustBundlePem, ...posture };
+    if (!this.cert) return { ...TlsFloor };
+    return { cert: this.cert.certChainPem, key: this.cert.privateKeyPem, ca: this.cert.trustBundlePem, ...TlsFloor };
   }
 
   private use(cert: WorkloadCertificate): void {
-    this.clientContext = tls.createSecureContext({ cert: cert.certChainPem, key: cert.privateKeyPem, ca: cert.trustBundlePem, minVersion: 'TLSv1.2', ciphers: MeshCiphers });
+    this.clientContext = tls.createSecureContext({ cert: cert.certChainPem, key: cert.privateKeyPem, ca: cert.trustBundlePem, ...TlsFloor });
     this.cert = cert;
     for (const s of this.servers.values()) s.setSecureContext(this.serverMaterial());
     for (const l of this.rotationListeners) l();
