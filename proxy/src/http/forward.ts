@@ -380,6 +380,17 @@ export class HttpForwarder {
         replay.attach(copy);
         return copy;
       };
+      /** This attempt answers the client: timers stop; the headers it sends downstream (metadata exchange, mutations). */
+      const commit = (upStatus: number, upHeaders: HeaderMap): HeaderMap => {
+        a.committed = true;
+        if (a.perTry) clearTimeout(a.perTry);
+        if (routeTimer) clearTimeout(routeTimer);
+        status = upStatus;
+        const out = endToEndHeaders(upHeaders);
+        upstreamMetadata = answerPeerMetadata(out, this.deps.node(), inbound, exchange);
+        mutateHeaders(out, f.responseMutations, 'response');
+        return out;
+      };
       /**
        * Response head from the upstream: retried (discarded) when the policy says so, otherwise
        * committed — headers mutated and written downstream. False: nothing more to send.
@@ -395,13 +406,7 @@ export class HttpForwarder {
             return false;
           }
         }
-        a.committed = true;
-        if (a.perTry) clearTimeout(a.perTry);
-        if (routeTimer) clearTimeout(routeTimer);
-        status = upStatus;
-        const out = endToEndHeaders(upHeaders);
-        upstreamMetadata = answerPeerMetadata(out, this.deps.node(), inbound, exchange);
-        mutateHeaders(out, f.responseMutations, 'response');
+        const out = commit(upStatus, upHeaders);
         if (f.setCookie) out['set-cookie'] = [...[out['set-cookie'] ?? []].flat(), f.setCookie];
         if (typeof out['grpc-status'] === 'string') grpcStatus = out['grpc-status'];
         if (endOfStream && sendTrailersOnly(res, upStatus, out)) {
@@ -495,13 +500,7 @@ export class HttpForwarder {
           return;
         }
         recordHost(hostResultForStatus(upStatus));
-        a.committed = true;
-        if (a.perTry) clearTimeout(a.perTry);
-        if (routeTimer) clearTimeout(routeTimer);
-        status = upStatus;
-        const out = endToEndHeaders(upHeaders);
-        upstreamMetadata = answerPeerMetadata(out, this.deps.node(), inbound, exchange);
-        mutateHeaders(out, f.responseMutations, 'response');
+        const out = commit(upStatus, upHeaders);
         const answered = typeof upHeaders.upgrade === 'string' ? upHeaders.upgrade : upgrade;
         let down: { socket: net.Socket; buffered: Buffer };
         try {
