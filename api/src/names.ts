@@ -128,6 +128,8 @@ export const ProxyEnv = {
   inboundPorts: 'SKEIN_INBOUND_PORTS',
   /** Requested workload certificate lifetime in seconds (default: the CA's). */
   certValiditySeconds: 'SKEIN_CERT_VALIDITY_SECONDS',
+  /** Envoy stream_idle_timeout, seconds, for connection managers that set none (default 300; 0: none). */
+  streamIdleTimeoutSeconds: 'SKEIN_STREAM_IDLE_TIMEOUT_SECONDS',
 } as const;
 
 /**

@@ -57,6 +57,8 @@ export interface AgentOptions {
   accessLog?: ProxyOptions['accessLog'];
   /** How long listeners removed by a config change keep their connections. */
   drainMs?: number;
+  /** stream_idle_timeout where the control plane sets none. */
+  streamIdleTimeoutMs?: number;
   /** Called after POST /quitquitquit. */
   onQuit?: () => void;
   /** Operational log lines (never secrets). */
@@ -239,6 +241,7 @@ export class ProxyAgent {
         ...(this.options.inboundSource === false ? { inboundSource: false as const } : {}),
         ...(this.options.accessLog ? { accessLog: this.options.accessLog } : {}),
         ...(this.options.drainMs !== undefined ? { drainMs: this.options.drainMs } : {}),
+        ...(this.options.streamIdleTimeoutMs !== undefined ? { streamIdleTimeoutMs: this.options.streamIdleTimeoutMs } : {}),
       });
       await proxy.start(); // closes itself on failure; the next snapshot tries again
       this.proxy = proxy;

@@ -21,7 +21,7 @@ plane. Environment: SKEIN_XDS_ADDRESS (required), SKEIN_CA_ADDRESS (default: the
 SKEIN_ROOT_CERT_PATH (trust bundle file), SKEIN_JOIN_TOKEN (local mode) or SKEIN_TOKEN_PATH,
 POD_NAME, POD_NAMESPACE, INSTANCE_IP, SERVICE_ACCOUNT, SKEIN_POD_LABELS (JSON) or
 SKEIN_POD_LABELS_FILE, SKEIN_OUTBOUND_PORTS (15101=reviews:9080), SKEIN_INBOUND_PORTS (15106=9080),
-SKEIN_CERT_VALIDITY_SECONDS. See docs/demo.md.
+SKEIN_CERT_VALIDITY_SECONDS, SKEIN_STREAM_IDLE_TIMEOUT_SECONDS. See docs/demo.md.
 
 Static mode: runs from a config file (the model as JSON, see docs/proxy.md), reloading the file and
 the certificate files when they change.
@@ -37,7 +37,10 @@ the certificate files when they change.
   --agent-port N         xDS mode: app probes /app-health/... (default 15020)
   --no-inbound-source    do not connect to apps from 127.0.0.6
   --access-log           print one JSON line per request to stdout
-  --drain-seconds N      on SIGTERM, stop accepting and wait this long before exiting (default 5)`;
+  --drain-seconds N      on SIGTERM, stop accepting and wait this long before exiting (default 5)
+  --stream-idle-timeout N  seconds without a byte either way before a request is ended (Envoy
+                         stream_idle_timeout) where the configuration sets none; 0: none
+                         (default: SKEIN_STREAM_IDLE_TIMEOUT_SECONDS, else 300)`;
 
 function port(flag: string, v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
@@ -69,6 +72,7 @@ export const proxyCommand: Command = {
           'access-log': { type: 'boolean' },
           'drain-seconds': { type: 'string' },
           'no-original-dst': { type: 'boolean' },
+          'stream-idle-timeout': { type: 'string' },
         },
       }),
     );
@@ -82,10 +86,14 @@ export const proxyCommand: Command = {
       agent: port('agent-port', values['agent-port'], 15020),
     };
     const accessLog = values['access-log'] ? (e: object) => io.stdout.write(`${JSON.stringify(e)}\n`) : undefined;
+    const streamIdleFlag = values['stream-idle-timeout'];
+    if (streamIdleFlag !== undefined && !/^\d{1,7}$/.test(streamIdleFlag)) throw new UsageError(`--stream-idle-timeout: expected a whole number of seconds (0: no timeout), got "${streamIdleFlag}"`);
+    const streamIdleSeconds = streamIdleFlag !== undefined ? Number(streamIdleFlag) : envStreamIdleSeconds();
+    const streamIdleTimeoutMs = streamIdleSeconds === undefined ? undefined : streamIdleSeconds * 1000;
     if (!file) {
       if (values.cert || values.key || values.ca) throw new UsageError('--cert, --key and --ca belong to --static-config mode (xDS mode gets its certificate from the CA)');
       if (!process.env[ProxyEnv.xdsAddress]?.trim()) throw new UsageError(`${ProxyEnv.xdsAddress} is not set: xDS mode needs the control plane address (or run with --static-config FILE)`);
-      return runAgent(io, { ports, drainSeconds, accessLog, inboundSource: !values['no-inbound-source'], originalDst: !values['no-original-dst'] });
+      return runAgent(io, { ports, drainSeconds, accessLog, inboundSource: !values['no-inbound-source'], originalDst: !values['no-original-dst'], streamIdleTimeoutMs });
     }
     if (values['no-original-dst']) throw new UsageError('--no-original-dst applies to xDS mode only');
     if (!values.cert || !values.key || !values.ca) throw new UsageError('--cert, --key and --ca are required');
@@ -100,6 +108,7 @@ export const proxyCommand: Command = {
       prometheus: { port: ports.prometheus },
       inboundSource: values['no-inbound-source'] ? false : undefined,
       accessLog,
+      streamIdleTimeoutMs,
       onReload: (err) => io.stderr.write(err ? `config reload rejected, keeping the current config: ${err.message}\n` : `config reloaded\n`),
       onQuit: () => quit(),
     });
@@ -125,6 +134,7 @@ interface AgentRunOptions {
   accessLog: ((e: object) => void) | undefined;
   inboundSource: boolean;
   originalDst: boolean;
+  streamIdleTimeoutMs: number | undefined;
 }
 
 /**
@@ -147,6 +157,7 @@ async function runAgent(io: Parameters<Command['run']>[1], o: AgentRunOptions): 
       ...(o.originalDst ? { originalDst: originalDestination } : {}),
       ...(o.inboundSource ? {} : { inboundSource: false as const }),
       ...(o.accessLog ? { accessLog: o.accessLog } : {}),
+      ...(o.streamIdleTimeoutMs !== undefined ? { streamIdleTimeoutMs: o.streamIdleTimeoutMs } : {}),
       onQuit: () => quit(),
       log: (line) => io.stderr.write(`${line}\n`),
     });
@@ -170,6 +181,16 @@ async function runAgent(io: Parameters<Command['run']>[1], o: AgentRunOptions): 
   process.removeListener('SIGINT', onSignal);
   await agent.close();
   return 0;
+}
+
+/** SKEIN_STREAM_IDLE_TIMEOUT_SECONDS, a bad value being a usage error like a bad flag. */
+function envStreamIdleSeconds(): number | undefined {
+  try {
+    return readProxyEnv().streamIdleTimeoutSeconds;
+  } catch (err) {
+    if (err instanceof EnvError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 export const proxyCommands: Command[] = [proxyCommand];

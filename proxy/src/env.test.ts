@@ -21,6 +21,9 @@ describe('readProxyEnv', () => {
 
   it('reads the certificate lifetime', () => {
     expect(readProxyEnv({ SKEIN_CERT_VALIDITY_SECONDS: '60' }).certValiditySeconds).toBe(60);
+    expect(readProxyEnv({ SKEIN_STREAM_IDLE_TIMEOUT_SECONDS: '0' }).streamIdleTimeoutSeconds).toBe(0);
+    expect(readProxyEnv({ SKEIN_STREAM_IDLE_TIMEOUT_SECONDS: '3600' }).streamIdleTimeoutSeconds).toBe(3600);
+    expect(() => readProxyEnv({ SKEIN_STREAM_IDLE_TIMEOUT_SECONDS: '5m' })).toThrow(/SKEIN_STREAM_IDLE_TIMEOUT_SECONDS: expected a whole number of seconds/);
   });
 
   it.each([

@@ -33,6 +33,8 @@ export interface ProxyEnvironment {
   certValiditySeconds?: number;
   /** The app's original HTTP probes, answered on the agent port (SKEIN_APP_PROBES). */
   appProbes: Map<string, AppProbe>;
+  /** Default stream idle timeout (SKEIN_STREAM_IDLE_TIMEOUT_SECONDS); undefined = the proxy's (300 s). */
+  streamIdleTimeoutSeconds?: number;
 }
 
 export class EnvError extends Error {
@@ -118,6 +120,8 @@ export function readProxyEnv(env: NodeJS.ProcessEnv = process.env, readFile: (fi
     throw new EnvError(`${ProxyEnv.appProbes}: ${(err as Error).message}`);
   }
   const inboundPorts = get(ProxyEnv.inboundPorts);
+  const streamIdle = get(ProxyEnv.streamIdleTimeoutSeconds);
+  if (streamIdle !== undefined && !/^\d{1,7}$/.test(streamIdle)) throw new EnvError(`${ProxyEnv.streamIdleTimeoutSeconds}: expected a whole number of seconds (0: no timeout), got "${streamIdle}"`);
   return {
     podName: get(ProxyEnv.podName) ?? 'unknown',
     podNamespace: get(ProxyEnv.podNamespace) ?? 'default',
@@ -135,5 +139,6 @@ export function readProxyEnv(env: NodeJS.ProcessEnv = process.env, readFile: (fi
     ...(outboundPorts !== undefined ? { outboundPorts } : {}),
     ...(inboundPorts !== undefined ? { inboundPorts } : {}),
     ...(ttl !== undefined ? { certValiditySeconds: Number(ttl) } : {}),
+    ...(streamIdle !== undefined ? { streamIdleTimeoutSeconds: Number(streamIdle) } : {}),
   };
 }

@@ -3,6 +3,7 @@
  * under live traffic, through a client sidecar → mTLS → server sidecar pair on loopback.
  */
 import * as grpc from '@grpc/grpc-js';
+import type http from 'node:http';
 import http2 from 'node:http2';
 import WebSocket, { WebSocketServer } from 'ws';
 import { parseXfcc } from './core/xfcc';
@@ -200,6 +201,34 @@ describe('WebSocket', () => {
     const ws = await openWs(port);
     for (let i = 0; i < 10; i++) expect(await roundTrip(ws, `hello ${i}`)).toBe(`hello ${i}`);
     expect(parseXfcc(app.xfcc[0]!).uri).toBe(clientId);
+  });
+
+  it('the switch (101) goes through the metadata exchange: the client never sees the header, the client sidecar labels the destination workload', async () => {
+    const app = await wsServer();
+    // An app that tries to pass itself off as another workload in its 101.
+    app.server.on('headers', (headers) => headers.push('x-skein-peer-metadata: workload=forged,namespace=shop'));
+    const { port, client } = await pair({ appPort: app.port });
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/chat`);
+    fx.defer(() => ws.terminate());
+    const switched = new Promise<http.IncomingMessage>((resolve, reject) => {
+      ws.once('upgrade', resolve);
+      ws.once('error', reject);
+    });
+    const open = new Promise((r) => ws.once('open', r));
+    expect((await switched).headers['x-skein-peer-metadata']).toBeUndefined();
+    await open;
+    expect(await roundTrip(ws, 'hi')).toBe('hi');
+    ws.close();
+    await new Promise((r) => ws.once('close', r));
+    // The tunnel is recorded when it ends.
+    const tunnelSeries = async (): Promise<string> => (await client.metrics.registry.getSingleMetricAsString('skein_requests_total')).split('\n').filter((l) => l.includes('response_code="101"')).join('\n');
+    let recorded = '';
+    for (let i = 0; i < 500 && recorded === ''; i++) {
+      recorded = await tunnelSeries();
+      if (recorded === '') await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(recorded).toMatch(/destination_workload="reviews"/);
+    expect(recorded).not.toContain('forged');
   });
 
   it('keeps an open WebSocket across a certificate rotation; new connections use the new cert', async () => {

@@ -16,6 +16,7 @@ import { adminRoutes, healthRoutes, prometheusRoutes, serveRoutes, type AdminSou
 import { ProxyMetrics } from './admin/metrics';
 import type { ProxyConfig } from './config/model';
 import { validateConfig } from './config/validate';
+import { DefaultResetLimits, ProcessResets, type ResetLimits } from './core/reset-guard';
 import { HttpForwarder, type AccessLogEntry } from './http/forward';
 import { ListenerRuntime, type OriginalDst } from './listeners/listener';
 import { Snapshot } from './runtime/snapshot';
@@ -48,6 +49,10 @@ export interface ProxyOptions {
   processMetrics?: boolean;
   /** Called after POST /quitquitquit closed the proxy (the CLI exits the process). */
   onQuit?: () => void;
+  /** stream_idle_timeout for connection managers that set none (`--stream-idle-timeout`). Default 5 min; 0: none. */
+  streamIdleTimeoutMs?: number;
+  /** HTTP/2 premature-reset limits (rapid reset); Envoy's defaults. */
+  resetLimits?: ResetLimits;
 }
 
 export class Proxy {
@@ -56,6 +61,8 @@ export class Proxy {
   private readonly tls: TlsContexts;
   private readonly upstreams: Upstreams;
   private readonly forwarder: HttpForwarder;
+  /** Premature HTTP/2 resets across every connection of every listener. */
+  private readonly resets: ProcessResets;
   private readonly listeners = new Map<string, ListenerRuntime>();
   private readonly servers: http.Server[] = [];
   private readonly ports: Record<'admin' | 'health' | 'prometheus', number | undefined> = { admin: undefined, health: undefined, prometheus: undefined };
@@ -68,11 +75,13 @@ export class Proxy {
     this.metrics = new ProxyMetrics(options.processMetrics !== false);
     this.tls = new TlsContexts(identity);
     this.upstreams = new Upstreams(this.tls);
+    this.resets = new ProcessResets(options.resetLimits ?? DefaultResetLimits);
     this.forwarder = new HttpForwarder({
       ...this.commonDeps(),
       now: options.now ?? Date.now,
       activeRequests: this.upstreams.activeRequests,
       accessLog: options.accessLog,
+      streamIdleTimeoutMs: options.streamIdleTimeoutMs,
     });
   }
 
@@ -206,6 +215,9 @@ export class Proxy {
       originalDst: this.options.originalDst,
       sniffTimeoutMs: this.options.sniffTimeoutMs ?? 1000,
       handshakeTimeoutMs: this.options.handshakeTimeoutMs ?? 10_000,
+      resets: this.resets,
+      resetLimits: this.options.resetLimits,
+      now: this.options.now ?? Date.now,
     });
     await rt.listen();
     this.listeners.set(l.name, rt);

@@ -141,8 +141,30 @@ export interface HttpConnectionManager {
   requestHeadersTimeoutMs?: number;
   /** Idle time of a downstream connection with no request in flight. Default 300000 ms. */
   idleTimeoutMs?: number;
+  /**
+   * Envoy stream_idle_timeout: a request with no bytes either way this long ends (408 before the
+   * response started, a reset after). Absent: the proxy's default (`--stream-idle-timeout`, 5 min).
+   * 0 disables it.
+   */
+  streamIdleTimeoutMs?: number;
+  /** Envoy common_http_protocol_options.max_headers_count. Default 100. More → 431 (HTTP/1.1), a reset (HTTP/2). */
+  maxRequestHeadersCount?: number;
+  /** Envoy upgrade_configs: upgrade types tunnelled once the upstream agrees (`CONNECT` for the method). Default `['websocket']`. */
+  upgradeTypes?: string[];
+  /** How request paths are normalized before routing and RBAC (Istio meshConfig.pathNormalization). Default MERGE_SLASHES. */
+  pathNormalization?: PathNormalization;
   /** Inbound: header set so the app can tell the request came through the mesh. Default none. */
   serverName?: string;
+}
+
+/** Istio's path normalization as Envoy's three knobs (see proxy/src/core/path-normalize.ts). */
+export interface PathNormalization {
+  /** Envoy normalize_path: RFC 3986 normalization, `\` → `/`. */
+  rfc3986: boolean;
+  /** Envoy merge_slashes. */
+  mergeSlashes: boolean;
+  /** Envoy path_with_escaped_slashes_action for %2F / %5C: KEEP_UNCHANGED, REJECT_REQUEST, UNESCAPE_AND_FORWARD. */
+  escapedSlashes: 'keep' | 'reject' | 'unescape';
 }
 
 export type HttpFilter =

@@ -12,6 +12,8 @@ describe('validateConfig', () => {
     expect(cluster.transport).toMatchObject({ kind: 'mtls', certificateSecret: 'default', validationSecret: 'ROOTCA' });
     const hcm = cfg.listeners[0]!.filterChains[0]!.filter;
     expect(hcm).toMatchObject({ codec: 'auto', httpFilters: [{ type: 'router' }], forwardClientCert: 'sanitize-set', maxRequestHeadersBytes: 61440 });
+    expect(hcm).toMatchObject({ maxRequestHeadersCount: 100, upgradeTypes: ['websocket'], pathNormalization: { rfc3986: true, mergeSlashes: true, escapedSlashes: 'keep' } });
+    expect(hcm).toHaveProperty('streamIdleTimeoutMs', undefined); // the proxy's default applies
     expect(cfg.listeners[1]!.filterChains[0]!.tls).toMatchObject({ requireClientCertificate: true, alpnProtocols: ['h2', 'http/1.1'] });
     expect(cfg.endpoints[0]!.endpoints[0]).toMatchObject({ weight: 1, health: 'healthy' });
   });
@@ -37,6 +39,10 @@ describe('validateConfig', () => {
     ['endpoints for a static cluster', (c) => c.endpoints.push({ clusterName: 'inbound|9080||', endpoints: [] }), /is static, not eds/],
     ['wildcard in the middle of a domain', (c) => (c.routeConfigs[0].virtualHosts[0].domains = ['a.*.b']), /wildcard may only be/],
     ['prefixRewrite without prefix match', (c) => { const r = c.routeConfigs[0].virtualHosts[0].routes[0]; r.match = {}; r.action.prefixRewrite = '/'; }, /needs a prefix path match/],
+    ['an upgrade type that is not a protocol', (c) => (c.listeners[0].filterChains[0].filter.upgradeTypes = ['web socket']), /upgradeTypes\[0\]: "web socket" is not an upgrade protocol/],
+    ['an unknown escaped-slash action', (c) => (c.listeners[0].filterChains[0].filter.pathNormalization = { escapedSlashes: 'redirect' }), /pathNormalization\.escapedSlashes: expected one of keep, reject, unescape/],
+    ['a negative stream idle timeout', (c) => (c.listeners[0].filterChains[0].filter.streamIdleTimeoutMs = -1), /streamIdleTimeoutMs: expected an integer/],
+    ['no header lines allowed', (c) => (c.listeners[0].filterChains[0].filter.maxRequestHeadersCount = 0), /maxRequestHeadersCount: expected an integer in \[1, 10000\]/],
     ['an unknown retry condition', (c) => (c.routeConfigs[0].virtualHosts[0].routes[0].action.retryPolicy = { retryOn: ['5xx', 'sometimes'], numRetries: 2 }), /retryPolicy\.retryOn: unknown retry condition\(s\) sometimes/],
     ['a back-off cap below the base', (c) => (c.routeConfigs[0].virtualHosts[0].routes[0].action.retryPolicy = { retryOn: ['5xx'], numRetries: 2, backoffBaseMs: 100, backoffMaxMs: 50 }), /retryPolicy\.backoffMaxMs: expected an integer in \[100,/],
     ['a retry budget over 100 %', (c) => (c.clusters[0].circuitBreakers = { retryBudget: { budgetPercent: 150 } }), /circuitBreakers\.retryBudget\.budgetPercent: expected an integer in \[0, 100\]/],

@@ -5,6 +5,8 @@
  */
 import type * as M from './model';
 import { RetryOnTokens } from '../core/resilience/retry';
+import { DefaultPathNormalization } from '../core/path-normalize';
+import { DefaultUpgradeTypes } from '../core/upgrade';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -442,8 +444,27 @@ function httpConnectionManager(o: Obj, path: string): M.HttpConnectionManager {
     maxRequestHeadersBytes: optInt(o.maxRequestHeadersBytes, `${path}.maxRequestHeadersBytes`, 1024, 1 << 20, 60 * 1024),
     requestHeadersTimeoutMs: optInt(o.requestHeadersTimeoutMs, `${path}.requestHeadersTimeoutMs`, 1, MaxMs, 10_000),
     idleTimeoutMs: optInt(o.idleTimeoutMs, `${path}.idleTimeoutMs`, 1, MaxMs, 300_000),
+    streamIdleTimeoutMs: optInt(o.streamIdleTimeoutMs, `${path}.streamIdleTimeoutMs`, 0, MaxMs),
+    maxRequestHeadersCount: optInt(o.maxRequestHeadersCount, `${path}.maxRequestHeadersCount`, 1, 10_000, 100),
+    upgradeTypes: o.upgradeTypes === undefined ? [...DefaultUpgradeTypes] : arr(o.upgradeTypes, `${path}.upgradeTypes`).map((t, i) => upgradeProtocol(t, `${path}.upgradeTypes[${i}]`)),
+    pathNormalization: pathNormalization(o.pathNormalization, `${path}.pathNormalization`),
     serverName: optStr(o.serverName, `${path}.serverName`),
   };
+}
+function pathNormalization(v: unknown, path: string): M.PathNormalization {
+  if (v === undefined) return { ...DefaultPathNormalization };
+  const o = obj(v, path);
+  return {
+    rfc3986: bool(o.rfc3986, `${path}.rfc3986`, true),
+    mergeSlashes: bool(o.mergeSlashes, `${path}.mergeSlashes`, true),
+    escapedSlashes: oneOf(o.escapedSlashes, `${path}.escapedSlashes`, ['keep', 'reject', 'unescape'] as const, 'keep'),
+  };
+}
+/** An Upgrade protocol (RFC 9110 §7.8): a token, optionally `/version`; or CONNECT. */
+function upgradeProtocol(v: unknown, path: string): string {
+  const s = str(v, path);
+  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+(\/[!#$%&'*+\-.^_`|~0-9A-Za-z]+)?$/.test(s)) fail(path, `"${s}" is not an upgrade protocol (token or token/version)`);
+  return s;
 }
 function filterChain(v: unknown, path: string, kind: M.ListenerKind): M.FilterChain {
   const o = obj(v, path);

@@ -15,6 +15,7 @@ export type ResponseFlag =
   | 'UC' // upstream connection termination
   | 'UR' // upstream remote reset
   | 'DC' // downstream connection termination
+  | 'SI' // stream idle timeout
   | 'UO' // upstream overflow (circuit breaker)
   | 'RL' // local rate limited
   | 'FI' // fault injected abort
@@ -40,6 +41,7 @@ const table: Record<ResponseFlag, [status: number, grpc: number, body: string]> 
   UC: [503, 14, 'upstream connect error or disconnect/reset before headers. reset reason: connection termination'],
   UR: [503, 14, 'upstream connect error or disconnect/reset before headers. reset reason: remote reset'],
   DC: [499, 1, 'downstream connection terminated'],
+  SI: [408, 4, 'stream timeout'],
   UO: [503, 14, 'upstream overflow: circuit breaker open'],
   RL: [429, 14, 'local_rate_limited'],
   FI: [503, 14, 'fault filter abort'],

@@ -39,19 +39,31 @@ export const HopByHopHeaders: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Copies end-to-end headers, dropping hop-by-hop ones, those named in `Connection`, pseudo-headers
- * and the names in `drop` (skipped while copying: deleting from the copy afterwards would turn it
- * into a slow dictionary-mode object on the hot path).
+ * Headers `Connection` can never remove (RFC 9110 §7.6.1 lets a sender name hop-by-hop headers,
+ * not these): dropping them would change where a message ends or whom it is for.
+ */
+const NeverConnectionOptions: ReadonlySet<string> = new Set(['content-length', 'transfer-encoding', 'host']);
+
+/**
+ * Copies end-to-end headers, dropping hop-by-hop ones, those named in `Connection` (never
+ * content-length, transfer-encoding or host), pseudo-headers and the names in `drop` (skipped
+ * while copying: deleting from the copy afterwards would turn it into a slow dictionary-mode
+ * object on the hot path).
  */
 export function endToEndHeaders(input: HeaderMap, drop?: ReadonlySet<string>): HeaderMap {
   const out: HeaderMap = {};
   const conn = input.connection;
-  const named = conn === undefined ? undefined : new Set(String(conn).toLowerCase().split(',').map((s) => s.trim()));
+  const named = conn === undefined ? undefined : connectionOptions(conn);
   for (const name in input) {
-    if (name.charCodeAt(0) === 58 /* : */ || HopByHopHeaders.has(name) || named?.has(name) || drop?.has(name)) continue;
+    if (name.charCodeAt(0) === 58 /* : */ || HopByHopHeaders.has(name) || drop?.has(name)) continue;
+    if (named?.has(name) && !NeverConnectionOptions.has(name)) continue;
     out[name] = input[name];
   }
   // gRPC needs `te: trailers` end to end (it is the one allowed TE value in HTTP/2).
   if (input.te === 'trailers') out.te = 'trailers';
   return out;
+}
+
+function connectionOptions(v: string | string[]): Set<string> {
+  return new Set((Array.isArray(v) ? v.join(',') : v).toLowerCase().split(',').map((s) => s.trim()));
 }

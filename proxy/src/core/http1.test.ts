@@ -202,14 +202,21 @@ describe('ChunkedDecoder', () => {
 
 describe('serializing', () => {
   it('writes a request head with host and framing', () => {
-    expect(serializeRequestHead('POST', '/p', 'svc:80', { 'x-a': ['1', '2'], b: 'c', skip: undefined }, 'chunked')).toBe('POST /p HTTP/1.1\r\nhost: svc:80\r\nx-a: 1\r\nx-a: 2\r\nb: c\r\ntransfer-encoding: chunked\r\n\r\n');
-    expect(serializeRequestHead('PUT', '/', 'a', {}, 'length', 7)).toBe('PUT / HTTP/1.1\r\nhost: a\r\ncontent-length: 7\r\n\r\n');
+    expect(serializeRequestHead('POST', '/p', 'svc:80', { 'x-a': ['1', '2'], b: 'c', skip: undefined }, { kind: 'chunked' })).toBe('POST /p HTTP/1.1\r\nhost: svc:80\r\nx-a: 1\r\nx-a: 2\r\nb: c\r\ntransfer-encoding: chunked\r\n\r\n');
+    expect(serializeRequestHead('PUT', '/', 'a', {}, { kind: 'length', length: 7 })).toBe('PUT / HTTP/1.1\r\nhost: a\r\ncontent-length: 7\r\n\r\n');
+    expect(serializeRequestHead('POST', '/', 'a', {}, { kind: 'length', length: 0 })).toBe('POST / HTTP/1.1\r\nhost: a\r\ncontent-length: 0\r\n\r\n');
+  });
+
+  it('takes the framing, Host and the upgrade from its arguments only, never from the header map', () => {
+    const forged = { host: 'evil', 'content-length': ['5', '5'], 'transfer-encoding': 'chunked', connection: 'content-length', upgrade: 'h2c', 'x-ok': '1' };
+    expect(serializeRequestHead('POST', '/p', 'svc', forged, { kind: 'length', length: 5 })).toBe('POST /p HTTP/1.1\r\nhost: svc\r\nx-ok: 1\r\ncontent-length: 5\r\n\r\n');
+    expect(serializeRequestHead('GET', '/ws', 'svc', forged, { kind: 'none' }, 'websocket')).toBe('GET /ws HTTP/1.1\r\nhost: svc\r\nx-ok: 1\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\n');
   });
 
   it('keeps parsed bytes (latin1 text) as they are and sends other text as UTF-8', () => {
     // Heads are written with the latin1 encoding: one character per byte.
     expect(serializeFields({ 'x-parsed': 'caf\xe9', 'x-config': 'caf\u00e9 \u2603' })).toBe(`x-parsed: caf\xe9\r\nx-config: ${Buffer.from('caf\u00e9 \u2603', 'utf8').toString('latin1')}\r\n`);
-    expect(serializeRequestHead('GET', '/\u2603', 'a', {}, 'none')).toBe('GET /\xe2\x98\x83 HTTP/1.1\r\nhost: a\r\n\r\n');
+    expect(serializeRequestHead('GET', '/\u2603', 'a', {}, { kind: 'none' })).toBe('GET /\xe2\x98\x83 HTTP/1.1\r\nhost: a\r\n\r\n');
   });
 
   it.each([
@@ -218,5 +225,20 @@ describe('serializing', () => {
     ['invalid name', { 'x a': 'v' }],
   ])('refuses %s', (_name, headers) => {
     expect(() => serializeFields(headers)).toThrow(/invalid/);
+  });
+});
+
+describe('an incomplete head that can never be a request', () => {
+  it.each([
+    ['a WebSocket frame', Buffer.from([0x81, 0x9a, 1, 2, 3, 4, 0x46])],
+    ['a TLS record', Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00])],
+    ['a space first', Buffer.from(' GET / HTTP/1.1\r\n')],
+    ['a method too long', Buffer.from('A'.repeat(40))],
+  ])('is refused before it is complete: %s', (_name, bytes) => {
+    expect(parseRequestHead(bytes, 0, limits)).toEqual({ kind: 'error', status: 400, reason: 'invalid method' });
+  });
+
+  it.each(['G', 'GET', 'GET ', 'GET /partial', 'PROPFIND /x HTTP/1.1\r\nhost', '\r', '\r\nGE'])('waits for more of %j', (text) => {
+    expect(parseRequestHead(Buffer.from(text), 0, limits)).toEqual({ kind: 'incomplete' });
   });
 });

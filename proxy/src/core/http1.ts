@@ -14,7 +14,12 @@ import type { HeaderMap } from './headers';
 export interface HeadLimits {
   /** Maximum bytes of the head (request/status line + headers + final CRLF). */
   maxHeaderBytes: number;
+  /** Maximum number of header lines (Envoy max_headers_count). Default: no limit. */
+  maxHeaders?: number;
 }
+
+/** How a message body is delimited on the wire when the proxy writes it. */
+export type MessageFraming = { kind: 'none' } | { kind: 'length'; length: number } | { kind: 'chunked' };
 
 /** How the message body is delimited. */
 export type BodyFraming = { kind: 'none' } | { kind: 'length'; length: number } | { kind: 'chunked' } | { kind: 'until-close' };
@@ -132,10 +137,12 @@ function headerName(text: string, start: number, end: number, upper: boolean): s
  * each line ending in CRLF, `to` just after the last one — into a map; returns an error text or
  * the map. One scan per line; the only strings made are the name and the value (slices).
  */
-function parseFields(text: string, from: number, to: number): HeaderMap | string {
+function parseFields(text: string, from: number, to: number, maxHeaders = Infinity): HeaderMap | string {
   const headers: HeaderMap = {};
   let at = from;
+  let count = 0;
   while (at < to) {
+    if (++count > maxHeaders) return TooManyHeaders;
     const lf = text.indexOf('\n', at);
     if (lf < 0 || lf >= to || lf - 1 < at || text.charCodeAt(lf - 1) !== 0x0d) return 'bare LF in header section';
     const end = lf - 1; // the line is text[at, end)
@@ -166,6 +173,8 @@ function parseFields(text: string, from: number, to: number): HeaderMap | string
   return headers;
 }
 
+const TooManyHeaders = 'too many header fields';
+
 /** The head `buf[start, end)` as latin1 text, its first line (request or status line) and where its header lines begin. */
 function headText(buf: Buffer, start: number, end: number): { text: string; line: string; next: number } {
   const text = buf.toString('latin1', start, end);
@@ -191,11 +200,13 @@ function bodyFraming(headers: HeaderMap): BodyFraming | string {
   }
   if (cl === undefined) return { kind: 'none' };
   if (typeof cl === 'string' && ContentLengthDigits.test(cl)) return { kind: 'length', length: Number(cl) };
-  // Repeated (or comma-listed) identical values are allowed (RFC 9110 §8.6); differing ones are not.
+  // Repeated (or comma-listed) identical values are allowed (RFC 9110 §8.6) and merged into one;
+  // differing ones are not.
   const values = (Array.isArray(cl) ? cl.join(',') : cl).split(',').map((s) => s.trim());
   const first = values[0]!;
   if (!ContentLengthDigits.test(first)) return `invalid Content-Length "${first.slice(0, 20)}"`;
   if (values.some((v) => v !== first)) return 'conflicting Content-Length values';
+  headers['content-length'] = first;
   return { kind: 'length', length: Number(first) };
 }
 
@@ -205,22 +216,40 @@ function connectionKeepAlive(headers: HeaderMap, versionMinor: number): boolean 
   return versionMinor === 1 || tokens.includes('keep-alive');
 }
 
+/**
+ * Whether the bytes from `start` can still begin a request line (a method token, then a space):
+ * bytes that never can (a WebSocket frame, TLS, binary) are refused at once instead of waiting for
+ * a head that will not come.
+ */
+function methodSoFar(buf: Buffer, start: number): boolean {
+  if (start === buf.length - 1 && buf[start] === 0x0d) return true; // half of an empty line before the request
+  const end = Math.min(buf.length, start + MaxMethodLength + 1);
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    if (c === 0x20) return i > start;
+    if (tchar[c] !== 1) return false;
+  }
+  return end - start <= MaxMethodLength;
+}
+const MaxMethodLength = 32;
+
 export function parseRequestHead(buf: Buffer, start: number, limits: HeadLimits): HeadResult<RequestHead> {
   // Tolerate (RFC 9112 §2.2) empty lines before a request line, as keep-alive clients send them.
   while (start + 1 < buf.length && buf[start] === 0x0d && buf[start + 1] === 0x0a) start += 2;
   const loc = locateHead(buf, start, limits, 431);
-  if (!('end' in loc)) return loc;
+  if (!('end' in loc)) return loc.kind === 'incomplete' && !methodSoFar(buf, start) ? fail(400, 'invalid method') : loc;
   const { text, line: requestLine, next } = headText(buf, start, loc.end);
   const m = /^([^ ]+) ([^ ]+) HTTP\/1\.([01])$/.exec(requestLine);
   if (!m) return fail(400, 'malformed request line');
   const [, method, target, minor] = m as unknown as [string, string, string, string];
   if (!isToken(method)) return fail(400, 'invalid method');
   if (!isTarget(target)) return fail(400, 'invalid request target');
-  const headers = parseFields(text, next, text.length - 2);
-  if (typeof headers === 'string') return fail(400, headers);
+  const headers = parseFields(text, next, text.length - 2, limits.maxHeaders);
+  if (typeof headers === 'string') return fail(headers === TooManyHeaders ? 431 : 400, headers);
   const host = headers.host;
   const versionMinor = Number(minor);
-  if (versionMinor === 1 && (host === undefined || Array.isArray(host))) return fail(400, host === undefined ? 'missing Host header' : 'more than one Host header');
+  if (Array.isArray(host)) return fail(400, 'more than one Host header');
+  if (versionMinor === 1 && host === undefined) return fail(400, 'missing Host header');
   const framing = bodyFraming(headers);
   if (typeof framing === 'string') return fail(framing.startsWith('unsupported') ? 501 : 400, framing);
   if (versionMinor === 0 && framing.kind === 'chunked') return fail(400, 'chunked encoding in HTTP/1.0');
@@ -256,7 +285,7 @@ export function parseResponseHead(buf: Buffer, start: number, limits: HeadLimits
   const status = Number(m[2]);
   const reason = m[3] ?? '';
   if (status < 100 || !isFieldValue(reason)) return fail(502, 'malformed status line');
-  const headers = parseFields(text, next, text.length - 2);
+  const headers = parseFields(text, next, text.length - 2, limits.maxHeaders);
   if (typeof headers === 'string') return fail(502, headers);
   const framing = bodyFraming(headers);
   if (typeof framing === 'string') return fail(502, framing);
@@ -415,24 +444,34 @@ function fieldValueOnWire(s: string): string | undefined {
   return wide ? utf8Bytes(s) : s;
 }
 
-/** Serializes a request head (request line, Host, then the given end-to-end headers); write it with the 'latin1' encoding. */
-export function serializeRequestHead(method: string, path: string, authority: string, headers: HeaderMap, framing: 'none' | 'length' | 'chunked', length = 0): string {
+/** Lines of a request head that only the serializer writes, whatever the header map holds. */
+const HeadOwnedFields: ReadonlySet<string> = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'upgrade']);
+
+/**
+ * Serializes a request head; write it with the 'latin1' encoding. The request line, Host, the
+ * body framing and (for a tunnel) `Connection: upgrade` + `Upgrade` come from the arguments — the
+ * ONE framing decision: from the body as the proxy parsed it, never from header values a client
+ * (or a `Connection` option) could have changed. Then the given end-to-end headers.
+ */
+export function serializeRequestHead(method: string, path: string, authority: string, headers: HeaderMap, framing: MessageFraming, upgrade?: string): string {
   let s = `${method} ${onWire(path)} HTTP/1.1\r\nhost: ${onWire(authority)}\r\n`;
-  s += serializeFields(headers);
-  if (framing === 'chunked') s += 'transfer-encoding: chunked\r\n';
-  else if (framing === 'length' && headers['content-length'] === undefined) s += `content-length: ${length}\r\n`;
+  s += serializeFields(headers, HeadOwnedFields);
+  if (framing.kind === 'chunked') s += 'transfer-encoding: chunked\r\n';
+  else if (framing.kind === 'length') s += `content-length: ${framing.length}\r\n`;
+  if (upgrade !== undefined) s += `connection: upgrade\r\nupgrade: ${fieldOut('upgrade', upgrade)}\r\n`;
   return `${s}\r\n`;
 }
 
 /**
- * Header lines for a map, as latin1 text (see `onWire`); a value with CR, LF or NUL is refused
- * (response splitting), by throwing — callers map that to a protocol error.
+ * Header lines for a map, as latin1 text (see `onWire`), leaving out the names in `skip`; a value
+ * with CR, LF or NUL is refused (response splitting), by throwing — callers map that to a
+ * protocol error.
  */
-export function serializeFields(headers: HeaderMap): string {
+export function serializeFields(headers: HeaderMap, skip?: ReadonlySet<string>): string {
   let s = '';
   for (const name in headers) {
     const v = headers[name];
-    if (v === undefined) continue;
+    if (v === undefined || skip?.has(name)) continue;
     if (!isToken(name)) throw Object.assign(new Error(`invalid header name "${name.slice(0, 40)}"`), { code: 'ERR_INVALID_HTTP_TOKEN' });
     if (typeof v === 'string') s += `${name}: ${fieldOut(name, v)}\r\n`;
     else for (const one of v) s += `${name}: ${fieldOut(name, one)}\r\n`;

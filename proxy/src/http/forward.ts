@@ -1,11 +1,12 @@
 /**
- * The HTTP data path: takes a parsed downstream request (HTTP/1.1 or HTTP/2, via node:http /
- * node:http2 compat objects), decides (decide.ts), and forwards it to the upstream over a pooled
- * HTTP/2 session or a keep-alive HTTP/1.1 agent; streams bodies both ways, passes trailers (gRPC),
- * enforces the route timeout, and maps every failure through the one error table.
- * Upgrade requests (WebSocket) are tunnelled over a dedicated upstream connection.
+ * The HTTP data path: takes a downstream request (lean HTTP/1.1 or node:http2 compat), reads it
+ * once (downstream.ts: normalized path, checked authority, parsed framing, upgrade decision),
+ * decides (decide.ts), and forwards it to the upstream over a pooled HTTP/2 session or a pooled
+ * HTTP/1.1 connection; streams bodies both ways, passes trailers (gRPC), enforces the route and
+ * stream idle timeouts, and maps every failure through the one error table.
+ * Upgrade requests (WebSocket, CONNECT when configured) are requests like any other over HTTP/1.1;
+ * only when the upstream switches protocols do both connections become a tunnel (tunnel.ts).
  */
-import http from 'node:http';
 import type http2 from 'node:http2';
 import type net from 'node:net';
 import type { HttpConnectionManager, NodeInfo } from '../config/model';
@@ -17,7 +18,7 @@ import { answerPeerMetadata, offerPeerMetadata, PeerMetadataHeader, requestLabel
 import { endpointKey, type Snapshot } from '../runtime/snapshot';
 import type { BodySource } from '../upstream/h1-client';
 import type { Upstreams, UpstreamOptions } from '../upstream/upstreams';
-import { PassThrough, type Writable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { LbEndpoint } from '../config/model';
 import { type HostResult, hostResultForStatus } from '../core/resilience/outlier';
 import { admitRequest } from '../core/resilience/breaker';
@@ -30,8 +31,13 @@ import { HealthCheckRegistry } from '../resilience/health-checker';
 import { OutlierRegistry } from '../resilience/outlier-registry';
 import { sendShadow } from '../resilience/mirror-sender';
 import { ReplayableBody } from '../resilience/replayable-body';
-import type { LeanRequest, LeanResponse } from './h1-server';
+import { readDownstream, type DownstreamReq, type ParsedRequest } from './downstream';
+import type { LeanResponse } from './h1-server';
 import { decide, errorReply, kConnInfo, type ConnInfo, type DecideDeps, type DownstreamRequest, type Forward, type Reply } from './decide';
+import { tunnel } from './tunnel';
+
+/** Envoy's default stream_idle_timeout. */
+export const DefaultStreamIdleTimeoutMs = 300_000;
 
 export interface ForwarderDeps extends DecideDeps {
   snapshot(): Snapshot;
@@ -42,6 +48,8 @@ export interface ForwarderDeps extends DecideDeps {
   inboundSource(): string | undefined;
   /** Access log sink; absent = no access log. */
   accessLog?: (entry: AccessLogEntry) => void;
+  /** stream_idle_timeout where the HTTP connection manager sets none (0: none). Default 5 min. */
+  streamIdleTimeoutMs?: number;
 }
 
 export interface AccessLogEntry {
@@ -62,7 +70,7 @@ export interface AccessLogEntry {
   attempts?: number;
 }
 
-/** The minimal surface shared by http.ServerResponse and http2.Http2ServerResponse. */
+/** The minimal surface shared by LeanResponse and http2.Http2ServerResponse. */
 interface DownstreamResponse {
   headersSent: boolean;
   writableEnded: boolean;
@@ -73,9 +81,12 @@ interface DownstreamResponse {
   destroy(err?: Error): unknown;
   once(event: 'close' | 'finish', listener: () => void): unknown;
   on(event: 'drain', listener: () => void): unknown;
+  /** The stream idle timeout: `fn` when no byte moved either way for `ms` (0: none). */
+  setTimeout(ms: number, fn: () => void): unknown;
 }
 
-type DownstreamReq = http.IncomingMessage | http2.Http2ServerRequest | LeanRequest;
+/** The request's body, as both kinds of downstream request offer it. */
+type DownstreamBody = DownstreamReq & BodySource & { pipe<T extends NodeJS.WritableStream>(dest: T): T; once(event: 'error', fn: () => void): unknown };
 
 function connInfo(socket: unknown): ConnInfo | undefined {
   try {
@@ -117,9 +128,9 @@ export class HttpForwarder {
     this.health.close();
   }
 
-  /** 'request' handler for the downstream http.Server and http2.Server. */
-  readonly handleRequest = (rawReq: DownstreamReq, rawRes: http.ServerResponse | http2.Http2ServerResponse | LeanResponse): void => {
-    const req = rawReq as http.IncomingMessage;
+  /** 'request' handler of the lean HTTP/1.1 server and the http2 server. */
+  readonly handleRequest = (rawReq: DownstreamReq, rawRes: http2.Http2ServerResponse | LeanResponse): void => {
+    const req = rawReq as DownstreamBody;
     const res = rawRes as unknown as DownstreamResponse;
     const conn = connInfo(req.socket);
     if (!conn) {
@@ -127,28 +138,38 @@ export class HttpForwarder {
       return;
     }
     const { snap, hcm } = this.current(conn);
-    const h2 = req.httpVersionMajor === 2;
-    const headers = req.headers as HeaderMap;
-    const authority = String((h2 ? headers[':authority'] : undefined) ?? headers.host ?? '');
-    const ct = headers['content-type'];
-    const dreq: DownstreamRequest = { method: req.method ?? 'GET', path: req.url ?? '/', authority, headers, grpc: typeof ct === 'string' && ct.startsWith('application/grpc') };
     const start = performance.now();
+    const { request: dreq, refusal } = readDownstream(req, hcm);
     let d: Reply | Forward;
-    try {
-      d = decide(snap, conn, hcm, dreq, this.deps);
-    } catch {
-      d = { kind: 'error', flag: 'DPE' };
+    if (refusal) d = refusal;
+    else {
+      try {
+        d = decide(snap, conn, hcm, dreq, this.deps);
+      } catch {
+        d = { kind: 'error', flag: 'DPE' };
+      }
     }
     if (d.kind !== 'forward') {
       this.reply(req, res, conn, dreq, d, start);
       return;
     }
     const forward = d;
+    const idleMs = hcm.streamIdleTimeoutMs ?? this.deps.streamIdleTimeoutMs ?? DefaultStreamIdleTimeoutMs;
     if (forward.delayMs > 0) {
-      const t = setTimeout(() => this.forward(req, res, conn, dreq, forward, start, h2), forward.delayMs);
+      let delayed = true;
+      const t = setTimeout(() => {
+        delayed = false;
+        this.forward(req, res, conn, dreq, forward, start, idleMs);
+      }, forward.delayMs);
       res.once('close', () => clearTimeout(t));
+      // A malformed body while the fault delay runs: nothing was sent upstream yet (after it, forward() answers).
+      req.once('error', () => {
+        if (!delayed) return;
+        clearTimeout(t);
+        this.reply(req, res, conn, dreq, { kind: 'error', flag: 'DPE' }, start);
+      });
     } else {
-      this.forward(req, res, conn, dreq, forward, start, h2);
+      this.forward(req, res, conn, dreq, forward, start, idleMs);
     }
   };
 
@@ -159,7 +180,8 @@ export class HttpForwarder {
     return { snap, hcm: chain.filter as HttpConnectionManager };
   }
 
-  private reply(req: http.IncomingMessage, res: DownstreamResponse, conn: ConnInfo, dreq: DownstreamRequest, d: Reply, start: number): void {
+  private reply(req: DownstreamBody, res: DownstreamResponse, conn: ConnInfo, dreq: DownstreamRequest, d: Reply, start: number): void {
+    if (res.headersSent || res.writableEnded) return;
     let status: number;
     let headers: HeaderMap;
     let body: string;
@@ -196,11 +218,14 @@ export class HttpForwarder {
    * covers all attempts; the per-try timeout one attempt. A response is committed downstream only
    * when it will not be retried.
    */
-  private forward(req: http.IncomingMessage, res: DownstreamResponse, conn: ConnInfo, dreq: DownstreamRequest, f: Forward, start: number, downstreamH2: boolean): void {
+  private forward(req: DownstreamBody, res: DownstreamResponse, conn: ConnInfo, dreq: ParsedRequest, f: Forward, start: number, idleMs: number): void {
     const { upstreams, metrics } = this.deps;
     const cluster = f.cluster.config;
     const breakers = cluster.circuitBreakers ?? {};
-    const http1 = cluster.protocol === 'http1' || (cluster.protocol !== 'http2' && !downstreamH2);
+    const downstreamH2 = req.httpVersionMajor === 2;
+    // A tunnel is an HTTP/1.1 exchange whatever the cluster's protocol (no extended CONNECT upstream).
+    const upgrade = dreq.upgrade;
+    const http1 = upgrade !== undefined || cluster.protocol === 'http1' || (cluster.protocol !== 'http2' && !downstreamH2);
     if (!admitRequest(upstreams.activeRequests(cluster.name), breakers, http1)) {
       this.fail(req, res, conn, dreq, 'UO', start, f);
       return;
@@ -226,9 +251,10 @@ export class HttpForwarder {
     const action = f.route.action;
     const policy = action.kind === 'route' ? action.retryPolicy : undefined;
     const retry = policy && policy.numRetries > 0 ? new RetryState(policy) : undefined;
-    const hasBody = requestHasBody(req, downstreamH2);
-    const mirrors = action.kind === 'route' ? mirrorTargets(action.mirrorPolicies, this.deps.random) : [];
-    const replay = hasBody && (retry || mirrors.length) ? new ReplayableBody(req) : undefined;
+    const framing = dreq.framing;
+    const hasBody = framing.kind === 'chunked' || (framing.kind === 'length' && framing.length > 0);
+    const mirrors = action.kind === 'route' && upgrade === undefined ? mirrorTargets(action.mirrorPolicies, this.deps.random) : [];
+    const replay = hasBody && (retry || mirrors.length) ? new ReplayableBody(req as unknown as Readable) : undefined;
     const retryKey = retry ? `retry|${cluster.name}` : '';
     /** Endpoints attempted (only kept when the request may be retried). */
     const tried = retry ? new Set<string>() : undefined;
@@ -279,11 +305,14 @@ export class HttpForwarder {
           res.destroy();
         }
       }
-      this.record(conn, dreq, status, flag ?? (exhausted ? 'URX' : '-'), cluster.name, hostKey, start, contentLength(dreq.headers), responseBytes, grpcStatus, { requestId: ids.requestId, traceId: ids.traceId, attempts }, upstreamMetadata);
+      this.record(conn, dreq, status, flag ?? (exhausted ? 'URX' : '-'), cluster.name, hostKey, start, framing.kind === 'length' ? framing.length : 0, responseBytes, grpcStatus, { requestId: ids.requestId, traceId: ids.traceId, attempts }, upstreamMetadata);
     };
     res.once('close', () => {
       if (!finished) done('DC');
     });
+    // A malformed request body (bad chunk framing): 400 if nothing was answered yet, else a reset.
+    req.once('error', () => done('DPE'));
+    res.setTimeout(idleMs, () => done('SI'));
     if (f.timeoutMs > 0) routeTimer = setTimeout(() => done('UT'), f.timeoutMs);
 
     const recordHost = (result: HostResult): void => {
@@ -351,6 +380,17 @@ export class HttpForwarder {
         replay.attach(copy);
         return copy;
       };
+      /** This attempt answers the client: timers stop; the headers it sends downstream (metadata exchange, mutations). */
+      const commit = (upStatus: number, upHeaders: HeaderMap): HeaderMap => {
+        a.committed = true;
+        if (a.perTry) clearTimeout(a.perTry);
+        if (routeTimer) clearTimeout(routeTimer);
+        status = upStatus;
+        const out = endToEndHeaders(upHeaders);
+        upstreamMetadata = answerPeerMetadata(out, this.deps.node(), inbound, exchange);
+        mutateHeaders(out, f.responseMutations, 'response');
+        return out;
+      };
       /**
        * Response head from the upstream: retried (discarded) when the policy says so, otherwise
        * committed — headers mutated and written downstream. False: nothing more to send.
@@ -366,13 +406,7 @@ export class HttpForwarder {
             return false;
           }
         }
-        a.committed = true;
-        if (a.perTry) clearTimeout(a.perTry);
-        if (routeTimer) clearTimeout(routeTimer);
-        status = upStatus;
-        const out = endToEndHeaders(upHeaders);
-        upstreamMetadata = answerPeerMetadata(out, this.deps.node(), inbound, exchange);
-        mutateHeaders(out, f.responseMutations, 'response');
+        const out = commit(upStatus, upHeaders);
         if (f.setCookie) out['set-cookie'] = [...[out['set-cookie'] ?? []].flat(), f.setCookie];
         if (typeof out['grpc-status'] === 'string') grpcStatus = out['grpc-status'];
         if (endOfStream && sendTrailersOnly(res, upStatus, out)) {
@@ -411,6 +445,7 @@ export class HttpForwarder {
         if (finished || a.closed) return;
         const secure = cluster.transport?.kind === 'mtls';
         const h2headers: http2.OutgoingHttpHeaders = { ...f.headers, ':method': dreq.method, ':path': f.path, ':authority': f.authority, ':scheme': secure ? 'https' : 'http' };
+        if (framing.kind === 'length') h2headers['content-length'] = String(framing.length);
         let stream: http2.ClientHttp2Stream;
         try {
           stream = session.request(h2headers, { endStream: !hasBody });
@@ -431,15 +466,15 @@ export class HttpForwarder {
       // HTTP/1.1 upstream: the lean client (pooled connections, own codec); see upstream/h1-client.ts.
       const viaHttp1 = (): void => {
         if (finished || a.closed) return;
-        const chunked = hasBody && req.headers['content-length'] === undefined;
+        // Framed as the downstream body was parsed, never from its headers (an HTTP/2 body without a length goes chunked).
         let head: string;
         try {
-          head = serializeRequestHead(dreq.method, f.path, f.authority, f.headers, chunked ? 'chunked' : 'none');
+          head = serializeRequestHead(dreq.method, f.path, f.authority, f.headers, framing, upgrade === 'CONNECT' ? undefined : upgrade);
         } catch {
           done('DPE');
           return;
         }
-        const handle = upstreams.sendHttp1(cluster, ep, opts, dreq.method, head, bodySource(), chunked, {
+        const handle = upstreams.sendHttp1(cluster, ep, opts, dreq.method, head, bodySource(), framing.kind === 'chunked', {
           onHead: (upStatus, upHeaders) => {
             if (startResponse(upStatus, upHeaders, false)) res.on('drain', handle.resume);
           },
@@ -454,12 +489,35 @@ export class HttpForwarder {
             res.end();
           },
           onError,
+          ...(upgrade !== undefined ? { upgrade: true, onUpgrade } : {}),
         });
         a.abort = handle.abort;
       };
+      /** The upstream switched protocols: answer the client the same and join the two connections. */
+      const onUpgrade = (upStatus: number, upHeaders: HeaderMap, upSocket: net.Socket, rest: Buffer): void => {
+        if (finished || a.closed) {
+          upSocket.destroy();
+          return;
+        }
+        recordHost(hostResultForStatus(upStatus));
+        const out = commit(upStatus, upHeaders);
+        const answered = typeof upHeaders.upgrade === 'string' ? upHeaders.upgrade : upgrade;
+        let down: { socket: net.Socket; buffered: Buffer };
+        try {
+          down = (res as unknown as LeanResponse).switchProtocols(upStatus, out, dreq.method === 'CONNECT' ? undefined : answered);
+        } catch {
+          upSocket.destroy();
+          done('UPE');
+          return;
+        }
+        tunnel(down.socket, upSocket, { toUpstream: down.buffered, toDownstream: rest, idleTimeoutMs: idleMs }, (end) => {
+          responseBytes = end.bytesToDownstream;
+          done(end.idle ? 'SI' : undefined);
+        });
+      };
 
       // Hot path: protocol known and the pooled session up → no promises at all.
-      const known = upstreams.knownProtocol(cluster, ep, downstreamH2, opts);
+      const known = upgrade !== undefined ? 'http1' : upstreams.knownProtocol(cluster, ep, downstreamH2, opts);
       const ready = known === 'h2' ? upstreams.readySession(cluster, ep, opts) : undefined;
       try {
         if (known === 'http1') return viaHttp1();
@@ -494,71 +552,12 @@ export class HttpForwarder {
     else body.whenComplete((payload) => payload && send(payload));
   }
 
-  private fail(req: http.IncomingMessage, res: DownstreamResponse, conn: ConnInfo, dreq: DownstreamRequest, flag: ResponseFlag, start: number, f: Forward): void {
+  private fail(req: DownstreamBody, res: DownstreamResponse, conn: ConnInfo, dreq: DownstreamRequest, flag: ResponseFlag, start: number, f: Forward): void {
     req.resume();
     const e = errorReply(flag, dreq.grpc);
     sendSimple(res, e.status, e.headers, e.body);
     this.record(conn, dreq, e.status, flag, f.cluster.config.name, endpointKey(f.endpoint), start, 0, e.body.length, e.headers['grpc-status']);
   }
-
-  /** 'upgrade' handler (HTTP/1.1 only): WebSocket and other Upgrade protocols, tunnelled. */
-  readonly handleUpgrade = (req: http.IncomingMessage | LeanRequest, socket: net.Socket, head: Buffer): void => {
-    socket.on('error', () => socket.destroy());
-    const conn = connInfo(socket);
-    if (!conn) {
-      socket.destroy();
-      return;
-    }
-    const { snap, hcm } = this.current(conn);
-    const headers = req.headers as HeaderMap;
-    const dreq: DownstreamRequest = { method: req.method ?? 'GET', path: req.url ?? '/', authority: String(headers.host ?? ''), headers, grpc: false };
-    const start = performance.now();
-    const d = decide(snap, conn, hcm, dreq, this.deps);
-    if (d.kind !== 'forward') {
-      const flag = d.kind === 'error' ? d.flag : 'FI';
-      const e = errorReply(flag, false);
-      const status = d.kind === 'direct' ? d.status : e.status;
-      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\nx-skein-response-flags: ${flag}\r\ncontent-length: ${Buffer.byteLength(e.body)}\r\nconnection: close\r\n\r\n${e.body}`);
-      this.record(conn, dreq, status, flag, '', '', start, 0, 0, undefined);
-      return;
-    }
-    const opts: UpstreamOptions = conn.direction === 'inbound' ? { localAddress: this.deps.inboundSource() } : {};
-    const release = this.deps.upstreams.track(endpointKey(d.endpoint));
-    this.deps.upstreams
-      .connect(d.cluster.config, d.endpoint, ['http/1.1'], opts, true)
-      .then((up) => {
-        if (socket.destroyed) {
-          up.destroy();
-          release();
-          return;
-        }
-        let requestHead: string;
-        try {
-          requestHead = serializeRequestHead(dreq.method, d.path, d.authority, { connection: 'Upgrade', upgrade: String(headers.upgrade), ...d.headers }, 'none');
-        } catch {
-          up.destroy();
-          socket.destroy();
-          return;
-        }
-        up.write(requestHead, 'latin1');
-        if (head.length > 0) up.write(head);
-        up.on('error', () => socket.destroy());
-        socket.on('close', () => up.destroy());
-        up.on('close', () => {
-          socket.destroy();
-          release();
-        });
-        socket.pipe(up).pipe(socket);
-        this.record(conn, dreq, 101, '-', d.cluster.config.name, endpointKey(d.endpoint), start, 0, 0, undefined);
-      })
-      .catch((err: { code?: string }) => {
-        release();
-        const flag = flagForUpstreamError(err);
-        const e = errorReply(flag, false);
-        socket.end(`HTTP/1.1 ${e.status} ${http.STATUS_CODES[e.status] ?? ''}\r\nx-skein-response-flags: ${flag}\r\ncontent-length: ${Buffer.byteLength(e.body)}\r\nconnection: close\r\n\r\n${e.body}`);
-        this.record(conn, dreq, e.status, flag, d.cluster.config.name, endpointKey(d.endpoint), start, 0, 0, undefined);
-      });
-  };
 
   /** `upstreamMetadata`: what the upstream's sidecar answered in the metadata exchange (outbound). */
   private record(conn: ConnInfo, dreq: DownstreamRequest, status: number, flags: string, clusterName: string, host: string, start: number, reqBytes: number, resBytes: number, grpcStatus: unknown, extra?: Pick<AccessLogEntry, 'requestId' | 'traceId' | 'attempts'>, upstreamMetadata?: string): void {
@@ -604,17 +603,4 @@ function sendSimple(res: DownstreamResponse, status: number, headers: HeaderMap,
   } catch {
     res.destroy();
   }
-}
-
-function contentLength(headers: HeaderMap): number {
-  const v = headers['content-length'];
-  return typeof v === 'string' ? Number(v) || 0 : 0;
-}
-
-function requestHasBody(req: http.IncomingMessage, h2: boolean): boolean {
-  if (h2) return !(req as unknown as http2.Http2ServerRequest).stream.endAfterHeaders;
-  const te = req.headers['transfer-encoding'];
-  if (te !== undefined) return true;
-  const cl = req.headers['content-length'];
-  return cl !== undefined && cl !== '0';
 }

@@ -1,7 +1,8 @@
 /**
  * The lean downstream HTTP/1.1 loop on a real loopback socket, driven by raw client bytes:
- * keep-alive, pipelining, bodies (length, chunked), 100-continue, HEAD, HTTP/1.0, Upgrade hand-off,
- * chunked responses with trailers, and each kind of malformed request.
+ * keep-alive, pipelining, bodies (length, chunked), 100-continue, HEAD, HTTP/1.0, switching
+ * protocols only when the handler does, the client's FIN, the stream idle timeout, chunked
+ * responses with trailers, and each kind of malformed request.
  */
 import net from 'node:net';
 import { serveHttp1, type H1ServerHooks, type LeanRequest, type LeanResponse } from './h1-server';
@@ -13,19 +14,41 @@ afterEach(async () => {
 
 interface Seen {
   bad: string[];
-  upgrades: { url: string; head: string }[];
+  /** Requests whose response closed before it ended (the forwarder's `close`: abort the upstream). */
+  aborted: string[];
 }
 
 /** A server whose handler echoes method, url and body; `x-mode` selects special answers. */
 async function start(overrides: Partial<H1ServerHooks> = {}): Promise<{ port: number; seen: Seen }> {
-  const seen: Seen = { bad: [], upgrades: [] };
+  const seen: Seen = { bad: [], aborted: [] };
   const sockets = new Set<net.Socket>();
   const hooks: H1ServerHooks = {
     maxHeaderBytes: 1024,
+    maxHeaders: 20,
     idleTimeoutMs: 10_000,
     headersTimeoutMs: 10_000,
     handleRequest: (req: LeanRequest, res: LeanResponse) => {
       const mode = req.headers['x-mode'];
+      res.once('close', () => seen.aborted.push(req.url));
+      if (mode === 'hang') return;
+      if (mode === 'switch') {
+        const { socket, buffered } = res.switchProtocols(101, { 'x-switched': 'yes' }, 'websocket');
+        socket.write(`tunnel got: ${buffered.toString('latin1')}`);
+        socket.on('data', (c: Buffer) => socket.write(`tunnel got: ${c.toString('latin1')}`));
+        return;
+      }
+      if (mode === 'idle') {
+        res.setTimeout(150, () => {
+          res.writeHead(408, { 'content-length': '4' });
+          res.end('idle');
+        });
+        return;
+      }
+      req.on('error', (() => {
+        if (res.headersSent) return void res.destroy();
+        res.writeHead(400, { 'content-length': '8' });
+        res.end('bad body');
+      }) as (...args: never[]) => void);
       if (mode === 'early') {
         res.writeHead(413, { 'content-length': '0' });
         res.end();
@@ -52,10 +75,6 @@ async function start(overrides: Partial<H1ServerHooks> = {}): Promise<{ port: nu
         }
       }) as (...args: never[]) => void);
       req.resume();
-    },
-    handleUpgrade: (req, socket, head) => {
-      seen.upgrades.push({ url: req.url, head: head.toString() });
-      socket.end('HTTP/1.1 101 Switching Protocols\r\n\r\n');
     },
     onBadRequest: (reason) => seen.bad.push(reason),
     draining: () => false,
@@ -170,11 +189,51 @@ describe('lean HTTP/1.1 server', () => {
     expect(r.closed).toBe(true);
   });
 
-  it('hands Upgrade requests to the tunnel with the bytes read after the head', async () => {
+  it('switches protocols only when the handler does, handing over the bytes read after the request', async () => {
+    const { port } = await start();
+    const r = await exchange(port, ['GET /ws HTTP/1.1\r\nhost: a\r\nconnection: upgrade\r\nupgrade: websocket\r\nx-mode: switch\r\n\r\nFRAME', 'MORE'], (d) => d.includes('tunnel got: MORE'));
+    expect(r.data).toMatch(/^HTTP\/1\.1 101 Switching Protocols\r\nx-switched: yes\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\ntunnel got: FRAME/);
+  });
+
+  it('after an answer that does not switch, the bytes behind an upgrade request are the next request', async () => {
+    const { port } = await start();
+    const r = await exchange(port, ['GET /ws HTTP/1.1\r\nhost: a\r\nconnection: upgrade\r\nupgrade: websocket\r\nx-mode: echo\r\nx-v: refused\r\n\r\nGET /next HTTP/1.1\r\nhost: a\r\n\r\n'], /GET \/next $/);
+    expect(r.data).toMatch(/^HTTP\/1\.1 200 OK\r\nx-echo: refused\r\ncontent-length: 2\r\n\r\nokHTTP\/1\.1 200 OK\r\ncontent-length: 10\r\n\r\nGET \/next $/);
+  });
+
+  it('the client\'s FIN ends the exchange in flight (the handler hears close) and the connection', async () => {
     const { port, seen } = await start();
-    const r = await exchange(port, ['GET /ws HTTP/1.1\r\nhost: a\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\nFRAME']);
-    expect(r.data).toMatch(/^HTTP\/1\.1 101/);
-    expect(seen.upgrades).toEqual([{ url: '/ws', head: 'FRAME' }]);
+    const s = net.connect(port, '127.0.0.1');
+    await new Promise((r) => s.once('connect', r));
+    s.write('GET /waiting HTTP/1.1\r\nhost: a\r\nx-mode: hang\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 50));
+    s.end();
+    await new Promise((r) => s.once('close', r));
+    expect(seen.aborted).toEqual(['/waiting']);
+  });
+
+  it('an idle connection that the client half-closes is closed at once, not left in CLOSE-WAIT', async () => {
+    const { port } = await start();
+    const s = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    await new Promise((r) => s.once('connect', r));
+    s.write('GET /one HTTP/1.1\r\nhost: a\r\n\r\n');
+    await new Promise((r) => s.once('data', r));
+    s.end();
+    const ended = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 3000);
+      s.once('end', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    expect(ended).toBe(true);
+    s.destroy();
+  });
+
+  it('runs the request\'s stream idle timeout while it is in flight, then the idle timeout again', async () => {
+    const { port } = await start({ idleTimeoutMs: 60_000 });
+    const r = await exchange(port, ['GET /slow HTTP/1.1\r\nhost: a\r\nx-mode: idle\r\n\r\n'], /idle$/);
+    expect(r.data).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\ncontent-length: 4\r\n\r\nidle$/);
   });
 
   it.each([
@@ -183,6 +242,8 @@ describe('lean HTTP/1.1 server', () => {
     ['an unsupported transfer coding', 'POST / HTTP/1.1\r\nhost: a\r\ntransfer-encoding: gzip\r\n\r\n', 501, 'malformed_request'],
     ['obs-fold', 'GET / HTTP/1.1\r\nhost: a\r\nx: 1\r\n 2\r\n\r\n', 400, 'malformed_request'],
     ['headers over the limit', `GET / HTTP/1.1\r\nhost: a\r\nx: ${'a'.repeat(2000)}\r\n\r\n`, 431, 'headers_too_large'],
+    ['more header lines than allowed', `GET / HTTP/1.1\r\nhost: a\r\n${'x: 1\r\n'.repeat(20)}\r\n`, 431, 'too_many_headers'],
+    ['two Host headers in HTTP/1.0', 'GET / HTTP/1.0\r\nhost: a\r\nhost: b\r\n\r\n', 400, 'malformed_request'],
   ])('answers %s with %i and closes', async (_name, bytes, status, reason) => {
     const { port, seen } = await start();
     const r = await exchange(port, [bytes]);
@@ -214,9 +275,14 @@ describe('lean HTTP/1.1 server', () => {
     expect(r.closed).toBe(true);
   });
 
-  it('answers a bad chunked request body by closing the connection', async () => {
+  it.each([
+    ['a bad chunk size', 'zz\r\n'],
+    ['chunk data without its CRLF', '3\r\nabcX\r\n'],
+    ['a bare LF', '3\nabc\r\n'],
+  ])('answers a chunked body with %s 400 (the handler hears the body error) and closes', async (_name, body) => {
     const { port } = await start();
-    const r = await exchange(port, ['POST / HTTP/1.1\r\nhost: a\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n']);
+    const r = await exchange(port, [`POST / HTTP/1.1\r\nhost: a\r\ntransfer-encoding: chunked\r\n\r\n${body}GET /smuggled HTTP/1.1\r\nhost: a\r\n\r\n`]);
+    expect(r.data).toMatch(/^HTTP\/1\.1 400 Bad Request\r\ncontent-length: 8\r\nconnection: close\r\n\r\nbad body$/);
     expect(r.closed).toBe(true);
   });
 });

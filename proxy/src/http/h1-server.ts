@@ -3,25 +3,36 @@
  * strict codec (core/http1.ts) straight from the socket's Buffers and hands each request to the
  * forwarder as small request/response objects with the surface the forwarder uses (no
  * IncomingMessage/ServerResponse, no llhttp callbacks). Requests are served one at a time in order
- * (pipelined requests wait in the buffer); bodies stream in with backpressure; responses are
- * framed by Content-Length when known, chunked otherwise; Upgrade requests go to the forwarder's
- * tunnel with the bytes already read.
+ * (pipelined requests wait in the buffer, unparsed, until the one before is answered); bodies
+ * stream in with backpressure; responses are framed by Content-Length when known, chunked
+ * otherwise.
+ *
+ * Upgrade requests are requests like any other: the bytes behind one stay unparsed until its
+ * response is known. Only when the forwarder switches protocols (`LeanResponse.switchProtocols`,
+ * after the upstream answered 101) does the connection leave HTTP, with those bytes; after any
+ * other response the next request is parsed, routed and authorized as usual.
+ *
+ * The client's FIN ends the connection at once: the exchange in flight is aborted (the forwarder
+ * hears `close`), nothing waits in CLOSE-WAIT. A malformed body answers 400 (the forwarder's
+ * error reply) and closes.
  */
 import http from 'node:http';
 import type net from 'node:net';
 import { Readable } from 'node:stream';
-import { ChunkedDecoder, parseRequestHead, serializeFields, type RequestHead } from '../core/http1';
+import { ChunkedDecoder, parseRequestHead, serializeFields, type MessageFraming, type RequestHead } from '../core/http1';
 import type { HeaderMap } from '../core/headers';
 
 export interface H1ServerHooks {
   maxHeaderBytes: number;
+  /** Header lines a request may have (Envoy max_headers_count); more → 431. */
+  maxHeaders: number;
+  /** A connection with no request in flight and no bytes either way this long is closed. */
   idleTimeoutMs: number;
   /** Slow-loris guard: a request head must be complete this long after its first byte (the first request: after connect). */
   headersTimeoutMs: number;
   handleRequest(req: LeanRequest, res: LeanResponse): void;
-  handleUpgrade(req: LeanRequest, socket: net.Socket, head: Buffer): void;
   /** A malformed request was answered and the connection closed. */
-  onBadRequest(reason: 'headers_too_large' | 'malformed_request' | 'request_headers_timeout'): void;
+  onBadRequest(reason: 'headers_too_large' | 'too_many_headers' | 'malformed_request' | 'request_headers_timeout'): void;
   /** Whether the listener drains (answer with `connection: close`). */
   draining(): boolean;
 }
@@ -44,9 +55,12 @@ export interface LeanRequest {
   readonly method: string;
   readonly url: string;
   readonly headers: HeaderMap;
+  /** How the body is delimited, as parsed (`none`, `length`, `chunked`). */
+  readonly framing: MessageFraming;
   resume(): unknown;
   pause(): unknown;
   on(event: string, fn: (...args: never[]) => void): unknown;
+  once(event: string, fn: (...args: never[]) => void): unknown;
   pipe<T extends NodeJS.WritableStream>(dest: T): T;
 }
 
@@ -54,10 +68,15 @@ export class LeanConnection {
   private buf: Buffer | undefined;
   private busy = false;
   private closed = false;
+  /** The connection left HTTP (a tunnel) or can carry no further request (a broken body). */
+  private detached = false;
+  private broken = false;
   private body: BodyReader | undefined;
   private headTimer: NodeJS.Timeout | undefined;
   private serving = false;
   private pending = false;
+  /** The socket's inactivity timeout now (the idle one, or a request's stream idle timeout). */
+  private timeoutMs: number;
   /** The response being served. */
   private response: LeanResponse | undefined;
 
@@ -71,9 +90,31 @@ export class LeanConnection {
       this.response?.socketClosed();
     });
     socket.on('drain', () => this.response?.drained());
-    socket.setTimeout(hooks.idleTimeoutMs, () => socket.destroy());
+    // The client's FIN: HTTP/1.1 has no half-closed exchanges here (as Envoy); end it all now.
+    socket.on('end', this.onEnd);
+    this.timeoutMs = hooks.idleTimeoutMs;
+    socket.setTimeout(hooks.idleTimeoutMs);
+    socket.on('timeout', this.onTimeout);
     this.armHeadTimer();
     socket.resume();
+  }
+
+  private readonly onEnd = (): void => {
+    if (!this.detached) this.socket.destroy();
+  };
+
+  /** Inactivity: the request in flight hears it (stream idle timeout); an idle connection closes. */
+  private readonly onTimeout = (): void => {
+    if (this.detached) return;
+    if (this.response?.timedOut()) return;
+    this.socket.destroy();
+  };
+
+  /** The socket's inactivity timeout while a request is in flight (its stream idle timeout); 0: none. */
+  setRequestTimeout(ms: number): void {
+    if (ms === this.timeoutMs) return;
+    this.timeoutMs = ms;
+    this.socket.setTimeout(ms);
   }
 
   private armHeadTimer(): void {
@@ -111,6 +152,10 @@ export class LeanConnection {
       const rest = this.body.feed(chunk);
       if (rest === undefined) return;
       this.body = undefined;
+      if (rest === null) {
+        this.bodyFailed();
+        return;
+      }
       chunk = rest;
       if (chunk.length === 0) return;
     }
@@ -118,6 +163,19 @@ export class LeanConnection {
     if (!this.busy) this.next();
     else if (this.buf.length > this.hooks.maxHeaderBytes * 2) this.socket.pause(); // pipelined: wait for the current response
   };
+
+  /**
+   * The request body is malformed: nothing after it can be read as HTTP. The forwarder hears the
+   * body stream's error and answers 400 (or resets a response under way); the connection closes
+   * after that answer.
+   */
+  private bodyFailed(): void {
+    this.broken = true;
+    this.buf = undefined;
+    this.socket.removeListener('data', this.onData);
+    if (this.response) this.response.closeAfter = true;
+    else this.socket.destroy();
+  }
 
   /**
    * Serves buffered requests in order. A loop, not recursion: responses that finish synchronously
@@ -142,27 +200,21 @@ export class LeanConnection {
   /** Parses and serves the next buffered request, if complete. */
   private serveOne(): void {
     const buf = this.buf;
-    if (!buf || buf.length === 0 || this.closed) return;
-    const r = parseRequestHead(buf, 0, { maxHeaderBytes: this.hooks.maxHeaderBytes });
+    if (!buf || buf.length === 0 || this.closed || this.broken) return;
+    const r = parseRequestHead(buf, 0, { maxHeaderBytes: this.hooks.maxHeaderBytes, maxHeaders: this.hooks.maxHeaders });
     if (r.kind === 'incomplete') {
       this.armHeadTimer();
       return;
     }
     if (r.kind === 'error') {
-      this.reject(r.status === 431 ? 'headers_too_large' : 'malformed_request', r.status === 431 ? '431 Request Header Fields Too Large' : r.status === 501 ? '501 Not Implemented' : '400 Bad Request');
+      if (r.status === 431) this.reject(r.reason === 'headers too large' ? 'headers_too_large' : 'too_many_headers', '431 Request Header Fields Too Large');
+      else this.reject('malformed_request', r.status === 501 ? '501 Not Implemented' : '400 Bad Request');
       return;
     }
     this.clearHeadTimer();
     const head = r.head;
     const rest = buf.subarray(r.end);
     this.buf = undefined;
-    if (head.upgrade) {
-      this.socket.removeListener('data', this.onData);
-      this.socket.setTimeout(0);
-      this.socket.pause();
-      this.hooks.handleUpgrade(requestOf(this.socket, head, undefined), this.socket, Buffer.from(rest));
-      return;
-    }
     // The idle timeout stays armed while a request is served (as http.Server's `timeout`): it
     // counts inactivity, so only a request with no bytes either way for that long is cut.
     this.busy = true;
@@ -172,12 +224,13 @@ export class LeanConnection {
       if (head.expectContinue) this.socket.write(continueLine);
       const after = reader.feed(rest);
       if (after === undefined) this.body = reader;
+      else if (after === null) this.broken = true;
       else this.buf = after.length > 0 ? after : undefined;
     } else {
       this.buf = rest.length > 0 ? rest : undefined;
     }
     const req = requestOf(this.socket, head, reader);
-    const res = new LeanResponse(this.socket, head, this.hooks.draining() || !head.keepAlive, () => this.done(res));
+    const res = new LeanResponse(this, head, this.hooks.draining() || !head.keepAlive || this.broken, () => this.done(res));
     this.response = res;
     this.hooks.handleRequest(req, res);
   }
@@ -186,8 +239,9 @@ export class LeanConnection {
   private done(res: LeanResponse): void {
     if (this.response === res) this.response = undefined;
     this.busy = false;
-    if (res.closeAfter || this.body) {
-      // The request body was not read to its end: the connection cannot carry another request.
+    this.setRequestTimeout(this.hooks.idleTimeoutMs);
+    if (res.closeAfter || this.body || this.broken) {
+      // The request body was not read to its end (or is malformed): the connection cannot carry another request.
       this.socket.removeListener('data', this.onData);
       this.socket.end();
       return;
@@ -195,11 +249,28 @@ export class LeanConnection {
     this.socket.resume();
     this.next();
   }
+
+  /**
+   * The connection leaves HTTP (the upstream switched protocols): no more parsing, timeouts or
+   * FIN handling here; returns the bytes the client sent after the request (tunnel data).
+   */
+  detach(): Buffer {
+    this.detached = true;
+    this.response = undefined;
+    this.clearHeadTimer();
+    this.socket.removeListener('data', this.onData);
+    this.socket.removeListener('end', this.onEnd);
+    this.socket.removeListener('timeout', this.onTimeout);
+    this.socket.setTimeout(0);
+    const buffered = this.buf ?? Buffer.alloc(0);
+    this.buf = undefined;
+    return buffered;
+  }
 }
 
 function requestOf(socket: net.Socket, head: RequestHead, body: BodyReader | undefined): LeanRequest {
   if (body) {
-    return Object.assign(body.stream, { socket, httpVersionMajor: 1, method: head.method, url: head.target, headers: head.headers }) as unknown as LeanRequest;
+    return Object.assign(body.stream, { socket, httpVersionMajor: 1, method: head.method, url: head.target, headers: head.headers, framing: head.framing }) as unknown as LeanRequest;
   }
   return new BodilessRequest(socket, head);
 }
@@ -210,6 +281,7 @@ class BodilessRequest implements LeanRequest {
   readonly method: string;
   readonly url: string;
   readonly headers: HeaderMap;
+  readonly framing: MessageFraming = { kind: 'none' };
   constructor(readonly socket: net.Socket, head: RequestHead) {
     this.method = head.method;
     this.url = head.target;
@@ -224,6 +296,10 @@ class BodilessRequest implements LeanRequest {
   on(event: string, fn: (...args: never[]) => void): this {
     if (event === 'end') queueMicrotask(fn as () => void);
     return this;
+  }
+  /** No body, so no body error either. */
+  once(event: string, fn: (...args: never[]) => void): this {
+    return event === 'error' ? this : this.on(event, fn);
   }
   pipe<T extends NodeJS.WritableStream>(dest: T): T {
     dest.end();
@@ -240,18 +316,18 @@ class BodyReader {
   constructor(private readonly socket: net.Socket, private remaining: number) {
     this.chunked = remaining < 0 ? new ChunkedDecoder() : undefined;
     this.stream = new Readable({ read: () => void socket.resume() });
+    // Whoever reads the body hears a malformed one as 'error'; nobody reading must not crash the process.
+    this.stream.on('error', () => undefined);
     if (remaining === 0) this.stream.push(null);
   }
 
-  /** Takes body bytes; returns the bytes after the body once it is complete, else undefined. */
-  feed(chunk: Buffer): Buffer | undefined {
+  /** Takes body bytes; returns the bytes after the body once it is complete, undefined before, null when the body is malformed. */
+  feed(chunk: Buffer): Buffer | undefined | null {
     if (this.chunked) {
       const out = this.chunked.feed(chunk);
       if (out.error) {
-        // The connection is unusable: closing it aborts the exchange (the forwarder sees `close`).
-        this.stream.destroy();
-        this.socket.destroy();
-        return undefined;
+        this.stream.destroy(Object.assign(new Error(`malformed request body: ${out.error}`), { code: 'HPE_INVALID_CHUNK_SIZE' }));
+        return null;
       }
       let more = true;
       for (const d of out.data) more = this.stream.push(d) && more;
@@ -272,6 +348,9 @@ class BodyReader {
 
 type Listener = () => void;
 
+/** A protocol switch's answer carries no framing; the proxy writes Connection and Upgrade itself. */
+const SwitchOwnedFields: ReadonlySet<string> = new Set(['content-length', 'transfer-encoding', 'connection', 'upgrade']);
+
 /** The response as the forwarder sees it (the subset of ServerResponse it uses). */
 export class LeanResponse {
   headersSent = false;
@@ -284,13 +363,50 @@ export class LeanResponse {
   private closeListeners: Listener[] | undefined;
   private finishListeners: Listener[] | undefined;
   private drainListener: Listener | undefined;
+  private timeoutListener: Listener | undefined;
   private readonly bodiless: boolean;
   private readonly http10: boolean;
+  private readonly socket: net.Socket;
 
-  constructor(private readonly socket: net.Socket, req: RequestHead, closeAfter: boolean, private readonly onDone: () => void) {
+  constructor(private readonly conn: LeanConnection, req: RequestHead, closeAfter: boolean, private readonly onDone: () => void) {
+    this.socket = conn.socket;
     this.closeAfter = closeAfter;
     this.bodiless = req.method === 'HEAD';
     this.http10 = req.versionMinor === 0;
+  }
+
+  /**
+   * The request's stream idle timeout: `fn` runs when no byte moved either way for `ms` (0: no
+   * timeout) while this response is the one being served.
+   */
+  setTimeout(ms: number, fn: Listener): this {
+    this.timeoutListener = fn;
+    this.conn.setRequestTimeout(ms);
+    return this;
+  }
+
+  /** The connection timed out while this response was being served; false when nobody listens. */
+  timedOut(): boolean {
+    if (this.finished || !this.timeoutListener) return false;
+    this.timeoutListener();
+    return true;
+  }
+
+  /**
+   * The upstream switched protocols: writes its answer (101 with `Connection: upgrade` and
+   * `Upgrade`, or the 2xx to a CONNECT) and hands over the socket, with the bytes the client sent
+   * after its request. The connection is no longer HTTP.
+   */
+  switchProtocols(status: number, headers: HeaderMap, upgrade: string | undefined): { socket: net.Socket; buffered: Buffer } {
+    if (this.headersSent) throw Object.assign(new Error('headers already sent'), { code: 'ERR_HTTP_HEADERS_SENT' });
+    let h = `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Unknown'}\r\n${serializeFields(headers, SwitchOwnedFields)}`;
+    if (upgrade !== undefined) h += serializeFields({ connection: 'upgrade', upgrade });
+    const buffered = this.conn.detach();
+    this.headersSent = true;
+    this.writableEnded = true;
+    this.finished = true;
+    this.socket.write(`${h}\r\n`, 'latin1');
+    return { socket: this.socket, buffered };
   }
 
   writeHead(status: number, headers: HeaderMap = {}): this {

@@ -14,12 +14,14 @@ import type { FilterChain, HttpConnectionManager, Listener } from '../config/mod
 import { needsSniffing, normalizeIp, selectFilterChain, type ConnectionFacts } from '../core/chain-match';
 import { sniff, type Sniffed } from '../core/sniff';
 import type { ProxyMetrics } from '../admin/metrics';
+import { DefaultResetLimits, type ProcessResets, type ResetLimits } from '../core/reset-guard';
 import { kConnInfo, type ConnInfo } from '../http/decide';
 import type { HttpForwarder } from '../http/forward';
 import { serveHttp1, type H1ServerHooks, type LeanConnection } from '../http/h1-server';
 import { proxyTcp, type TcpDeps } from '../tcp/tcp-proxy';
 import { peerIdentity, type TlsContexts } from '../tls/contexts';
 import { handToHttp2, peek, unread } from './handoff';
+import { guardResets } from './h2-reset-guard';
 
 /** Original destination of a redirected connection (the init engineer's SO_ORIGINAL_DST addon in pods). */
 export type OriginalDst = (socket: net.Socket) => { address: string; port: number } | undefined;
@@ -34,6 +36,10 @@ export interface ListenerDeps {
   sniffTimeoutMs: number;
   /** TLS handshake deadline. */
   handshakeTimeoutMs: number;
+  /** Premature HTTP/2 resets of every listener of the process (rapid reset overload). */
+  resets: ProcessResets;
+  resetLimits?: ResetLimits;
+  now(): number;
 }
 
 interface ChainServers {
@@ -239,6 +245,8 @@ export class ListenerRuntime {
       useH2 = sniffed.transport === 'plaintext' && sniffed.protocol === 'h2c';
     }
     if (useH2) {
+      // The client's FIN ends the session and its streams (and their upstream requests) at once.
+      socket.once('end', () => socket.destroy());
       if (!handToHttp2(servers.h2, socket, bytes)) this.deps.metrics.downstreamErrors.inc({ listener: this.config.name, reason: 'h2_handoff_unsupported' });
       return;
     }
@@ -250,28 +258,38 @@ export class ListenerRuntime {
   private servers(chainName: string, hcm: HttpConnectionManager): ChainServers {
     const existing = this.httpServers.get(chainName);
     if (existing && existing.hcm === hcm) return existing;
-    if (existing && existing.hcm.maxRequestHeadersBytes === hcm.maxRequestHeadersBytes && existing.hcm.idleTimeoutMs === hcm.idleTimeoutMs && existing.hcm.requestHeadersTimeoutMs === hcm.requestHeadersTimeoutMs) {
+    if (existing && sameServerSettings(existing.hcm, hcm)) {
       existing.hcm = hcm;
       return existing;
     }
     const maxHeader = hcm.maxRequestHeadersBytes ?? 60 * 1024;
+    const maxHeaders = hcm.maxRequestHeadersCount ?? 100;
+    const idleTimeoutMs = hcm.idleTimeoutMs ?? 300_000;
     const h1: H1ServerHooks = {
       maxHeaderBytes: maxHeader,
-      idleTimeoutMs: hcm.idleTimeoutMs ?? 300_000,
+      maxHeaders,
+      idleTimeoutMs,
       headersTimeoutMs: hcm.requestHeadersTimeoutMs ?? 10_000,
       handleRequest: (req, res) => this.deps.forwarder.handleRequest(req, res),
-      handleUpgrade: (req, socket, head) => this.deps.forwarder.handleUpgrade(req, socket, head),
       onBadRequest: (reason) => this.deps.metrics.downstreamErrors.inc({ listener: this.config.name, reason }),
       draining: () => this.draining,
     };
     const h2 = http2.createServer({
       maxSessionMemory: 64,
+      // Header lines a request may carry, pseudo-headers aside (nghttp2 counts them too); more resets the stream, as Envoy.
+      maxHeaderListPairs: maxHeaders + PseudoHeaders,
       settings: { maxHeaderListSize: maxHeader, initialWindowSize: 1 << 20, enablePush: false },
     });
-    h2.on('request', (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => this.deps.forwarder.handleRequest(req, res));
+    const handle = guardResets(h2, {
+      limits: this.deps.resetLimits ?? DefaultResetLimits,
+      process: this.deps.resets,
+      now: this.deps.now,
+      onShed: (reason) => this.deps.metrics.downstreamErrors.inc({ listener: this.config.name, reason }),
+    }, (req, res) => this.deps.forwarder.handleRequest(req, res));
+    h2.on('request', handle);
     h2.on('session', (session: http2.ServerHttp2Session) => {
       session.on('error', () => session.destroy());
-      session.setTimeout(hcm.idleTimeoutMs ?? 300_000, () => session.close());
+      session.setTimeout(idleTimeoutMs, () => session.close());
     });
     h2.on('sessionError', () => this.deps.metrics.downstreamErrors.inc({ listener: this.config.name, reason: 'h2_session_error' }));
     const servers = { hcm, h1, h2 };
@@ -283,4 +301,12 @@ export class ListenerRuntime {
     this.deps.metrics.downstreamErrors.inc({ listener: this.config.name, reason });
     socket.destroy();
   }
+}
+
+/** `:method`, `:scheme`, `:authority`, `:path` (no extended CONNECT, so no `:protocol`). */
+const PseudoHeaders = 4;
+
+/** Whether a chain's HTTP servers can stay when its connection manager changes (the servers bake these in). */
+function sameServerSettings(a: HttpConnectionManager, b: HttpConnectionManager): boolean {
+  return a.maxRequestHeadersBytes === b.maxRequestHeadersBytes && a.maxRequestHeadersCount === b.maxRequestHeadersCount && a.idleTimeoutMs === b.idleTimeoutMs && a.requestHeadersTimeoutMs === b.requestHeadersTimeoutMs;
 }

@@ -67,7 +67,7 @@ export class HealthCheckRegistry {
     timer.unref();
     let abort: (() => void) | undefined;
     try {
-      const head = serializeRequestHead('GET', entry.config.path, host, { 'user-agent': 'skein-health-check' }, 'none');
+      const head = serializeRequestHead('GET', entry.config.path, host, { 'user-agent': 'skein-health-check' }, { kind: 'none' });
       const handle = this.upstreams.sendHttp1(entry.cluster, ep, {}, 'GET', head, undefined, false, {
         onHead: (status) => settle(probeResultForStatus(status)),
         onData: () => true,

@@ -55,7 +55,7 @@ export function sendShadow(upstreams: Upstreams, cluster: ClusterRuntime, req: S
         if (req.body) stream.end(req.body);
         return;
       }
-      const head = serializeRequestHead(req.method, req.path, req.authority, headers, req.body ? 'length' : 'none', req.body?.length ?? 0);
+      const head = serializeRequestHead(req.method, req.path, req.authority, headers, req.body ? { kind: 'length', length: req.body.length } : { kind: 'none' });
       let source: PassThrough | undefined;
       if (req.body) {
         source = new PassThrough();

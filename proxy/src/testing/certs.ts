@@ -25,6 +25,21 @@ export function createTestCa(name = 'skein-test-root'): TestCa {
   openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key'], dir);
   openssl(['req', '-x509', '-new', '-key', 'ca.key', '-subj', `/O=skein/CN=${name}`, '-days', '3650', '-out', 'ca.pem',
     '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
+  return caIn(dir);
+}
+
+/**
+ * A TestCa that signs with an existing CA (e.g. a local mesh's `skein ca init` directory, whose
+ * leaves every sidecar of that mesh trusts). The key is copied into a private temp dir.
+ */
+export function testCaSignedBy(certPem: string, keyPem: string): TestCa {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skein-ca-'));
+  fs.writeFileSync(path.join(dir, 'ca.pem'), certPem);
+  fs.writeFileSync(path.join(dir, 'ca.key'), keyPem, { mode: 0o600 });
+  return caIn(dir);
+}
+
+function caIn(dir: string): TestCa {
   const certPem = fs.readFileSync(path.join(dir, 'ca.pem'), 'utf8');
   const keyPem = fs.readFileSync(path.join(dir, 'ca.key'), 'utf8');
   let serial = 0;

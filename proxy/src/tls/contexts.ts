@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import tls from 'node:tls';
 import type { IdentityProvider, WorkloadCertificate } from '../../../api/src/identity';
 import { tryParseSpiffeId } from '../../../api/src/spiffe';
+import { TlsFloor } from '../../../api/src/tls-floor';
 
 export interface PeerIdentity {
   /** `spiffe://…` of the peer, if its certificate carries one. */
@@ -65,7 +66,6 @@ export class TlsContexts {
   createServer(opts: ServerTlsOptions): { server: tls.Server; release: () => void } {
     const server = tls.createServer({
       ...this.serverMaterial(),
-      minVersion: 'TLSv1.2',
       requestCert: opts.requireClientCertificate,
       rejectUnauthorized: opts.requireClientCertificate,
       ALPNProtocols: [...opts.alpnProtocols],
@@ -96,13 +96,17 @@ export class TlsContexts {
     this.servers.clear();
   }
 
+  /**
+   * Certificate, key and roots, with the mesh's TLS floor (api/src/tls-floor.ts: TLS 1.2+, ECDHE
+   * with AEAD only) — also on rotation, which builds a new context from these alone.
+   */
   private serverMaterial(): tls.SecureContextOptions {
-    if (!this.cert) return {};
-    return { cert: this.cert.certChainPem, key: this.cert.privateKeyPem, ca: this.cert.trustBundlePem };
+    if (!this.cert) return { ...TlsFloor };
+    return { cert: this.cert.certChainPem, key: this.cert.privateKeyPem, ca: this.cert.trustBundlePem, ...TlsFloor };
   }
 
   private use(cert: WorkloadCertificate): void {
-    this.clientContext = tls.createSecureContext({ cert: cert.certChainPem, key: cert.privateKeyPem, ca: cert.trustBundlePem, minVersion: 'TLSv1.2' });
+    this.clientContext = tls.createSecureContext({ cert: cert.certChainPem, key: cert.privateKeyPem, ca: cert.trustBundlePem, ...TlsFloor });
     this.cert = cert;
     for (const s of this.servers.values()) s.setSecureContext(this.serverMaterial());
     for (const l of this.rotationListeners) l();

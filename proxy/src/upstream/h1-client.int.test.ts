@@ -1,7 +1,8 @@
 /**
  * The lean HTTP/1.1 upstream client against raw TCP servers on loopback that answer exactly what
  * each case needs: normal, chunked, until-close, split heads, garbage, mid-body close, stale
- * keep-alive connections, request bodies (length and chunked), and the connection cap.
+ * keep-alive connections, request bodies (length and chunked), the connection cap, how the pool
+ * grows under a burst, and upgrade requests (switched or refused).
  */
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
@@ -270,6 +271,87 @@ describe('H1Client', () => {
     const t = target(srv.port, 2);
     const all = await Promise.all(Array.from({ length: 8 }, () => send(c, t)));
     expect(all.map((r) => r.body)).toEqual(Array(8).fill('q'));
+    expect(srv.connections()).toBe(2);
+  });
+
+  it('a burst waits for the connection being set up instead of opening one per request, then grows by doubling', async () => {
+    const srv = await rawServer((s) => setTimeout(() => s.write('HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\nb'), 5));
+    const c = newClient();
+    const real = target(srv.port, 1024);
+    const started: number[] = [];
+    let connecting = 0;
+    let mostAtOnce = 0;
+    // Each connection takes 20 ms to set up (a TLS handshake's worth): count how many are set up at once.
+    const t: H1Target = {
+      ...real,
+      connect: async () => {
+        started.push(Date.now());
+        mostAtOnce = Math.max(mostAtOnce, ++connecting);
+        await new Promise((r) => setTimeout(r, 20));
+        connecting--;
+        return real.connect();
+      },
+    };
+    const all = await Promise.all(Array.from({ length: 200 }, () => send(c, t)));
+    expect(all.every((r) => r.body === 'b')).toBe(true);
+    expect(started.length).toBeLessThan(200);
+    // At first one connection is set up while 199 requests wait; never more at once than are up.
+    expect(mostAtOnce).toBeLessThanOrEqual(Math.ceil(started.length / 2));
+  });
+
+  it('fails the requests waiting for a connection when the only attempt fails', async () => {
+    const srv = await rawServer(() => undefined);
+    const port = srv.port;
+    await new Promise<void>((r) => servers.pop()!.close(() => r()));
+    const c = newClient();
+    const t = target(port);
+    const all = await Promise.all(Array.from({ length: 5 }, () => send(c, t)));
+    expect(all.map((r) => r.error)).toEqual(Array(5).fill('ECONNREFUSED'));
+  });
+
+  it('hands the socket of a switched upgrade to the exchange, with the bytes after the 101', async () => {
+    const srv = await rawServer((s) => {
+      s.write('HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\n\r\nHELLO');
+      s.on('data', (d: Buffer) => s.write(`echo:${d.toString('latin1')}`));
+    });
+    const c = newClient();
+    const got = await new Promise<{ status: number; rest: string; echoed: string }>((resolve, reject) => {
+      c.send(target(srv.port), 'GET', 'GET /ws HTTP/1.1\r\nhost: t\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\n', undefined, false, {
+        upgrade: true,
+        onHead: () => reject(new Error('not an ordinary response')),
+        onData: () => true,
+        onEnd: () => reject(new Error('not an ordinary response')),
+        onError: (e) => reject(new Error(e.code)),
+        onUpgrade: (status, _headers, socket, rest) => {
+          socket.once('data', (d: Buffer) => {
+            resolve({ status, rest: rest.toString('latin1'), echoed: d.toString('latin1') });
+            socket.destroy();
+          });
+          socket.write('ping');
+          socket.resume();
+        },
+      });
+    });
+    expect(got).toEqual({ status: 101, rest: 'HELLO', echoed: 'echo:ping' });
+  });
+
+  it('an upgrade the upstream refuses is an ordinary response, and its connection is not reused', async () => {
+    const srv = await rawServer((s) => s.write('HTTP/1.1 426 Upgrade Required\r\ncontent-length: 4\r\n\r\nnope'));
+    const c = newClient();
+    const t = target(srv.port);
+    const refused = await new Promise<Result>((resolve) => {
+      const out: Result = { body: '' };
+      c.send(t, 'GET', 'GET /ws HTTP/1.1\r\nhost: t\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\n', undefined, false, {
+        upgrade: true,
+        onHead: (status) => (out.status = status),
+        onData: (d) => ((out.body += d.toString('latin1')), true),
+        onEnd: () => resolve(out),
+        onError: (e) => resolve({ ...out, error: e.code }),
+        onUpgrade: () => resolve({ ...out, error: 'switched' }),
+      });
+    });
+    expect(refused).toEqual({ status: 426, body: 'nope' });
+    expect(await send(c, t)).toMatchObject({ status: 426 });
     expect(srv.connections()).toBe(2);
   });
 

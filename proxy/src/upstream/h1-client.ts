@@ -9,10 +9,20 @@
  * One exchange per connection at a time (no pipelining). A reused idle connection that the server
  * closed before answering is retried once on a new connection when the request had no body (the
  * keep-alive race every HTTP/1.1 client must handle); anything else is reported to the exchange.
+ *
+ * Connections are opened as requests need them, but a burst does not open one per request: while
+ * connections are being set up, no more are started than are already up (at least one), so
+ * requests wait for the connection being established and the pool grows by doubling. When the
+ * last connection attempt fails, the requests waiting for it fail with it.
+ *
+ * An upgrade request (`exchange.upgrade`) whose response switches protocols (101, or a 2xx to
+ * CONNECT) takes its connection out of the pool and hands the socket to `onUpgrade`; any other
+ * response is an ordinary one (and the connection is not reused).
  */
 import type net from 'node:net';
 import { ChunkedDecoder, parseResponseHead, type BodyFraming } from '../core/http1';
 import type { HeaderMap } from '../core/headers';
+import { switchesProtocols } from '../core/upgrade';
 
 /** What the forwarder hears back about one request. `onData` returning false pauses the upstream until `resume()`. */
 export interface H1Exchange {
@@ -20,6 +30,10 @@ export interface H1Exchange {
   onData(chunk: Buffer): boolean;
   onEnd(trailers: HeaderMap | undefined): void;
   onError(err: { code?: string; message?: string }): void;
+  /** The request asks to switch protocols. */
+  upgrade?: boolean;
+  /** The upstream switched: the socket is the caller's now, `rest` the bytes read after the head. */
+  onUpgrade?(status: number, headers: HeaderMap, socket: net.Socket, rest: Buffer): void;
 }
 
 /** A request body source (the downstream IncomingMessage): flowing data with backpressure. */
@@ -50,12 +64,16 @@ export interface H1Handle {
   resume(): void;
 }
 
-const ResponseHeadLimit = { maxHeaderBytes: 96 * 1024 };
+/** Response heads: Envoy's defaults for upstream responses (96 KiB, 100 header lines). */
+const ResponseHeadLimit = { maxHeaderBytes: 96 * 1024, maxHeaders: 100 };
 const DefaultIdleTimeoutMs = 60_000;
 
 interface Pool {
   idle: Conn[];
+  /** Connections up or being set up. */
   open: number;
+  /** Of `open`, those being set up. */
+  connecting: number;
   waiting: Request[];
 }
 
@@ -117,7 +135,7 @@ export class H1Client {
 
   private pool(key: string): Pool {
     let p = this.pools.get(key);
-    if (!p) this.pools.set(key, (p = { idle: [], open: 0, waiting: [] }));
+    if (!p) this.pools.set(key, (p = { idle: [], open: 0, connecting: 0, waiting: [] }));
     return p;
   }
 
@@ -128,23 +146,42 @@ export class H1Client {
     while ((c = p.idle.pop())) {
       if (!c.socket.destroyed && c.socket.writable) return c.start(r, true);
     }
-    if (p.open >= r.target.maxConnections) {
+    if (!mayConnect(p, r.target)) {
       p.waiting.push(r);
       return;
     }
+    this.open(p, r);
+  }
+
+  /** Opens a connection for `r`. */
+  private open(p: Pool, r: Request): void {
     p.open++;
+    p.connecting++;
     r.target.connect().then(
       (socket) => {
+        p.connecting--;
         const conn = new Conn(socket, this, p, r.target);
-        if (r.aborted) return this.release(conn);
-        conn.start(r, false);
+        if (r.aborted) this.release(conn);
+        else conn.start(r, false);
+        this.grow(p);
       },
       (err: { code?: string }) => {
         p.open--;
-        this.next(p);
+        p.connecting--;
+        if (p.open === 0) {
+          // Nothing else is up or coming: the waiting requests would only try the same and wait longer.
+          for (const w of p.waiting.splice(0)) if (!w.aborted) w.ex.onError(err);
+        } else {
+          this.grow(p);
+        }
         if (!r.aborted) r.ex.onError(err);
       },
     );
+  }
+
+  /** Opens connections for waiting requests as far as the pool may grow now. */
+  private grow(p: Pool): void {
+    while (p.waiting.length > 0 && mayConnect(p, p.waiting[0]!.target)) this.open(p, p.waiting.shift()!);
   }
 
   /** A connection finished an exchange and may be reused. */
@@ -159,12 +196,12 @@ export class H1Client {
     p.idle.push(c);
   }
 
-  /** A connection closed. */
+  /** A connection closed (or left the pool as a tunnel). */
   gone(c: Conn): void {
     c.pool.open--;
     const i = c.pool.idle.indexOf(c);
     if (i >= 0) c.pool.idle.splice(i, 1);
-    this.next(c.pool);
+    this.grow(c.pool);
   }
 
   /** Retries a request whose reused connection was closed by the server before any response. */
@@ -174,10 +211,11 @@ export class H1Client {
     this.dispatch(r);
   }
 
-  private next(p: Pool): void {
-    const w = p.waiting.shift();
-    if (w) this.dispatch(w);
-  }
+}
+
+/** Below maxConnections, and no more connections being set up than are up (at least one). */
+function mayConnect(p: Pool, target: H1Target): boolean {
+  return p.open < target.maxConnections && p.connecting < Math.max(1, p.open - p.connecting);
 }
 
 /** One pooled connection and the exchange on it. */
@@ -196,16 +234,33 @@ class Conn {
   private served = 0;
 
   constructor(readonly socket: net.Socket, private readonly client: H1Client, readonly pool: Pool, readonly target: H1Target) {
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', () => socket.destroy());
-    socket.once('close', () => this.onClose());
+    socket.on('data', this.onData);
+    socket.on('error', this.onError);
+    socket.once('close', this.onClose);
     // One inactivity timer for the connection's life (Node re-arms it on every read and write):
     // it closes the connection only while it sits idle in the pool; during an exchange the
     // forwarder's route and per-try timeouts are what cut a slow upstream.
     socket.setTimeout(target.idleTimeoutMs ?? DefaultIdleTimeoutMs);
-    socket.on('timeout', () => {
-      if (!this.req) socket.destroy();
-    });
+    socket.on('timeout', this.onTimeout);
+  }
+
+  private readonly onError = (): void => void this.socket.destroy();
+  private readonly onTimeout = (): void => {
+    if (!this.req) this.socket.destroy();
+  };
+
+  /** The upstream switched protocols: the socket leaves the pool and goes to the exchange, paused, listeners off. */
+  private switchProtocols(r: Request, status: number, headers: HeaderMap, rest: Buffer): void {
+    this.req = undefined;
+    const s = this.socket;
+    s.pause();
+    s.removeListener('data', this.onData);
+    s.removeListener('error', this.onError);
+    s.removeListener('close', this.onClose);
+    s.removeListener('timeout', this.onTimeout);
+    s.setTimeout(0);
+    this.client.gone(this);
+    r.ex.onUpgrade!(status, headers, s, Buffer.from(rest));
   }
 
   start(r: Request, reused: boolean): void {
@@ -248,7 +303,7 @@ class Conn {
     process.nextTick(() => s.uncork());
   }
 
-  private onData(chunk: Buffer): void {
+  private readonly onData = (chunk: Buffer): void => {
     const r = this.req;
     if (!r || r.aborted) {
       // Bytes from the server outside an exchange: the connection is unusable.
@@ -268,11 +323,13 @@ class Conn {
         if (h.kind === 'error') return this.fail({ code: 'HPE_INVALID_RESPONSE', message: h.reason });
         at = h.end;
         const status = h.head.status;
+        if (r.ex.upgrade && switchesProtocols(r.method, status)) return this.switchProtocols(r, status, h.head.headers, buf.subarray(at));
         if (status === 101) return this.fail({ code: 'HPE_UNEXPECTED_UPGRADE', message: 'upgrade response to a plain request' });
         if (status < 200) continue; // 100 Continue / 103 Early Hints: not forwarded
         this.buf = undefined;
         this.framing = h.head.framing;
-        this.keepAlive = h.head.keepAlive;
+        // A refused upgrade is an ordinary response, but the connection is not trusted with another request.
+        this.keepAlive = h.head.keepAlive && !r.ex.upgrade;
         if (this.framing.kind === 'length') this.remaining = this.framing.length;
         else if (this.framing.kind === 'chunked') this.chunked = new ChunkedDecoder();
         r.ex.onHead(status, h.head.headers);
@@ -345,7 +402,7 @@ class Conn {
     if (r && !r.aborted) r.ex.onError(err);
   }
 
-  private onClose(): void {
+  private readonly onClose = (): void => {
     this.client.gone(this);
     const r = this.req;
     if (!r || r.aborted) return;

@@ -9,7 +9,8 @@ import { HttpInspectorSchema } from '../../../../api/gen/envoy/extensions/filter
 import { OriginalDstSchema } from '../../../../api/gen/envoy/extensions/filters/listener/original_dst/v3/original_dst_pb';
 import { TlsInspectorSchema } from '../../../../api/gen/envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector_pb';
 import {
-  HttpConnectionManagerSchema, HttpConnectionManager_CodecType, HttpConnectionManager_ForwardClientCertDetails, RdsSchema, type HttpConnectionManager,
+  HttpConnectionManagerSchema, HttpConnectionManager_CodecType, HttpConnectionManager_ForwardClientCertDetails, HttpConnectionManager_PathWithEscapedSlashesAction,
+  HttpConnectionManager_UpgradeConfigSchema, RdsSchema, type HttpConnectionManager,
 } from '../../../../api/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb';
 import { RBACSchema as NetworkRbacSchema } from '../../../../api/gen/envoy/extensions/filters/network/rbac/v3/rbac_pb';
 import { TcpProxySchema, TcpProxy_WeightedClusterSchema, TcpProxy_WeightedCluster_ClusterWeightSchema, type TcpProxy } from '../../../../api/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb';
@@ -62,6 +63,7 @@ function httpConnectionManager(h: HttpConnectionManager, path: string): M.HttpCo
   onlyFields(HttpConnectionManagerSchema, h, path, [
     'codec_type', 'stat_prefix', 'rds', 'route_config', 'http_filters', 'use_remote_address', 'forward_client_cert_details',
     'set_current_client_cert_details', 'max_request_headers_kb', 'request_headers_timeout', 'common_http_protocol_options',
+    'stream_idle_timeout', 'upgrade_configs', 'normalize_path', 'merge_slashes', 'path_with_escaped_slashes_action',
   ]);
   if (h.useRemoteAddress) fail(at(path, 'use_remote_address'), 'true is not supported (the sidecar never trusts its own peer address as the client address)');
   const codec = codecs[h.codecType];
@@ -83,18 +85,63 @@ function httpConnectionManager(h: HttpConnectionManager, path: string): M.HttpCo
     if (ms === 0) fail(at(path, 'request_headers_timeout'), '0 (no timeout) is not supported');
     out.requestHeadersTimeoutMs = ms;
   }
+  // 0 disables it, as in Envoy; absent: the proxy's default (--stream-idle-timeout, 5 min).
+  if (h.streamIdleTimeout) out.streamIdleTimeoutMs = durationMs(h.streamIdleTimeout, at(path, 'stream_idle_timeout'));
+  const upgrades = upgradeTypes(h, at(path, 'upgrade_configs'));
+  if (upgrades) out.upgradeTypes = upgrades;
+  const normalization = pathNormalization(h, path);
+  if (normalization) out.pathNormalization = normalization;
   out.idleTimeoutMs = DefaultIdleTimeoutMs;
   const common = h.commonHttpProtocolOptions;
   if (common) {
     const cp = at(path, 'common_http_protocol_options');
-    onlyFields(CoreHttpProtocolOptionsSchema, common, cp, ['idle_timeout']);
+    onlyFields(CoreHttpProtocolOptionsSchema, common, cp, ['idle_timeout', 'max_headers_count']);
     if (common.idleTimeout) {
       const ms = durationMs(common.idleTimeout, at(cp, 'idle_timeout'));
       if (ms === 0) fail(at(cp, 'idle_timeout'), '0 (no idle timeout) is not supported');
       out.idleTimeoutMs = ms;
     }
+    if (common.maxHeadersCount !== undefined) {
+      if (common.maxHeadersCount < 1) fail(at(cp, 'max_headers_count'), 'must be at least 1');
+      out.maxRequestHeadersCount = common.maxHeadersCount;
+    }
   }
   return out;
+}
+
+/**
+ * upgrade_configs → the upgrade types tunnelled. Proto3 cannot tell an absent list from an empty
+ * one, so an empty list keeps the proxy's default (websocket, what Istio configures); to allow
+ * none, list websocket with `enabled: false`. Per-upgrade filter chains are not supported.
+ */
+function upgradeTypes(h: HttpConnectionManager, path: string): string[] | undefined {
+  if (h.upgradeConfigs.length === 0) return undefined;
+  return h.upgradeConfigs.flatMap((u, i) => {
+    const up = idx(path, i);
+    onlyFields(HttpConnectionManager_UpgradeConfigSchema, u, up, ['upgrade_type', 'enabled']);
+    return u.enabled === false ? [] : [u.upgradeType];
+  });
+}
+
+const escapedSlashActions: Partial<Record<HttpConnectionManager_PathWithEscapedSlashesAction, M.PathNormalization['escapedSlashes']>> = {
+  [HttpConnectionManager_PathWithEscapedSlashesAction.IMPLEMENTATION_SPECIFIC_DEFAULT]: 'keep',
+  [HttpConnectionManager_PathWithEscapedSlashesAction.KEEP_UNCHANGED]: 'keep',
+  [HttpConnectionManager_PathWithEscapedSlashesAction.REJECT_REQUEST]: 'reject',
+  [HttpConnectionManager_PathWithEscapedSlashesAction.UNESCAPE_AND_FORWARD]: 'unescape',
+};
+
+/**
+ * normalize_path, merge_slashes, path_with_escaped_slashes_action → the path normalization, as
+ * Istio sets them for meshConfig.pathNormalization (BASE: normalize_path; MERGE_SLASHES: and
+ * merge_slashes; DECODE_AND_MERGE_SLASHES: and UNESCAPE_AND_FORWARD). None of them set: the
+ * proxy's default (MERGE_SLASHES), not Envoy's "no normalization".
+ */
+function pathNormalization(h: HttpConnectionManager, path: string): M.PathNormalization | undefined {
+  const action = h.pathWithEscapedSlashesAction;
+  if (h.normalizePath === undefined && !h.mergeSlashes && action === HttpConnectionManager_PathWithEscapedSlashesAction.IMPLEMENTATION_SPECIFIC_DEFAULT) return undefined;
+  const escapedSlashes = escapedSlashActions[action];
+  if (!escapedSlashes) fail(at(path, 'path_with_escaped_slashes_action'), `${HttpConnectionManager_PathWithEscapedSlashesAction[action] ?? action} is not supported (KEEP_UNCHANGED, REJECT_REQUEST, UNESCAPE_AND_FORWARD)`);
+  return { rfc3986: h.normalizePath ?? true, mergeSlashes: h.mergeSlashes, escapedSlashes };
 }
 
 function tcpProxy(t: TcpProxy, path: string): M.TcpProxy {

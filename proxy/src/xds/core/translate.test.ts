@@ -26,7 +26,9 @@ import { HTTPFaultSchema } from '../../../../api/gen/envoy/extensions/filters/ht
 import { LocalRateLimitSchema } from '../../../../api/gen/envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit_pb';
 import { RBACSchema as HttpRbacSchema } from '../../../../api/gen/envoy/extensions/filters/http/rbac/v3/rbac_pb';
 import { RouterSchema } from '../../../../api/gen/envoy/extensions/filters/http/router/v3/router_pb';
-import { HttpFilterSchema, ScopedRoutesSchema } from '../../../../api/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb';
+import {
+  HttpConnectionManager_PathWithEscapedSlashesAction, HttpConnectionManager_UpgradeConfigSchema, HttpFilterSchema, ScopedRoutesSchema,
+} from '../../../../api/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb';
 import { RBACSchema as NetworkRbacSchema } from '../../../../api/gen/envoy/extensions/filters/network/rbac/v3/rbac_pb';
 import { TcpProxySchema } from '../../../../api/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb';
 import { DownstreamTlsContextSchema } from '../../../../api/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb';
@@ -103,6 +105,12 @@ describe('NACK reasons: resource, field, why', () => {
     ['an unknown listener filter', L, () => [listenerWith([hcmFilter()], (l) => { l.listenerFilters = [create(ListenerFilterSchema, { name: 'envoy.filters.listener.proxy_protocol', configType: { case: 'typedConfig', value: unknownAny('envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol') } })]; })],
       /listener_filters\[0\]: unsupported listener filter envoy\.filters\.listener\.proxy_protocol/],
     ['use_remote_address', L, () => [listenerWith([hcmFilter((h) => { h.useRemoteAddress = true; })])], /typed_config\.use_remote_address: true is not supported/],
+    ['escaped slashes answered with a redirect', L, () => [listenerWith([hcmFilter((h) => { h.pathWithEscapedSlashesAction = HttpConnectionManager_PathWithEscapedSlashesAction.UNESCAPE_AND_REDIRECT; })])],
+      /typed_config\.path_with_escaped_slashes_action: UNESCAPE_AND_REDIRECT is not supported/],
+    ['an upgrade with its own filter chain', L, () => [listenerWith([hcmFilter((h) => { h.upgradeConfigs = [create(HttpConnectionManager_UpgradeConfigSchema, { upgradeType: 'websocket', filters: [{ name: 'envoy.filters.http.router', configType: typed(RouterSchema, {}) }] })]; })])],
+      /typed_config\.upgrade_configs\[0\]\.filters: not supported/],
+    ['max_headers_count 0', L, () => [listenerWith([hcmFilter((h) => { h.commonHttpProtocolOptions = { $typeName: 'envoy.config.core.v3.HttpProtocolOptions', maxHeadersCount: 0 } as never; })])],
+      /common_http_protocol_options\.max_headers_count: must be at least 1/],
     ['scoped routes', L, () => [listenerWith([hcmFilter((h) => { h.routeSpecifier = { case: 'scopedRoutes', value: create(ScopedRoutesSchema) }; })])], /filters\[0\]\.typed_config\.scoped_routes: not supported by the Skein proxy/],
     ['RDS from a non-ADS source', L, () => [listenerWith([hcmFilter((h) => { if (h.routeSpecifier.case === 'rds') h.routeSpecifier.value.configSource!.configSourceSpecifier = { case: 'path', value: '/etc/routes' }; })])], /rds\.config_source: only the ADS stream is supported/],
     ['an unknown HTTP filter', L, () => [httpListener([{ name: 'envoy.filters.http.lua', configType: { case: 'typedConfig', value: unknownAny('envoy.extensions.filters.http.lua.v3.Lua') } }])],
@@ -184,6 +192,34 @@ describe('NACK reasons: resource, field, why', () => {
 });
 
 describe('translations (Envoy → model)', () => {
+  it('HTTP connection manager data-path limits: stream idle timeout, upgrades, path normalization, header count', () => {
+    const translate = (edit: Parameters<typeof hcmFilter>[0]) => {
+      const l = one(TypeUrls.listener, ListenerSchema, outboundListener([hcmFilter(edit)]));
+      if (l.typeUrl !== TypeUrls.listener) throw new Error('expected a listener');
+      return l.value.model.filterChains[0]!.filter;
+    };
+    // Nothing set: the model leaves each to the proxy's default (validate fills them in).
+    expect(translate(() => undefined)).not.toHaveProperty('streamIdleTimeoutMs');
+    expect(translate(() => undefined)).not.toHaveProperty('pathNormalization');
+    expect(translate(() => undefined)).not.toHaveProperty('upgradeTypes');
+    expect(translate((h) => {
+      h.streamIdleTimeout = create(DurationSchema, { seconds: 30n });
+      h.upgradeConfigs = [create(HttpConnectionManager_UpgradeConfigSchema, { upgradeType: 'websocket' }), create(HttpConnectionManager_UpgradeConfigSchema, { upgradeType: 'CONNECT', enabled: false }), create(HttpConnectionManager_UpgradeConfigSchema, { upgradeType: 'spdy/3' })];
+      h.normalizePath = true;
+      h.mergeSlashes = true;
+      h.pathWithEscapedSlashesAction = HttpConnectionManager_PathWithEscapedSlashesAction.UNESCAPE_AND_FORWARD;
+      h.commonHttpProtocolOptions = { $typeName: 'envoy.config.core.v3.HttpProtocolOptions', maxHeadersCount: 50 } as never;
+    })).toMatchObject({ streamIdleTimeoutMs: 30_000, upgradeTypes: ['websocket', 'spdy/3'], pathNormalization: { rfc3986: true, mergeSlashes: true, escapedSlashes: 'unescape' }, maxRequestHeadersCount: 50 });
+    // Istio BASE: normalize_path alone. A zero stream idle timeout disables it, as in Envoy.
+    expect(translate((h) => {
+      h.normalizePath = true;
+      h.streamIdleTimeout = create(DurationSchema, {});
+    })).toMatchObject({ pathNormalization: { rfc3986: true, mergeSlashes: false, escapedSlashes: 'keep' }, streamIdleTimeoutMs: 0 });
+    expect(translate((h) => {
+      h.normalizePath = false;
+    })).toMatchObject({ pathNormalization: { rfc3986: false, mergeSlashes: false, escapedSlashes: 'keep' } });
+  });
+
   it('an EDS cluster: ring hash, breakers, outlier detection, HTTP/2, mTLS by SDS names', () => {
     const c = edsCluster((x) => {
       x.lbPolicy = Cluster_LbPolicy.RING_HASH;
