@@ -75,11 +75,17 @@ export function normalizeImage(image: string): { repository: string; tag: string
 const hostPath = [...new Set([dirname(process.execPath), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'])].join(':');
 const built = { path: join(RepoRoot, 'dist', 'cli', 'src', 'main.js'), hint: 'run `npm run build` first' };
 
+/**
+ * The sample apps' images: built FROM the Skein image with the compiled apps added under
+ * /opt/skein/e2e/apps/build (e2e/kind/images.ts builds them so for kind), so `node` finds their
+ * dependencies in /opt/skein/node_modules and every backend runs them at the same path.
+ */
 function appImage(name: 'echo' | 'client'): ImageEntry {
+  const program = `/opt/skein/e2e/apps/build/${name}.js`;
   return {
     repository: `docker.io/skein-e2e/${name}`, tags: ['latest'],
-    entrypoint: ['node', join(AppsBuildDir, `${name}.js`)], cmd: [], env: { PATH: hostPath, NODE_ENV: 'production' },
-    workingDir: '/', user: '1000:1000', primaryGroups: { 0: 0, 1000: 1000 }, files: {},
+    entrypoint: ['node', program], cmd: [], env: { PATH: hostPath, NODE_ENV: 'production' },
+    workingDir: '/', user: '1000:1000', primaryGroups: { 0: 0, 1000: 1000 }, files: { '/opt/skein': RepoRoot },
     requires: [{ path: join(AppsBuildDir, `${name}.js`), hint: 'the node builds the e2e apps at start (buildApps)' }],
   };
 }
