@@ -9,5 +9,5 @@ import { journeySuite } from './journeys/suite';
 import { startSimulatedCluster } from './simulated';
 
 describeSystem('Kubernetes journeys on the simulated cluster', () => {
-  journeySuite({ cni: false, start: () => startSimulatedCluster(), startTimeoutMs: 120_000, keepOnFailure: process.env.SKEIN_KEEP_CLUSTER === '1' });
+  journeySuite({ cni: false, start: () => startSimulatedCluster(), startTimeoutMs: 120_000, keep: process.env.SKEIN_KEEP_CLUSTER === '1' });
 }, ['ip', 'iptables', 'iptables-restore', 'nsenter', 'unshare', 'setpriv', 'tcpdump']);

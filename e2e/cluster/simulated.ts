@@ -65,7 +65,7 @@ export async function startSimulatedCluster(options: SimulatedClusterOptions = {
     async captureTraffic(): Promise<TrafficCapture> {
       return node.captureBridge('tcp');
     },
-    diagnostics: () => node.logTails(40),
+    diagnostics: async () => `node files in ${node.dir}\n${await node.logTails(40)}`,
     async stop(o = {}) {
       const errors: string[] = [];
       await node.stop({ keepFiles: o.keep }).catch((e: Error) => errors.push(e.message));

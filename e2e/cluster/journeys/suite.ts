@@ -22,8 +22,8 @@ export interface SuiteOptions extends JourneyOptions {
   start: () => Promise<ClusterBackend>;
   /** beforeAll's bound (a kind cluster and an image build take minutes). */
   startTimeoutMs: number;
-  /** Keep the cluster after a failure (SKEIN_KEEP_CLUSTER=1). */
-  keepOnFailure?: boolean;
+  /** Keep the cluster's files (logs, volumes, captures) after the run even when it passed (SKEIN_KEEP_CLUSTER=1); a failed run always keeps them. */
+  keep?: boolean;
 }
 
 const clientId = clientSpiffeId(Names.meshed, Names.client);
@@ -63,7 +63,7 @@ export function journeySuite(options: SuiteOptions): void {
   afterAll(async () => {
     if (!journey) return;
     const t = Date.now();
-    await journey.backend.stop({ keep: failed && options.keepOnFailure === true });
+    await journey.backend.stop({ keep: failed || options.keep === true });
     journey.timings.set('cluster stop', Date.now() - t);
     const lines = [...journey.timings].map(([name, ms]) => `  ${(ms / 1000).toFixed(1).padStart(6)} s  ${name}`);
     console.log(`journeys on the ${journey.backend.name} cluster${options.cni ? ' (CNI mode)' : ''}, wall time:\n${lines.join('\n')}\n  ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s  the whole file`);
