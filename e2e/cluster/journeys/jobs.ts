@@ -13,7 +13,7 @@ import { Annotations } from '../../../api/src/names';
 import { AppsDirInImage } from '../backend';
 import { Names, Bounds, type Journey } from './context';
 import { type ClientReport, EchoPorts } from './apps';
-import { type Obj } from './kube';
+import { type Obj, WaitAborted } from './kube';
 import { conditionTrue, containerNames, describePods } from './workloads';
 
 const echoUrl = `http://${Names.echo}.${Names.meshed}:${EchoPorts.http}/job`;
@@ -55,7 +55,7 @@ export async function runJob(journey: Journey, name: string, classic: boolean): 
     const j = await kube.get('batch/v1', 'Job', Names.meshed, name);
     const pods = await kube.list('v1', 'Pod', Names.meshed, `job-name=${name}`);
     note(`${JSON.stringify(j?.status ?? {})}\n${describePods(pods)}`);
-    if (conditionTrue(j, 'Failed')) throw new Error(`Job ${name} failed: ${JSON.stringify(j?.status)}\n${describePods(pods)}`);
+    if (conditionTrue(j, 'Failed')) throw new WaitAborted(`Job ${name} failed: ${JSON.stringify(j?.status)}\n${describePods(pods)}`);
     return conditionTrue(j, 'Complete');
   }, Bounds.podReady, 1000);
   const [pod] = await kube.list('v1', 'Pod', Names.meshed, `job-name=${name}`);

@@ -27,6 +27,11 @@ export interface Obj {
   [field: string]: any;
 }
 
+/** Thrown by a `waitFor` probe when what it awaits can no longer happen (a Job that failed): the wait ends at once. */
+export class WaitAborted extends Error {
+  override name = 'WaitAborted';
+}
+
 /** An API error as the server sent it (status code, reason, message). */
 export class KubeError extends Error {
   override name = 'KubeError';
@@ -131,18 +136,26 @@ export class Kube {
 
   /**
    * Polls `probe` until it returns a value (not undefined/false), at most `timeoutMs`; the error
-   * says what was awaited and what `probe` last described through `note`.
+   * says what was awaited and what `probe` last described through `note`. A probe that throws
+   * WaitAborted ends the wait at once; other errors are retried (a pod not there yet, a restart).
    */
   async waitFor<T>(what: string, probe: (note: (text: string) => void) => Promise<T | undefined | false>, timeoutMs: number, intervalMs = 250): Promise<T> {
     let last = '';
     let value: T | undefined;
+    let aborted: WaitAborted | undefined;
     try {
       await waitUntil(async () => {
-        const v = await probe((text) => (last = text));
+        let v: T | undefined | false;
+        try {
+          v = await probe((text) => (last = text));
+        } catch (e) {
+          if (e instanceof WaitAborted) aborted = e;
+          throw e;
+        }
         if (v === undefined || v === false) return false;
         value = v;
         return true;
-      }, { what, timeoutMs, intervalMs });
+      }, { what, timeoutMs, intervalMs, giveUp: () => aborted?.message });
     } catch (e) {
       throw new Error(`${(e as Error).message}${last ? `\nlast seen: ${last}` : ''}`);
     }
