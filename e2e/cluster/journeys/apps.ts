@@ -33,54 +33,40 @@ export function echoService(namespace: string): Obj {
 
 /** An echo Deployment `<app>-<version>` (app `echo` joins the echo Service). */
 export function echoDeployment(journey: Journey, namespace: string, version: string, app: string = Names.echo): Obj {
-  const labels = { app, version };
+  return deployment(namespace, `${app}-${version}`, { app, version }, {
+    serviceAccountName: Names.echo,
+    containers: [{
+      name: 'app',
+      image: journey.backend.images.echo,
+      imagePullPolicy: journey.backend.imagePullPolicy,
+      args: ['--http', String(EchoPorts.http), '--grpc', String(EchoPorts.grpc)],
+      env: [
+        { name: 'NAME', value: Names.echo },
+        { name: 'VERSION', value: version },
+        { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+        { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      ],
+      ports: [{ name: 'http', containerPort: EchoPorts.http }, { name: 'grpc', containerPort: EchoPorts.grpc }],
+      readinessProbe: { httpGet: { path: '/ready', port: EchoPorts.http }, periodSeconds: 2 },
+    }],
+  });
+}
+
+/** A one-replica Deployment whose pods carry `labels` (also its selector). */
+function deployment(namespace: string, name: string, labels: Record<string, string>, podSpec: Record<string, unknown>): Obj {
   return {
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: `${app}-${version}`, namespace, labels },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: labels },
-      template: {
-        metadata: { labels },
-        spec: {
-          serviceAccountName: Names.echo,
-          containers: [{
-            name: 'app',
-            image: journey.backend.images.echo,
-            imagePullPolicy: journey.backend.imagePullPolicy,
-            args: ['--http', String(EchoPorts.http), '--grpc', String(EchoPorts.grpc)],
-            env: [
-              { name: 'NAME', value: Names.echo },
-              { name: 'VERSION', value: version },
-              { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-              { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-            ],
-            ports: [{ name: 'http', containerPort: EchoPorts.http }, { name: 'grpc', containerPort: EchoPorts.grpc }],
-            readinessProbe: { httpGet: { path: '/ready', port: EchoPorts.http }, periodSeconds: 2 },
-          }],
-        },
-      },
-    },
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace, labels },
+    spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: podSpec } },
   };
 }
 
 /** A pod that idles (`sleep`), for exec'ing the client: A in the journeys. */
 export function clientDeployment(journey: Journey, namespace: string, name: string = Names.client, serviceAccountName: string = Names.client): Obj {
-  const labels = { app: name };
-  return {
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace, labels },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: labels },
-      template: {
-        metadata: { labels },
-        spec: {
-          serviceAccountName,
-          terminationGracePeriodSeconds: 2,
-          containers: [{ name: 'app', image: journey.backend.images.client, imagePullPolicy: journey.backend.imagePullPolicy, command: ['sleep', 'infinity'] }],
-        },
-      },
-    },
-  };
+  return deployment(namespace, name, { app: name }, {
+    serviceAccountName,
+    terminationGracePeriodSeconds: 2,
+    containers: [{ name: 'app', image: journey.backend.images.client, imagePullPolicy: journey.backend.imagePullPolicy, command: ['sleep', 'infinity'] }],
+  });
 }
 
 /** The sample in `namespace`: echo v1 + v2 behind the echo Service, and the client. */
