@@ -83,6 +83,12 @@ export const Annotations = {
   proxyMemory: 'sidecar.skein.dev/proxyMemory',
   proxyCpuLimit: 'sidecar.skein.dev/proxyCPULimit',
   proxyMemoryLimit: 'sidecar.skein.dev/proxyMemoryLimit',
+  /**
+   * Per pod, `"true"`/`"false"`: inject the proxy as a native sidecar (restartable init container)
+   * or as a classic one, whatever the cluster version and the injection config say (Istio's
+   * `sidecar.istio.io/nativeSidecar`).
+   */
+  nativeSidecar: 'sidecar.skein.dev/nativeSidecar',
   /** Original app probes, kept when the webhook rewrites them to the proxy's health port. */
   originalProbes: 'sidecar.skein.dev/originalProbes',
   /** Per-workload local rate limit (tokens per second), see docs. */

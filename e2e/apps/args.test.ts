@@ -3,10 +3,10 @@ import { parseEchoArgs } from './echo';
 
 describe('client arguments', () => {
   it('parses a load run', () => {
-    expect(parseClientArgs(['http', 'http://web.default/x', '--count', '50', '--duration', '2s', '--concurrency', '4', '--timeout', '300ms', '--header', 'X-A: 1', '--method', 'post'])).toEqual({
+    expect(parseClientArgs(['http', 'http://web.default/x', '--count', '50', '--duration', '2s', '--concurrency', '4', '--interval', '100ms', '--timeout', '300ms', '--header', 'X-A: 1', '--method', 'post'])).toEqual({
       protocol: 'http',
       target: 'http://web.default/x',
-      limits: { count: 50, durationMs: 2000, concurrency: 4 },
+      limits: { count: 50, durationMs: 2000, concurrency: 4, intervalMs: 100 },
       timeoutMs: 300,
       headers: { 'x-a': '1' },
       message: 'hello',
@@ -15,7 +15,7 @@ describe('client arguments', () => {
   });
 
   it('defaults to one request', () => {
-    expect(parseClientArgs(['tcp', '10.77.0.3:7070']).limits).toEqual({ count: 1, durationMs: 30_000, concurrency: 1 });
+    expect(parseClientArgs(['tcp', '10.77.0.3:7070']).limits).toEqual({ count: 1, durationMs: 30_000, concurrency: 1, intervalMs: 0 });
   });
 
   it.each([

@@ -2,7 +2,7 @@
  * The test client, run inside a pod's namespace (as an app UID) by the harness:
  *
  *   node e2e/apps/build/client.js <http|h2|grpc|grpc-stream|ws|tcp> <target>
- *        [--count N] [--duration 5s] [--concurrency C] [--timeout 5s]
+ *        [--count N] [--duration 5s] [--concurrency C] [--interval 100ms] [--timeout 5s]
  *        [--header name:value]... [--message TEXT] [--method GET]
  *
  * target: a URL for http/h2/ws (`http://web.default:80/path`, `ws://10.77.200.10/chat`),
@@ -32,7 +32,7 @@ export interface ClientArgs {
   method: string;
 }
 
-const usage = 'usage: client <http|h2|grpc|grpc-stream|ws|tcp> <target> [--count N] [--duration 5s] [--concurrency C] [--timeout 5s] [--header name:value]... [--message TEXT] [--method GET]';
+const usage = 'usage: client <http|h2|grpc|grpc-stream|ws|tcp> <target> [--count N] [--duration 5s] [--concurrency C] [--interval 100ms] [--timeout 5s] [--header name:value]... [--message TEXT] [--method GET]';
 
 /** `500ms`, `5s`, `1m`. */
 export function parseMs(flag: string, text: string): number {
@@ -50,6 +50,7 @@ export function parseClientArgs(argv: string[]): ClientArgs {
       count: { type: 'string', default: '1' },
       duration: { type: 'string', default: '30s' },
       concurrency: { type: 'string', default: '1' },
+      interval: { type: 'string', default: '0ms' },
       timeout: { type: 'string', default: '5s' },
       header: { type: 'string', multiple: true, default: [] },
       message: { type: 'string', default: 'hello' },
@@ -80,7 +81,7 @@ export function parseClientArgs(argv: string[]): ClientArgs {
   return {
     protocol: protocol as Protocol,
     target,
-    limits: checkLimits({ count: Number(values.count), durationMs: parseMs('duration', values.duration), concurrency: Number(values.concurrency) }),
+    limits: checkLimits({ count: Number(values.count), durationMs: parseMs('duration', values.duration), concurrency: Number(values.concurrency), intervalMs: parseMs('interval', values.interval) }),
     timeoutMs: parseMs('timeout', values.timeout),
     headers,
     message: values.message,

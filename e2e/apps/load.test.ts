@@ -31,6 +31,20 @@ describe('bounded load loop', () => {
     expect(report.elapsedMs).toBe(1000);
   });
 
+  it('paces each worker by the interval (a steady client), never past the end', async () => {
+    let t = 0;
+    const pauses: number[] = [];
+    const report = await runLoad(async () => {
+      t += 10;
+      return { ok: true };
+    }, { count: 1000, durationMs: 1000, concurrency: 1, intervalMs: 90 }, () => t, async (ms) => {
+      pauses.push(ms);
+      t += ms;
+    });
+    expect(report.requests).toBe(10);
+    expect(pauses).toEqual(Array(10).fill(90)); // the last pause runs into the deadline
+  });
+
   it('counts a thrown error as a failure and carries on', async () => {
     const report = await runLoad(async (i) => {
       if (i === 0) throw new Error('ECONNREFUSED');
@@ -58,6 +72,7 @@ describe('bounded load loop', () => {
     [{ count: 1, durationMs: 600_001, concurrency: 1 }, /--duration/],
     [{ count: 1, durationMs: 1, concurrency: 0 }, /--concurrency/],
     [{ count: 1, durationMs: 1, concurrency: 257 }, /--concurrency/],
+    [{ count: 1, durationMs: 1, concurrency: 1, intervalMs: -1 }, /--interval/],
   ])('rejects unbounded or empty limits %j', (limits, message) => {
     expect(() => checkLimits(limits)).toThrow(message);
   });

@@ -1,6 +1,7 @@
 /**
- * A bounded load loop: N requests or T milliseconds, whichever comes first, with C in flight. It
- * counts outcomes per server version and name, per status and per error. Clock passed in.
+ * A bounded load loop: N requests or T milliseconds, whichever comes first, with C in flight, each
+ * worker pausing `intervalMs` between its requests when asked (a steady client). It counts outcomes
+ * per server version and name, per status and per error. Clock and pause passed in.
  */
 import { type EchoReply } from './identity';
 
@@ -16,6 +17,8 @@ export interface LoadLimits {
   count: number;
   durationMs: number;
   concurrency: number;
+  /** Pause of each worker between two of its requests (default 0: back to back). */
+  intervalMs?: number;
 }
 
 export interface LoadReport {
@@ -42,6 +45,7 @@ export function checkLimits(limits: LoadLimits): LoadLimits {
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > LoadBounds.maxConcurrency) {
     throw new Error(`--concurrency must be 1..${LoadBounds.maxConcurrency}, got ${concurrency}`);
   }
+  if (limits.intervalMs !== undefined && !(limits.intervalMs >= 0 && limits.intervalMs <= LoadBounds.maxDurationMs)) throw new Error(`--interval must be 0 to 10m, got ${limits.intervalMs} ms`);
   return limits;
 }
 
@@ -49,7 +53,9 @@ function bump(counts: Record<string, number>, key: string): void {
   counts[key] = (counts[key] ?? 0) + 1;
 }
 
-export async function runLoad(one: (index: number) => Promise<Outcome>, limits: LoadLimits, now: () => number): Promise<LoadReport> {
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function runLoad(one: (index: number) => Promise<Outcome>, limits: LoadLimits, now: () => number, sleep: (ms: number) => Promise<void> = pause): Promise<LoadReport> {
   checkLimits(limits);
   const start = now();
   const deadline = start + limits.durationMs;
@@ -72,6 +78,7 @@ export async function runLoad(one: (index: number) => Promise<Outcome>, limits: 
         bump(report.errors, outcome.error ?? `status ${outcome.status ?? 'unknown'}`);
         report.firstError ??= outcome.error ?? `status ${outcome.status}`;
       }
+      if (limits.intervalMs && started < limits.count && now() < deadline) await sleep(limits.intervalMs);
     }
   };
   await Promise.all(Array.from({ length: Math.min(limits.concurrency, limits.count) }, worker));

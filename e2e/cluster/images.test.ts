@@ -22,6 +22,8 @@ describe('the image table', () => {
   it('the Skein image runs the CLI the way the Dockerfile does', () => {
     const r = lookupImage(SkeinImage, undefined, everythingBuilt);
     expect(r).toMatchObject({ found: true, config: { entrypoint: ['node', '/opt/skein/dist/cli/src/main.js'], cmd: ['help'], user: '1337:1337', workingDir: '/opt/skein', env: { NODE_ENV: 'production' } } });
+    // `skein` on PATH, as the Dockerfile's ENV PATH=/opt/skein/bin:$PATH (the classic sidecar's postStart hook runs it).
+    expect(r.found && r.config.env.PATH?.split(':')[0]).toBe('/opt/skein/bin');
   });
 
   it('host-tool images accept any tag; sample apps only the tags that exist', () => {

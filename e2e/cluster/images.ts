@@ -7,13 +7,14 @@
  *
  * - the Skein image (`ghcr.io/skein-mesh/skein:<package version>`, what manifests/ and the
  *   webhook's injection template name): the built CLI, mounted at /opt/skein as in the Dockerfile
- *   (`node /opt/skein/dist/cli/src/main.js`, USER 1337:1337, NODE_ENV=production);
+ *   (`node /opt/skein/dist/cli/src/main.js`, USER 1337:1337, NODE_ENV=production, `skein` on PATH
+ *   as /opt/skein/bin/skein);
  * - the e2e sample apps (`skein-e2e/echo`: HTTP/h2c/WebSocket, gRPC and TCP echo; `skein-e2e/client`:
  *   the load client), compiled from e2e/apps;
  * - `busybox` and `node`: the host's own tools, for small test programs (`sh -c …`, `node -e …`).
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import pkg from '../../package.json';
 import { AppsBuildDir } from '../harness/apps';
@@ -74,12 +75,39 @@ export function normalizeImage(image: string): { repository: string; tag: string
 
 const hostPath = [...new Set([dirname(process.execPath), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'])].join(':');
 const built = { path: join(RepoRoot, 'dist', 'cli', 'src', 'main.js'), hint: 'run `npm run build` first' };
+/** The image's `skein` on PATH (the Dockerfile's `ln -sf ../dist/cli/src/main.js bin/skein`). */
+const cliLink = { path: join(RepoRoot, 'bin', 'skein'), target: '../dist/cli/src/main.js' };
 
+/**
+ * What the Dockerfile's build stage does after `npm run build` so that `skein` runs from PATH (the
+ * classic sidecar's postStart hook `skein wait-ready`): the CLI executable and `bin/skein` linked to
+ * it. The simulated node calls it at start, as it builds the apps.
+ */
+export function prepareSkeinImage(): void {
+  if (existsSync(built.path)) chmodSync(built.path, 0o755);
+  mkdirSync(join(RepoRoot, 'bin'), { recursive: true });
+  let current: string | undefined;
+  try {
+    current = readlinkSync(cliLink.path);
+  } catch {
+    current = undefined;
+  }
+  if (current === cliLink.target) return;
+  rmSync(cliLink.path, { force: true });
+  symlinkSync(cliLink.target, cliLink.path);
+}
+
+/**
+ * The sample apps' images: built FROM the Skein image with the compiled apps added under
+ * /opt/skein/e2e/apps/build (e2e/kind/images.ts builds them so for kind), so `node` finds their
+ * dependencies in /opt/skein/node_modules and every backend runs them at the same path.
+ */
 function appImage(name: 'echo' | 'client'): ImageEntry {
+  const program = `/opt/skein/e2e/apps/build/${name}.js`;
   return {
     repository: `docker.io/skein-e2e/${name}`, tags: ['latest'],
-    entrypoint: ['node', join(AppsBuildDir, `${name}.js`)], cmd: [], env: { PATH: hostPath, NODE_ENV: 'production' },
-    workingDir: '/', user: '1000:1000', primaryGroups: { 0: 0, 1000: 1000 }, files: {},
+    entrypoint: ['node', program], cmd: [], env: { PATH: hostPath, NODE_ENV: 'production' },
+    workingDir: '/', user: '1000:1000', primaryGroups: { 0: 0, 1000: 1000 }, files: { '/opt/skein': RepoRoot },
     requires: [{ path: join(AppsBuildDir, `${name}.js`), hint: 'the node builds the e2e apps at start (buildApps)' }],
   };
 }
@@ -90,8 +118,8 @@ export function defaultImages(): ImageEntry[] {
     {
       repository: normalizeImage(SkeinImage).repository, tags: [pkg.version],
       entrypoint: ['node', '/opt/skein/dist/cli/src/main.js'], cmd: ['help'],
-      env: { PATH: hostPath, NODE_ENV: 'production' }, workingDir: '/opt/skein', user: '1337:1337', primaryGroups: { 0: 0, 1337: 1337 },
-      files: { '/opt/skein': RepoRoot }, requires: [built],
+      env: { PATH: `/opt/skein/bin:${hostPath}`, NODE_ENV: 'production' }, workingDir: '/opt/skein', user: '1337:1337', primaryGroups: { 0: 0, 1337: 1337 },
+      files: { '/opt/skein': RepoRoot }, requires: [built, { path: cliLink.path, hint: 'the node links it at start (prepareSkeinImage)' }],
     },
     appImage('echo'),
     appImage('client'),

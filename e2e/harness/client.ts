@@ -15,6 +15,8 @@ export interface ClientRequest extends RunAs {
   /** Stop after this long even if `count` is not reached (default 30 s). */
   durationMs?: number;
   concurrency?: number;
+  /** Pause of each worker between its requests (a steady client; default none). */
+  intervalMs?: number;
   /** Per-request timeout (default 5 s). */
   timeoutMs?: number;
   headers?: Record<string, string>;
@@ -28,10 +30,16 @@ export interface ClientReport extends LoadReport {
 }
 
 export function clientArgv(request: ClientRequest): string[] {
-  const argv = [process.execPath, appPath('client'), request.protocol, request.target];
+  return [process.execPath, appPath('client'), ...clientArgs(request)];
+}
+
+/** The client app's arguments for a request (after the program). */
+export function clientArgs(request: Omit<ClientRequest, keyof RunAs>): string[] {
+  const argv: string[] = [request.protocol, request.target];
   if (request.count !== undefined) argv.push('--count', String(request.count));
   if (request.durationMs !== undefined) argv.push('--duration', `${request.durationMs}ms`);
   if (request.concurrency !== undefined) argv.push('--concurrency', String(request.concurrency));
+  if (request.intervalMs !== undefined) argv.push('--interval', `${request.intervalMs}ms`);
   if (request.timeoutMs !== undefined) argv.push('--timeout', `${request.timeoutMs}ms`);
   if (request.message !== undefined) argv.push('--message', request.message);
   if (request.method !== undefined) argv.push('--method', request.method);

@@ -108,6 +108,12 @@ export interface SimulatedApiServer {
   addToken(token: string, user: UserInfo): void;
   /** A serving certificate for `names` signed by the cluster CA. */
   issueCertificate(names: string[]): Promise<IssuedCertificate>;
+  /**
+   * Where pods reach this server (kube-apiserver's advertise address and secure port, as its
+   * endpoint reconciler publishes them): the `default/kubernetes` Endpoints and EndpointSlice, and
+   * the Service's targetPort. A simulated node passes its `apiServerEndpoint` (its relay to `url`).
+   */
+  setApiServerEndpoint(endpoint: { ip: string; port: number }): Promise<void>;
   /** Resolves when every controller has nothing queued. */
   settled(): Promise<void>;
   /** Watch-cache controls for wire tests: forget history (410 for older watches), bookmark now, end all watches. */
@@ -157,6 +163,21 @@ function bootstrapRbac(): KubeObject[] {
   ];
 }
 
+/** `default/kubernetes` Endpoints: the address pods use to reach the API server. */
+function kubernetesEndpoints(ip: string, port: number): KubeObject {
+  return {
+    apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+    subsets: [{ addresses: [{ ip }], ports: [{ name: 'https', port, protocol: 'TCP' }] }],
+  };
+}
+
+function kubernetesEndpointSlice(ip: string, port: number): KubeObject {
+  return {
+    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes' } },
+    addressType: 'IPv4', endpoints: [{ addresses: [ip], conditions: { ready: true } }], ports: [{ name: 'https', port, protocol: 'TCP' }],
+  };
+}
+
 export async function startSimulatedApiServer(options: SimulatedApiServerOptions = {}): Promise<SimulatedApiServer> {
   const host = options.host ?? '127.0.0.1';
   const advertise = options.advertiseAddress ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
@@ -195,14 +216,8 @@ export async function startSimulatedApiServer(options: SimulatedApiServerOptions
     apiVersion: 'v1', kind: 'Service', metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
     spec: { clusterIP: kubernetesServiceIP, ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: port }], sessionAffinity: 'None', type: 'ClusterIP' },
   });
-  await client.create(core.engine.resolve('', 'v1', 'endpoints'), {
-    apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
-    subsets: [{ addresses: [{ ip: advertise }], ports: [{ name: 'https', port, protocol: 'TCP' }] }],
-  });
-  await client.create(core.engine.resolve('discovery.k8s.io', 'v1', 'endpointslices'), {
-    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes' } },
-    addressType: 'IPv4', endpoints: [{ addresses: [advertise], conditions: { ready: true } }], ports: [{ name: 'https', port, protocol: 'TCP' }],
-  });
+  await client.create(core.engine.resolve('', 'v1', 'endpoints'), kubernetesEndpoints(advertise, port));
+  await client.create(core.engine.resolve('discovery.k8s.io', 'v1', 'endpointslices'), kubernetesEndpointSlice(advertise, port));
 
   // kube-controller-manager and kube-scheduler, in process.
   const enabled = options.controllers ?? true;
@@ -258,6 +273,19 @@ export async function startSimulatedApiServer(options: SimulatedApiServerOptions
     },
     addToken: (token, user) => core.authenticator.addStaticToken(token, user),
     issueCertificate: (names) => issueCertificate(ca, names),
+    async setApiServerEndpoint(endpoint) {
+      const service = await client.get(core.engine.resolve('', 'v1', 'services'), 'default', 'kubernetes');
+      const spec = service.spec as { ports: { targetPort?: number }[] };
+      spec.ports = spec.ports.map((p) => ({ ...p, targetPort: endpoint.port }));
+      await client.update(core.engine.resolve('', 'v1', 'services'), service);
+      for (const [ref, desired] of [
+        [core.engine.resolve('', 'v1', 'endpoints'), kubernetesEndpoints(endpoint.ip, endpoint.port)],
+        [core.engine.resolve('discovery.k8s.io', 'v1', 'endpointslices'), kubernetesEndpointSlice(endpoint.ip, endpoint.port)],
+      ] as const) {
+        const current = await client.get(ref, 'default', 'kubernetes');
+        await client.update(ref, { ...desired, metadata: { ...current.metadata, ...desired.metadata } });
+      }
+    },
     async settled() {
       for (let round = 0; round < 50; round++) {
         const rv = core.storage.resourceVersion;

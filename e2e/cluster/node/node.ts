@@ -20,7 +20,7 @@ import { nextRunId } from '../../harness/names';
 import { Netns, type NetnsOwner } from '../../harness/netns';
 import { type ManagedProcess } from '../../harness/process';
 import { sweepLeftovers } from '../../harness/sweeper';
-import { defaultImages, type ImageEntry } from '../images';
+import { defaultImages, type ImageEntry, prepareSkeinImage } from '../images';
 import { NetnsAgent } from './agent';
 import { type ApiConnection, KubeApi } from './api';
 import { Backoff, type BackoffSettings, KubeletBackoff } from './core/backoff';
@@ -150,6 +150,7 @@ class Node implements SimulatedNode, NetnsOwner {
 
   async start(): Promise<void> {
     buildApps();
+    prepareSkeinImage();
     const tools = await findTools();
     await this.network.create();
     this.agent = await NetnsAgent.start(this.network.netns, join(this.dir, 'netns-agent.log'));

@@ -57,6 +57,7 @@ describe('admitPod', () => {
   it.each([
     ['a bad capture annotation', { 'traffic.skein.dev/excludeOutboundPorts': 'db' }, /skein: annotation traffic.skein.dev\/excludeOutboundPorts: "db" is not a port/],
     ['a bad resource annotation', { 'sidecar.skein.dev/proxyCPU': 'fast' }, /skein: annotation sidecar.skein.dev\/proxyCPU: "fast" is not a Kubernetes quantity/],
+    ['a bad sidecar-kind annotation', { 'sidecar.skein.dev/nativeSidecar': 'yes' }, /skein: annotation sidecar.skein.dev\/nativeSidecar: "yes" must be "true" or "false"/],
   ])('%s refuses the pod (allowed=false, 400) instead of ignoring it', (_name, annotations, message) => {
     const result = admitPod('u2', { ...pod, metadata: { annotations } }, ns, config);
     expect(result.outcome).toBe('refused');

@@ -31,6 +31,14 @@ function checkNoClash(pod: Pod): void {
   if (volumeClash) throw new InjectionError(`pod already has a volume named ${volumeClash.name}, which Skein injects`);
 }
 
+/** Native or classic sidecar: the pod's `sidecar.skein.dev/nativeSidecar` annotation, else the config and cluster version. */
+function nativeSidecar(annotations: Record<string, string>, config: InjectionConfig): boolean {
+  const value = annotations[Annotations.nativeSidecar];
+  if (value === undefined) return useNativeSidecar(config.nativeSidecars, config.clusterVersion);
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new InjectionError(`annotation ${Annotations.nativeSidecar}: "${value}" must be "true" or "false"`);
+}
+
 /** Returns the injected copy; throws InjectionError when the pod's annotations or probes are invalid. */
 export function injectPod(original: Pod, config: InjectionConfig): Pod {
   if (!Array.isArray(original.spec?.containers)) throw new InjectionError('pod spec has no containers list');
@@ -38,7 +46,7 @@ export function injectPod(original: Pod, config: InjectionConfig): Pod {
   const pod = structuredClone(original);
   const metadata = (pod.metadata ??= {});
   const annotations = (metadata.annotations ??= {});
-  const native = useNativeSidecar(config.nativeSidecars, config.clusterVersion);
+  const native = nativeSidecar(annotations, config);
 
   const cni = config.captureMode === 'cni';
   const capture = captureSettings(annotations);
