@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { installYaml } from '../../manifests/src/install';
+import { resolveValues } from '../../manifests/src/values';
 import { describeKind } from './gate';
 
 const root = path.join(__dirname, '..', '..');
@@ -112,7 +113,7 @@ describeKind('Skein on kind', () => {
     run('kind', ['create', 'cluster', '--name', cluster, '--wait', '180s'], { timeoutMs: 400_000 });
     run('docker', ['build', '-t', image, '.'], { timeoutMs: 900_000 });
     run('kind', ['load', 'docker-image', image, '--name', cluster], { timeoutMs: 300_000 });
-    apply(installYaml({ image }));
+    apply(installYaml(resolveValues([{ source: 'kind', values: { image } }])));
     kubectl(['rollout', 'status', '-n', 'skein-system', 'deployment/skein-controlplane', '--timeout=300s'], { timeoutMs: 320_000 });
     apply(apps);
     kubectl(['wait', '-n', 'demo', '--for=condition=Ready', 'pod', '--all', '--timeout=300s'], { timeoutMs: 320_000 });
