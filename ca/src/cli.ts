@@ -1,6 +1,7 @@
 /**
  * `skein ca …`: make a CA, issue certificates and join tokens, run a standalone CA server.
  * Output is meant for people and scripts: results on stdout, diagnostics on stderr, exit 0/1/2.
+ * What `skein help` loads: key handling, the store and the gRPC server load when a command runs.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,14 +10,26 @@ import { type Command, type CommandIo, UsageError, usageErrors } from '../../api
 import { formatDuration, parseDuration } from '../../api/src/duration';
 import { ControlPlanePorts, DefaultTrustDomain } from '../../api/src/names';
 import { parseSpiffeId } from '../../api/src/spiffe';
-import { mintJoinToken } from './auth/join-token';
-import { generateWorkloadKey } from './client/csr';
-import { parseKeyType } from './core/keys';
-import { joinPem } from './core/pem';
+import type * as JoinTokenAuth from './auth/join-token';
+import type * as Csr from './client/csr';
+import type * as Keys from './core/keys';
+import type * as Pem from './core/pem';
 import { defaultValidityPolicy } from './core/validity';
-import { x509 } from './core/x509';
-import { defaultCaDnsNames, createIssuer, startCaServer } from './service/ca-server';
-import { CaFiles, initCaDir, loadCaDir } from './store/ca-dir';
+import type * as X509 from './core/x509';
+import type * as CaServer from './service/ca-server';
+import type * as CaDir from './store/ca-dir';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy loading: keys, store and gRPC only when a command runs */
+const load = {
+  joinToken: () => require('./auth/join-token') as typeof JoinTokenAuth,
+  csr: () => require('./client/csr') as typeof Csr,
+  keys: () => require('./core/keys') as typeof Keys,
+  pem: () => require('./core/pem') as typeof Pem,
+  x509: () => (require('./core/x509') as typeof X509).x509,
+  server: () => require('./service/ca-server') as typeof CaServer,
+  dir: () => require('./store/ca-dir') as typeof CaDir,
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -34,7 +47,7 @@ function duration(value: string | undefined, flag: string, fallback: number): nu
 }
 
 function keyType(value: string | undefined) {
-  return usageErrors(() => parseKeyType(value ?? 'ec'), '--key-type');
+  return usageErrors(() => load.keys().parseKeyType(value ?? 'ec'), '--key-type');
 }
 
 function readInput(file: string, flag: string): string {
@@ -45,7 +58,7 @@ function readInput(file: string, flag: string): string {
   }
 }
 
-const initUsage = `Usage: skein ca init --dir DIR [--trust-domain TD] [--key-type ec|rsa] [--force]
+const initUsage = () => `Usage: skein ca init --dir DIR [--trust-domain TD] [--key-type ec|rsa] [--force]
        skein ca init --dir DIR --ca-cert FILE --ca-key FILE --cert-chain FILE --root-cert FILE [--trust-domain TD] [--force]
 
 Creates a CA in DIR (keys 0600). Without --ca-* flags: a new self-signed root valid 10 years
@@ -54,13 +67,15 @@ elsewhere (same files as Istio's cacerts): --ca-cert the intermediate, --ca-key 
 --cert-chain its issuers up to the root, --root-cert the trust bundle (one or more roots).
 Everything is validated (key matches, CA:true, chain links, anchored in the bundle) before anything
 is written. Refuses to replace an existing CA unless --force.
-Also writes ${CaFiles.joinTokenKey}, the key that signs join tokens (skein ca token).
+Also writes ${load.dir().CaFiles.joinTokenKey}, the key that signs join tokens (skein ca token).
   --trust-domain   SPIFFE trust domain (default ${DefaultTrustDomain})`;
 
 const initCommand: Command = {
   path: ['ca', 'init'],
   summary: 'create a CA (self-signed root or plugged-in intermediate)',
-  usage: initUsage,
+  get usage() {
+    return initUsage();
+  },
   async run(args, io) {
     const f = flags(args, {
       dir: { type: 'string' }, 'trust-domain': { type: 'string' }, 'key-type': { type: 'string' }, force: { type: 'boolean' },
@@ -76,7 +91,7 @@ const initCommand: Command = {
     const pluggedIn = given.length > 0
       ? { caCertPem: readInput(f['ca-cert']!, '--ca-cert'), caKeyPem: readInput(f['ca-key']!, '--ca-key'), certChainPem: readInput(f['cert-chain']!, '--cert-chain'), rootCertPem: readInput(f['root-cert']!, '--root-cert') }
       : undefined;
-    const ca = await initCaDir(dir, { trustDomain: f['trust-domain'] ?? DefaultTrustDomain, keyType: keyType(f['key-type']), force: f.force === true, ...(pluggedIn ? { pluggedIn } : {}) });
+    const ca = await load.dir().initCaDir(dir, { trustDomain: f['trust-domain'] ?? DefaultTrustDomain, keyType: keyType(f['key-type']), force: f.force === true, ...(pluggedIn ? { pluggedIn } : {}) });
     const caCert = ca.authority.chain[0]!;
     io.stdout.write(`CA ready in ${dir}: ${pluggedIn ? 'plugged-in intermediate' : 'self-signed root'} "${caCert.subject}", ${ca.authority.keyType === 'ec' ? 'ECDSA P-256' : 'RSA'}, trust domain ${ca.authority.trustDomain}, valid until ${caCert.notAfter.toISOString()}\n`);
     return 0;
@@ -102,18 +117,18 @@ const issueCommand: Command = {
     const id = usageErrors(() => parseSpiffeId(idText), '--spiffe-id');
     const ttlMs = duration(f.ttl, '--ttl', defaultValidityPolicy.defaultTtlMs);
     const type = keyType(f['key-type']);
-    const ca = await loadCaDir(dir);
+    const ca = await load.dir().loadCaDir(dir);
     if (id.trustDomain !== ca.authority.trustDomain) throw new UsageError(`--spiffe-id is in trust domain ${id.trustDomain}, but this CA serves ${ca.authority.trustDomain}`);
     const files = { cert: path.join(out, 'cert.pem'), key: path.join(out, 'key.pem'), root: path.join(out, 'root.pem') };
     const existing = Object.values(files).filter((file) => fs.existsSync(file));
     if (existing.length > 0 && !f.force) throw new UsageError(`${existing.join(', ')} already exist; pass --force to overwrite`);
-    const issuer = createIssuer(ca);
-    const key = await generateWorkloadKey(type);
-    const issued = await issuer.issue(await x509.PublicKey.create(key.keys.publicKey), [{ type: 'url', value: idText }], ttlMs);
+    const issuer = load.server().createIssuer(ca);
+    const key = await load.csr().generateWorkloadKey(type);
+    const issued = await issuer.issue(await load.x509().PublicKey.create(key.keys.publicKey), [{ type: 'url', value: idText }], ttlMs);
     fs.mkdirSync(out, { recursive: true, mode: 0o700 });
     fs.writeFileSync(files.key, key.privateKeyPem + '\n', { mode: 0o600 });
     fs.chmodSync(files.key, 0o600);
-    fs.writeFileSync(files.cert, joinPem(issued.chainPem.slice(0, -1)), { mode: 0o644 });
+    fs.writeFileSync(files.cert, load.pem().joinPem(issued.chainPem.slice(0, -1)), { mode: 0o644 });
     fs.writeFileSync(files.root, issuer.trustBundlePem(), { mode: 0o644 });
     io.stdout.write(`issued ${idText} serial ${issued.serialNumber} valid until ${issued.notAfter.toISOString()}: ${files.cert}, ${files.key}, ${files.root}\n`);
     return 0;
@@ -136,11 +151,11 @@ const tokenCommand: Command = {
     const namespace = required(f.namespace, '--namespace');
     const serviceAccount = required(f['service-account'], '--service-account');
     const ttlMs = duration(f.ttl, '--ttl', 3_600_000);
-    const ca = await loadCaDir(dir);
-    if (!ca.joinTokenKey) throw new Error(`${path.join(dir, CaFiles.joinTokenKey)} not found: this CA cannot mint join tokens (re-run skein ca init)`);
+    const ca = await load.dir().loadCaDir(dir);
+    if (!ca.joinTokenKey) throw new Error(`${path.join(dir, load.dir().CaFiles.joinTokenKey)} not found: this CA cannot mint join tokens (re-run skein ca init)`);
     let token: string;
     try {
-      token = await mintJoinToken(ca.joinTokenKey, { namespace, serviceAccount, ttlMs, now: new Date() });
+      token = await load.joinToken().mintJoinToken(ca.joinTokenKey, { namespace, serviceAccount, ttlMs, now: new Date() });
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
@@ -149,11 +164,11 @@ const tokenCommand: Command = {
   },
 };
 
-const serveUsage = `Usage: skein ca serve --dir DIR [--host 127.0.0.1] [--port ${ControlPlanePorts.xds}] [--dns-name NAME]... [--max-ttl 90d] [--default-ttl 24h]
+const serveUsage = () => `Usage: skein ca serve --dir DIR [--host 127.0.0.1] [--port ${ControlPlanePorts.xds}] [--dns-name NAME]... [--max-ttl 90d] [--default-ttl 24h]
 
 Serves skein.ca.v1.CertificateService over gRPC with TLS, authenticating callers with join tokens
 from skein ca token. The serving certificate is issued by this CA for --dns-name (default:
-${defaultCaDnsNames.join(', ')}) and the --host address; clients verify it with root-cert.pem.
+${load.server().defaultCaDnsNames.join(', ')}) and the --host address; clients verify it with root-cert.pem.
 Runs until SIGINT/SIGTERM. Logs issued and refused requests (never credentials) on stderr.`;
 
 function waitForSignal(): Promise<string> {
@@ -176,9 +191,9 @@ export async function serveCa(args: string[], io: CommandIo, untilStopped: () =>
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: "${f.port}" is not a port number`);
   const policy = { ...defaultValidityPolicy, maxTtlMs: duration(f['max-ttl'], '--max-ttl', defaultValidityPolicy.maxTtlMs), defaultTtlMs: duration(f['default-ttl'], '--default-ttl', defaultValidityPolicy.defaultTtlMs) };
   if (policy.defaultTtlMs > policy.maxTtlMs) throw new UsageError('--default-ttl must not exceed --max-ttl');
-  const ca = await loadCaDir(dir);
+  const ca = await load.dir().loadCaDir(dir);
   const host = f.host ?? '127.0.0.1';
-  const server = await startCaServer({
+  const server = await load.server().startCaServer({
     ca,
     host,
     port,
@@ -196,7 +211,9 @@ export async function serveCa(args: string[], io: CommandIo, untilStopped: () =>
 const serveCommand: Command = {
   path: ['ca', 'serve'],
   summary: 'run a standalone CA gRPC server (local mode)',
-  usage: serveUsage,
+  get usage() {
+    return serveUsage();
+  },
   run: (args, io) => serveCa(args, io, waitForSignal),
 };
 

@@ -9,14 +9,13 @@ import { ApiObject, App, Chart, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { parseAllDocuments } from 'yaml';
 import { crdManifests } from '../../api/src/crd';
-import { ControlPlaneName, ControlPlanePorts, DefaultTrustDomain, SystemNamespace } from '../../api/src/names';
+import { ControlPlaneName, ControlPlanePorts, DefaultTrustDomain, SystemNamespace, WebhookConfigurationName } from '../../api/src/names';
 import { mutatingWebhooks, webhookServicePort } from '../../webhook/src/registration';
 import pkg from '../../package.json';
 import { addClusterRbac, addNamespaceRbac, type RbacNames } from './rbac';
 import { cpuQuantity, defaultImage, type InstallValues, memoryQuantity, resolveValues } from './values';
 
-export { ControlPlaneName, defaultImage };
-export const WebhookConfigurationName = 'skein-sidecar-injector';
+export { ControlPlaneName, defaultImage, WebhookConfigurationName };
 const labels = { 'app.kubernetes.io/name': ControlPlaneName, 'app.kubernetes.io/part-of': 'skein', 'app.kubernetes.io/version': pkg.version };
 const selector = { app: ControlPlaneName };
 

@@ -2,7 +2,9 @@
  * The control plane's core loop: source events → index → (debounced) translation → consistent
  * snapshots per connected proxy → ADS pushes. Also what the monitoring endpoints read.
  */
+import { formatSpiffeId } from '../../api/src/spiffe';
 import { type ConfigError, formatConfigError } from './core/config-error';
+import { type CertificateMatch, IssuedCertificates } from './core/issued-certificates';
 import { MeshIndex, type MeshSettings, defaultMeshSettings } from './core/mesh-index';
 import { analyzeModel } from './core/analyze';
 import { InconsistentSnapshotError, type Snapshot, SnapshotCache, makeSnapshot } from './core/snapshot';
@@ -35,6 +37,8 @@ export class ControlPlane implements SourceListener {
   /** Per node: why its latest snapshot was refused (cleared by the next good one). */
   readonly snapshotErrors = new Map<string, string[]>();
   readonly translationWarnings = new Map<string, string[]>();
+  /** Certificates the CA issued (fed by `recordCaEvent`): each proxy's expiry in /debug/syncz. */
+  readonly certificates = new IssuedCertificates();
   ready = false;
 
   constructor(private readonly options: ControlPlaneOptions = {}) {
@@ -129,6 +133,26 @@ export class ControlPlane implements SourceListener {
     this.snapshotErrors.delete(id);
     this.translationWarnings.delete(id);
     this.metrics.connectedProxies.set(this.proxies.size);
+  }
+
+  /** Wire the CA's events here (`onCaEvent`): issued certificates are shown per proxy. */
+  readonly recordCaEvent = (event: { type: string; spiffeId?: string; serialNumber?: string; notAfter?: string; podName?: string }): void => {
+    if (event.type !== 'issued' || !event.spiffeId || !event.serialNumber || !event.notAfter) return;
+    this.certificates.record({ spiffeId: event.spiffeId, serialNumber: event.serialNumber, notAfter: event.notAfter, ...(event.podName ? { podName: event.podName } : {}) }, new Date().toISOString());
+  };
+
+  /** A connected proxy's certificate as far as this CA knows it (by pod, else by its service account's identity). */
+  certificateOf(nodeId: string): CertificateMatch | undefined {
+    const proxy = this.proxies.get(nodeId);
+    if (!proxy) return undefined;
+    const sa = proxy.metadata.SERVICE_ACCOUNT;
+    let spiffeId: string | undefined;
+    try {
+      spiffeId = typeof sa === 'string' ? formatSpiffeId({ trustDomain: this.index.model().trustDomain, namespace: proxy.node.namespace, serviceAccount: sa }) : undefined;
+    } catch {
+      spiffeId = undefined;
+    }
+    return this.certificates.forProxy(proxy.node, spiffeId);
   }
 
   /** What a proxy would get now (for `proxy-config` and /debug/configz); does not register it. */

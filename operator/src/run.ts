@@ -51,6 +51,7 @@ export async function runControlPlane(options: RunOptions): Promise<RunningContr
       ads: controlPlane.ads, ca: options.ca, host: options.xdsHost, port: options.xdsPort, plaintextPort: options.plaintextXdsPort,
       onCaEvent: (event) => {
         recordCaEvent(event);
+        controlPlane.recordCaEvent(event);
         options.log?.(event.type === 'issued' ? `ca: issued ${event.spiffeId} (${event.authenticator}) until ${event.notAfter}` : `ca: refused: ${event.reason}`);
       },
     });

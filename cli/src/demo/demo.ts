@@ -16,7 +16,7 @@ import { freePort, httpStatus, portOpen, runSkein, startSkein, stopChild, waitFo
 import { demoConfigYaml, demoTopology, sidecarEnv, type DemoWorkload } from './topology';
 import { renderTable, TrafficCounters, type TrafficSample } from './traffic';
 
-const usage = `usage: skein demo [--duration 30s] [--concurrency N] [--keep]
+const usage = `Usage: skein demo [--duration 30s] [--concurrency N] [--keep]
 
 Starts a local mesh on this machine, no root needed: a CA, the control plane (local mode), three
 services with sidecars (frontend -> reviews v1 80% / v2 20% -> ratings, all calls mTLS between

@@ -71,3 +71,16 @@ export class SyncState {
     return out;
   }
 }
+
+/**
+ * One type's state for a proxy, in istioctl's words: SYNCED (the proxy ACKed what was sent last),
+ * NACKED (it rejected what was sent last; `nack.message` says why), STALE (sent, no answer yet),
+ * NOT SENT (nothing of this type sent: not subscribed, or nothing to send yet).
+ */
+export type SyncStatus = 'SYNCED' | 'NACKED' | 'STALE' | 'NOT SENT';
+
+export function syncStatus(s: TypeSyncState | undefined): SyncStatus {
+  if (!s?.sentVersion) return 'NOT SENT';
+  if (s.nack && s.nack.nonce === s.sentNonce) return 'NACKED';
+  return s.ackedVersion === s.sentVersion ? 'SYNCED' : 'STALE';
+}

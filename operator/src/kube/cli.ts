@@ -1,19 +1,19 @@
 /**
  * `skein controlplane kube`: the control plane on Kubernetes (what the install manifests run).
- * The webhook's request handler is passed in by cli/ (operator/ may not import webhook/).
+ * The webhook's request handler is passed in by cli/ (operator/ may not import webhook/). The
+ * Kubernetes client and the control plane load when the command runs, not when `skein help` lists it.
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { type RequestListener } from 'node:http';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
+import type * as Yaml from 'yaml';
 import { type Command, UsageError, usageErrors } from '../../../api/src/command';
-import { ControlPlanePorts, DefaultTrustDomain, SystemNamespace } from '../../../api/src/names';
+import { ControlPlanePorts, DefaultTrustDomain, SystemNamespace, WebhookConfigurationName as DefaultWebhookConfigurationName } from '../../../api/src/names';
 import { validateTrustDomain } from '../../../api/src/spiffe';
 import { type InformerNamespaceLookup } from './namespace-lookup';
-import { KubeRestClient, loadKubeConfig } from './rest';
-import { startKubeControlPlane } from './start';
-import { DefaultWebhookConfigurationName } from './webhook-ca-bundle';
+import type * as RestModule from './rest';
+import type * as StartModule from './start';
 
 /**
  * Builds the webhook handler from the namespace lookup and the raw injection config: the file, then
@@ -35,6 +35,7 @@ singleton work (CA Secret, skein-root-cert ConfigMaps, webhook caBundle, CRD sta
   --xds-port PORT            (default ${ControlPlanePorts.xds})
   --monitor-host HOST        (default 0.0.0.0: the kubelet probes it)
   --monitor-port PORT        (default ${ControlPlanePorts.monitoring})
+  --webhook-host HOST        (default 0.0.0.0: the API server calls it)
   --webhook-port PORT        (default ${ControlPlanePorts.webhook})
   --webhook-configuration N  MutatingWebhookConfiguration whose caBundle the leader keeps current (default ${DefaultWebhookConfigurationName})
   --no-webhook               do not serve the injection webhook
@@ -54,7 +55,8 @@ function injectionConfig(file: string | undefined, image: string | undefined, tr
   let raw: unknown = {};
   if (file) {
     try {
-      raw = parseYaml(readFileSync(file, 'utf8')) ?? {};
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: help does not parse YAML
+      raw = (require('yaml') as typeof Yaml).parse(readFileSync(file, 'utf8')) ?? {};
     } catch (err) {
       throw new UsageError(`--injection-config ${file}: ${(err as Error).message}`);
     }
@@ -79,7 +81,7 @@ export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): 
           options: {
             kubeconfig: { type: 'string' }, identity: { type: 'string' }, namespace: { type: 'string' },
             'xds-host': { type: 'string' }, 'xds-port': { type: 'string' }, 'monitor-host': { type: 'string' }, 'monitor-port': { type: 'string' },
-            'webhook-port': { type: 'string' }, 'webhook-configuration': { type: 'string' }, 'no-webhook': { type: 'boolean' },
+            'webhook-host': { type: 'string' }, 'webhook-port': { type: 'string' }, 'webhook-configuration': { type: 'string' }, 'no-webhook': { type: 'boolean' },
             'injection-config': { type: 'string' }, 'proxy-image': { type: 'string' },
             'trust-domain': { type: 'string' }, 'cluster-domain': { type: 'string' },
           },
@@ -91,6 +93,10 @@ export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): 
       const xdsPort = port(values['xds-port'], '--xds-port', ControlPlanePorts.xds);
       const monitorPort = port(values['monitor-port'], '--monitor-port', ControlPlanePorts.monitoring);
       const webhookPort = port(values['webhook-port'], '--webhook-port', ControlPlanePorts.webhook);
+      /* eslint-disable @typescript-eslint/no-require-imports -- lazy loading: help must not load the Kubernetes client */
+      const { KubeRestClient, loadKubeConfig } = require('./rest') as typeof RestModule;
+      const { startKubeControlPlane } = require('./start') as typeof StartModule;
+      /* eslint-enable @typescript-eslint/no-require-imports */
       const api = new KubeRestClient(loadKubeConfig({ kubeconfig: values.kubeconfig }));
       const log = (line: string) => io.stderr.write(`${new Date().toISOString()} ${line}\n`);
       const running = await startKubeControlPlane({
@@ -101,6 +107,7 @@ export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): 
         xdsHost: values['xds-host'] ?? '0.0.0.0', xdsPort,
         monitorHost: values['monitor-host'] ?? '0.0.0.0', monitorPort,
         webhookPort, webhookConfigurationName: values['webhook-configuration'],
+        ...(values['webhook-host'] ? { webhookHost: values['webhook-host'] } : {}),
         ...(values['no-webhook'] ? {} : {
           webhookHandler: (namespaces: InformerNamespaceLookup, cluster: { version?: string }) =>
             webhookHandler(namespaces, { ...(cluster.version ? { clusterVersion: cluster.version } : {}), ...injection }),

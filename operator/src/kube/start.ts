@@ -139,6 +139,7 @@ export async function startKubeControlPlane(options: KubeControlPlaneOptions): P
     const xds = await startXdsServer({
       ads: controlPlane.ads, ca, host: options.xdsHost, port: options.xdsPort,
       authenticators: [new TokenReviewAuthenticator(new KubeTokenReviewer(api))],
+      onCaEvent: controlPlane.recordCaEvent,
     });
     stops.push(xds.close);
     let webhook: RunningWebhookServer | undefined;

@@ -1,6 +1,8 @@
-/** Monitoring (:15014): /metrics, /healthz, /readyz, /debug/syncz, /debug/configz. Read-only. */
+/** Monitoring (:15014): /metrics, /healthz, /readyz, /version, /debug/syncz, /debug/configz. Read-only. */
 import http from 'node:http';
+import pkg from '../../../package.json';
 import { formatConfigError } from '../core/config-error';
+import { syncStatus } from '../core/sync-state';
 import { type ControlPlane } from '../controlplane';
 
 function send(res: http.ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
@@ -24,13 +26,24 @@ export function monitoringHandler(cp: ControlPlane): http.RequestListener {
       case '/metrics':
         cp.metrics.registry.metrics().then((text) => send(res, 200, text, cp.metrics.registry.contentType), (err: Error) => send(res, 500, `${err.message}\n`));
         return;
+      case '/version':
+        return json(res, { version: pkg.version });
       case '/debug/syncz': {
+        // Per proxy: per type what was sent/ACKed/NACKed and its `state` (SYNCED, NACKED, STALE,
+        // NOT SENT); the model generation of its snapshot; the certificate the CA issued it.
         const view = cp.sync.view();
-        const out = Object.fromEntries(Object.entries(view).map(([id, s]) => [id, {
-          ...s,
-          snapshotErrors: cp.snapshotErrors.get(id) ?? [],
-          translationWarnings: cp.translationWarnings.get(id) ?? [],
-        }]));
+        const out = Object.fromEntries(Object.entries(view).map(([id, s]) => {
+          const certificate = cp.certificateOf(id);
+          const generation = cp.cache.get(id)?.generation;
+          return [id, {
+            ...s,
+            types: Object.fromEntries(Object.entries(s.types).map(([type, t]) => [type, { ...t, state: syncStatus(t) }])),
+            ...(generation !== undefined ? { configGeneration: generation } : {}),
+            ...(certificate ? { certificate } : {}),
+            snapshotErrors: cp.snapshotErrors.get(id) ?? [],
+            translationWarnings: cp.translationWarnings.get(id) ?? [],
+          }];
+        }));
         return json(res, out);
       }
       case '/debug/configz': {
@@ -43,7 +56,7 @@ export function monitoringHandler(cp: ControlPlane): http.RequestListener {
         });
       }
       default:
-        return send(res, 404, 'not found: try /metrics /healthz /readyz /debug/syncz /debug/configz\n');
+        return send(res, 404, 'not found: try /metrics /healthz /readyz /version /debug/syncz /debug/configz\n');
     }
   };
 }

@@ -10,12 +10,26 @@
  *   a resourceVersion older than the compaction point gets an ERROR event with a 410 Status;
  * - TokenReview create, answered by a test-provided function;
  * - bearer-token authentication (401 without the expected token).
+ * Minimal branches for the operator's verbs (`skein install | uninstall | check | proxy-status |
+ * proxy-config`), until the simulated kube-apiserver under e2e/cluster/apiserver/ replaces this:
+ * - server-side apply (`PATCH` with `application/apply-patch+yaml`, `fieldManager` required): creates,
+ *   or merges the applied fields into the object — mappings recursively, lists of named items by
+ *   `name` (as the API server's `listType: map` lists: containers, webhooks, ports), other lists
+ *   whole; the field manager is recorded in `managedFields` (no per-field ownership);
+ * - DELETE, cascading as the garbage collector would for the two cases the verbs meet: a CRD takes
+ *   its custom resources with it, a Namespace its namespaced objects;
+ * - CRDs become `Established` when stored (the apiextensions controller's job);
+ * - `labelSelector` with equality terms (`app=x,b=y`) on lists;
+ * - SelfSubjectAccessReview, answered by a test-provided function (default: allowed);
+ * - `pods/NAME/portforward` over WebSocket (`v4.channel.k8s.io`: per port a data and an error
+ *   channel, each opened with the port number), connected to a test-provided address per pod and port.
  * Test code only.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { type AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { applyPatch, type Operation } from 'fast-json-patch';
+import { WebSocketServer, type WebSocket } from 'ws';
 
 export interface StoredObject {
   apiVersion: string;
@@ -93,6 +107,41 @@ function withoutMetaAndStatus(obj: StoredObject): string {
   return JSON.stringify(rest);
 }
 
+const crdCollection = 'apiextensions.k8s.io/v1/customresourcedefinitions';
+
+/** The apiextensions controller: names accepted, CRD established. */
+function establish(crd: StoredObject): void {
+  const names = (crd.spec as { names?: unknown } | undefined)?.names;
+  const at = new Date(0).toISOString();
+  crd.status = {
+    acceptedNames: names,
+    conditions: [
+      { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', lastTransitionTime: at },
+      { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', lastTransitionTime: at },
+    ],
+    storedVersions: ((crd.spec as { versions?: { name: string; storage?: boolean }[] } | undefined)?.versions ?? []).filter((v) => v.storage).map((v) => v.name),
+  };
+}
+
+/** Server-side apply's merge, approximated: mappings recursively, lists of named items by name, other lists whole. */
+function applyMerge(target: unknown, applied: unknown): unknown {
+  const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const named = (v: unknown): v is { name: string }[] => Array.isArray(v) && v.length > 0 && v.every((i) => isMap(i) && typeof i.name === 'string');
+  if (isMap(target) && isMap(applied)) {
+    const out: Record<string, unknown> = { ...target };
+    for (const [k, v] of Object.entries(applied)) out[k] = applyMerge(target[k], v);
+    return out;
+  }
+  if (named(target) && named(applied)) return applied.map((item) => applyMerge(target.find((t) => t.name === item.name), item));
+  return clone(applied);
+}
+
+/** Equality terms only (`app=x,tier=y`); anything else matches everything (the verbs use no other form). */
+function labelSelector(text: string | null): (o: StoredObject) => boolean {
+  const terms = (text ?? '').split(',').filter(Boolean).map((t) => t.split('=') as [string, string]).filter((t) => t.length === 2);
+  return (o) => terms.every(([k, v]) => (o.metadata.labels as Record<string, string> | undefined)?.[k] === v);
+}
+
 export class FakeApiServer {
   readonly requests: RecordedRequest[] = [];
   /** Answers TokenReview creates: given the spec, return the status. */
@@ -103,6 +152,12 @@ export class FakeApiServer {
   private readonly failures: { method: string; match: RegExp; status: number; reason: string }[] = [];
   /** What GET /version answers (gitVersion). */
   version = 'v1.31.2';
+  /** Answers SelfSubjectAccessReview creates: given spec.resourceAttributes, whether it is allowed. */
+  accessReview: (attributes: Record<string, unknown>) => boolean = () => true;
+  /** Where `pods/NAME/portforward` connects for a pod's port (a loopback address in tests); undefined → refused. */
+  portForwardTarget: (namespace: string, pod: string, port: number) => { host: string; port: number } | undefined = () => undefined;
+  private readonly portForwards = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('v4.channel.k8s.io') ? 'v4.channel.k8s.io' : false) });
+  private readonly forwardedSockets = new Set<net.Socket>();
   private rv = 1;
   private compactedRv = 0;
   private server: http.Server | undefined;
@@ -111,12 +166,15 @@ export class FakeApiServer {
 
   async start(): Promise<string> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => this.upgrade(req, socket, head));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   async close(): Promise<void> {
     this.closeWatches();
+    for (const s of this.forwardedSockets) s.destroy();
+    for (const ws of this.portForwards.clients) ws.terminate();
     if (!this.server) return;
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
@@ -146,6 +204,19 @@ export class FakeApiServer {
     const deleted = clone(existing);
     deleted.metadata.resourceVersion = String(++this.rv);
     this.record(collection, 'DELETED', deleted);
+    // What the garbage collector would do next: a CRD's objects, a namespace's contents.
+    if (collection === crdCollection) {
+      const spec = existing.spec as { group: string; names: { plural: string }; versions: { name: string }[] };
+      for (const v of spec.versions) {
+        const crs = `${spec.group}/${v.name}/${spec.names.plural}`;
+        for (const o of [...this.store(crs).values()]) this.remove(crs, o.metadata.namespace, o.metadata.name);
+      }
+    }
+    if (collection === 'v1/namespaces') {
+      for (const [c, objects] of this.objects) {
+        for (const o of [...objects.values()]) if (o.metadata.namespace === name) this.remove(c, name, o.metadata.name);
+      }
+    }
   }
 
   get(collection: string, namespace: string | undefined, name: string): StoredObject | undefined {
@@ -199,6 +270,7 @@ export class FakeApiServer {
   }
 
   private commit(collection: string, obj: StoredObject, type: 'ADDED' | 'MODIFIED'): StoredObject {
+    if (collection === crdCollection) establish(obj);
     obj.metadata.resourceVersion = String(++this.rv);
     obj.metadata.creationTimestamp ??= new Date(0).toISOString();
     kindsByCollection[collection] = { kind: obj.kind, apiVersion: obj.apiVersion };
@@ -256,7 +328,10 @@ export class FakeApiServer {
     const notFound = () => this.send(res, 404, status(404, 'NotFound', `${route.collection} "${route.name}" not found`));
     if (method === 'GET' && route.name === undefined) {
       if (query.get('watch') === 'true' || query.get('watch') === '1') return this.watch(route, query, res);
-      const items = [...store.values()].filter((o) => !route.namespace || o.metadata.namespace === route.namespace).map(({ apiVersion: _a, kind: _k, ...rest }) => clone(rest));
+      const selector = labelSelector(query.get('labelSelector'));
+      const items = [...store.values()]
+        .filter((o) => (!route.namespace || o.metadata.namespace === route.namespace) && selector(o))
+        .map(({ apiVersion: _a, kind: _k, ...rest }) => clone(rest));
       return this.send(res, 200, { kind: 'List', apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) }, items });
     }
     if (method === 'GET') {
@@ -269,6 +344,10 @@ export class FakeApiServer {
         const spec = (body as { spec: { token: string; audiences?: string[] } }).spec;
         return this.send(res, 201, { ...obj, status: this.tokenReview(spec) });
       }
+      if (route.collection === 'authorization.k8s.io/v1/selfsubjectaccessreviews') {
+        const attributes = (body as { spec?: { resourceAttributes?: Record<string, unknown> } }).spec?.resourceAttributes ?? {};
+        return this.send(res, 201, { ...obj, status: { allowed: this.accessReview(attributes) } });
+      }
       if (!obj?.metadata?.name) return this.send(res, 422, status(422, 'Invalid', 'metadata.name: Required value'));
       obj.metadata.namespace = route.namespace ?? obj.metadata.namespace;
       if (store.has(this.key(obj.metadata.namespace, obj.metadata.name))) {
@@ -280,7 +359,14 @@ export class FakeApiServer {
       return this.send(res, 201, this.commit(route.collection, created, 'ADDED'));
     }
     const existing = route.name === undefined ? undefined : store.get(this.key(route.namespace, route.name));
+    if (method === 'PATCH' && contentType.startsWith('application/apply-patch+yaml') && route.name !== undefined && !route.subresource) {
+      return this.serverSideApply(route, query, body, existing, res);
+    }
     if (!existing) return notFound();
+    if (method === 'DELETE' && !route.subresource) {
+      this.remove(route.collection, route.namespace, route.name!);
+      return this.send(res, 200, { kind: 'Status', apiVersion: 'v1', status: 'Success', details: { name: route.name } });
+    }
     const hasStatus = statusSubresource.test(route.collection);
     let next: StoredObject;
     if (method === 'PUT') {
@@ -314,6 +400,81 @@ export class FakeApiServer {
     }
     if (JSON.stringify(next) === JSON.stringify(existing)) return this.send(res, 200, clone(existing)); // no-op: no new resourceVersion
     return this.send(res, 200, this.commit(route.collection, next, 'MODIFIED'));
+  }
+
+  /** Server-side apply, as far as the verbs need it (see the header). */
+  private serverSideApply(route: Route, query: URLSearchParams, body: unknown, existing: StoredObject | undefined, res: http.ServerResponse): void {
+    const manager = query.get('fieldManager');
+    if (!manager) return this.send(res, 400, status(400, 'BadRequest', 'PATCH, fieldManager: Required value: is required for apply patch'));
+    const applied = body as StoredObject;
+    if (!applied?.metadata?.name || applied.metadata.name !== route.name) {
+      return this.send(res, 400, status(400, 'BadRequest', `the name of the object (${applied?.metadata?.name}) does not match the name on the URL (${route.name})`));
+    }
+    const managedFields = [{ manager, operation: 'Apply', apiVersion: applied.apiVersion, fieldsType: 'FieldsV1' }];
+    if (!existing) {
+      const created = clone(applied);
+      created.metadata = { ...created.metadata, namespace: route.namespace, uid: randomUUID(), generation: 1, managedFields };
+      if (!route.namespace) delete created.metadata.namespace;
+      return this.send(res, 201, this.commit(route.collection, created, 'ADDED'));
+    }
+    const next = applyMerge(existing, applied) as StoredObject;
+    const others = ((existing.metadata.managedFields ?? []) as { manager: string }[]).filter((m) => m.manager !== manager);
+    next.metadata = { ...next.metadata, uid: existing.metadata.uid, generation: existing.metadata.generation, resourceVersion: existing.metadata.resourceVersion, managedFields: [...others, ...managedFields] };
+    if (statusSubresource.test(route.collection) || route.collection === crdCollection) next.status = clone(existing.status);
+    if (withoutMetaAndStatus(existing) !== withoutMetaAndStatus(next)) next.metadata.generation = (existing.metadata.generation ?? 0) + 1;
+    if (JSON.stringify(next) === JSON.stringify(existing)) return this.send(res, 200, clone(existing)); // no change: no new resourceVersion
+    return this.send(res, 200, this.commit(route.collection, next, 'MODIFIED'));
+  }
+
+  /** `pods/NAME/portforward?ports=P` upgraded to WebSocket: one data and one error channel for P. */
+  private upgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://x');
+    this.requests.push({ method: 'GET', path: url.pathname, query: url.searchParams });
+    const refuse = (code: number, reason: string) => {
+      socket.end(`HTTP/1.1 ${code} ${reason}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify(status(code, reason, reason))}`);
+    };
+    if (req.headers.authorization !== `Bearer ${this.token}`) return refuse(401, 'Unauthorized');
+    const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/portforward$/.exec(url.pathname);
+    if (!m) return refuse(404, 'NotFound');
+    const [namespace, pod] = [decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)];
+    if (!this.store('v1/pods').has(this.key(namespace, pod))) return refuse(404, 'NotFound');
+    const port = Number(url.searchParams.get('ports'));
+    if (!Number.isInteger(port) || port < 1 || port > 65535) return refuse(400, 'BadRequest');
+    this.portForwards.handleUpgrade(req, socket, head, (ws) => this.forward(ws, namespace, pod, port));
+  }
+
+  private forward(ws: WebSocket, namespace: string, pod: string, port: number): void {
+    const portBytes = Buffer.alloc(2);
+    portBytes.writeUInt16LE(port);
+    ws.send(Buffer.concat([Buffer.from([0]), portBytes]));
+    ws.send(Buffer.concat([Buffer.from([1]), portBytes]));
+    const fail = (message: string) => {
+      ws.send(Buffer.concat([Buffer.from([1]), Buffer.from(message)]));
+      ws.close();
+    };
+    const target = this.portForwardTarget(namespace, pod, port);
+    if (!target) return fail(`error forwarding port ${port} to pod ${pod}: connection refused`);
+    const upstream = net.connect(target.port, target.host);
+    this.forwardedSockets.add(upstream);
+    const pending: Buffer[] = [];
+    let connected = false;
+    upstream.on('connect', () => {
+      connected = true;
+      for (const b of pending.splice(0)) upstream.write(b);
+    });
+    upstream.on('data', (d: Buffer) => ws.send(Buffer.concat([Buffer.from([0]), d])));
+    upstream.on('error', (err) => (connected ? ws.close() : fail(`error forwarding port ${port} to pod ${pod}: ${err.message}`)));
+    upstream.on('close', () => {
+      this.forwardedSockets.delete(upstream);
+      ws.close();
+    });
+    ws.on('message', (data: Buffer) => {
+      if (data.length < 1 || data[0] !== 0) return;
+      const payload = data.subarray(1);
+      if (connected) upstream.write(payload);
+      else pending.push(payload);
+    });
+    ws.on('close', () => upstream.end());
   }
 
   private watch(route: Route, query: URLSearchParams, res: http.ServerResponse): void {
