@@ -68,7 +68,7 @@ export function parseSyncz(text: string, controlPlane: string): ProxyStatus[] {
   });
 }
 
-/** Several replicas may list one proxy (a reconnect in flight): keep the most recently connected... by order given. */
+/** Several replicas may list one proxy (a reconnect in flight): the first answer wins; sorted by name. */
 export function mergeStatuses(lists: readonly ProxyStatus[][]): ProxyStatus[] {
   const byId = new Map<string, ProxyStatus>();
   for (const list of lists) for (const s of list) if (!byId.has(s.nodeId)) byId.set(s.nodeId, s);
@@ -82,7 +82,8 @@ export function inSync(s: ProxyStatus): boolean {
 function certificateCell(s: ProxyStatus, now: Date): string {
   if (!s.certificate) return '-';
   const left = new Date(s.certificate.notAfter).getTime() - now.getTime();
-  return left > 0 ? `${formatAge(left)} (${s.certificate.notAfter.slice(0, 16).replace('T', ' ')}Z)` : `EXPIRED ${formatAge(-left)} ago`;
+  const mark = s.certificate.matchedBy === 'identity' ? '*' : '';
+  return left > 0 ? `${formatAge(left)} (${s.certificate.notAfter.slice(0, 16).replace('T', ' ')}Z)${mark}` : `EXPIRED ${formatAge(-left)} ago${mark}`;
 }
 
 /** The table, then one line per NACK and per refused snapshot: the reasons. */
@@ -96,6 +97,9 @@ export function formatProxyStatus(statuses: readonly ProxyStatus[], now: Date): 
     ...s.nacks.map((n) => `${s.name} ${n.type} NACKED (version ${n.version}): ${n.message}`),
     ...s.snapshotErrors.map((e) => `${s.name}: snapshot refused by the control plane: ${e}`),
   ]);
+  if (statuses.some((s) => s.certificate?.matchedBy === 'identity')) {
+    out += '* the latest certificate the CA issued to the proxy\'s identity (the CA did not know the pod: local mode)\n';
+  }
   if (problems.length) out += `\n${problems.join('\n')}\n`;
   return out;
 }

@@ -1,0 +1,278 @@
+/**
+ * The operator's verbs on a cluster, as a user runs them: the built CLI with a kubeconfig file, the
+ * API double behind it, a real `skein controlplane kube` (started when install applies its
+ * Deployment, as the kubelet would) and a real `skein proxy` authenticated by TokenReview. One
+ * journey: check --pre → install (dry run, then for real, then again) → check → proxy-status →
+ * proxy-config → version → analyze → inject → uninstall → uninstall --purge.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { installYaml } from '../../manifests/src/install';
+import { resolveValues } from '../../manifests/src/values';
+import { FakeApiServer } from '../../operator/src/kube/testing/fake-apiserver';
+import { waitFor } from '../../operator/src/kube/testing/wait-for';
+import { freePort } from './demo/processes';
+import { type ControlPlaneProcess, runningPod, simulateControlPlaneRollout, skein, skeinMain, writeKubeconfig } from './testing/cluster-sim';
+
+jest.setTimeout(180_000); // key generation, a control plane and a proxy on a loaded 2-core machine
+
+const crds = ['authorizationpolicies.security.skein.dev', 'destinationrules.networking.skein.dev', 'peerauthentications.security.skein.dev', 'virtualservices.networking.skein.dev'];
+
+describe('skein install | check | proxy-status | proxy-config | version | analyze | inject | uninstall on a (simulated) cluster', () => {
+  let dir: string;
+  let api: FakeApiServer;
+  let kubeconfig: string;
+  let rollout: ReturnType<typeof simulateControlPlaneRollout>;
+  let controlPlane: ControlPlaneProcess;
+  let proxy: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skein-verbs-'));
+    api = new FakeApiServer();
+    kubeconfig = writeKubeconfig(dir, await api.start(), 'test-token', 'shop');
+    api.tokenReview = (spec) => spec.token === 'productpage-token'
+      ? { authenticated: true, audiences: spec.audiences, user: { username: 'system:serviceaccount:shop:productpage', extra: { 'authentication.kubernetes.io/pod-name': ['productpage-v1-5d8f'] } } }
+      : { authenticated: false, error: 'unknown token' };
+  });
+
+  afterAll(async () => {
+    if (proxy && proxy.exitCode === null) {
+      const gone = new Promise((r) => proxy!.once('exit', r));
+      proxy.kill('SIGTERM');
+      await gone;
+    }
+    await rollout?.stop();
+    await api.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('check --pre: the cluster can take Skein', async () => {
+    const r = await skein(['check', '--pre', '--kubeconfig', kubeconfig]);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/✓ Kubernetes API reachable: http:\/\/127\.0\.0\.1:\d+/);
+    expect(r.out).toMatch(/✓ Kubernetes version supported: Kubernetes v1\.31\.2 \(native sidecars: yes\)/);
+    expect(r.out).toMatch(/✓ permissions to install: may create and patch all \d+ kinds/);
+    expect(r.out).toMatch(/✓ no conflicting installation/);
+    expect(r.out).toMatch(/✓ all checks passed: Skein can be installed/);
+    expect(r.code).toBe(0);
+  });
+
+  it('install --dry-run prints exactly what npm run manifests renders for these values, and touches nothing', async () => {
+    const values = path.join(dir, 'values.yaml');
+    fs.writeFileSync(values, 'replicas: 3\nresources:\n  limits: { memory: 2Gi }\n');
+    const writes = api.writes(/./).length;
+    const r = await skein(['install', '--dry-run', '-f', values, '--set', 'replicas=1', '--set', 'imagePullPolicy=Always', '--kubeconfig', kubeconfig]);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(installYaml(resolveValues([{ source: 'f', values: { replicas: 1, imagePullPolicy: 'Always', resources: { limits: { memory: '2Gi' } } } }])));
+    expect(r.out).toMatch(/replicas: 1\n/);
+    expect(api.writes(/./).length).toBe(writes);
+  });
+
+  it('install: a bad value is a usage error naming it (exit 2), before anything is applied', async () => {
+    const r = await skein(['install', '--set', 'replicas=many', '--kubeconfig', kubeconfig]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/skein install: --set replicas=many: replicas: expected an integer 1\.\.100, got "many"/);
+    const unknown = await skein(['install', '--set', 'nope=1', '--kubeconfig', kubeconfig]);
+    expect(unknown.err).toMatch(/unknown value "nope" \(known: image, imagePullPolicy, replicas/);
+    expect(api.writes(/./)).toHaveLength(0);
+  });
+
+  it('install: server-side applies every object, waits for CRDs, the control plane and the caBundle, with progress lines', async () => {
+    rollout = simulateControlPlaneRollout(api, kubeconfig, path.join(dir, 'controlplane.log'));
+    const r = await skein(['install', '--set', 'replicas=1', '--timeout', '2m', '--kubeconfig', kubeconfig]);
+    controlPlane = await rollout.ready;
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.out.split('\n');
+    expect(lines[1]).toBe('Applying 14 objects (server-side apply, field manager "skein"):');
+    expect(lines).toEqual(expect.arrayContaining([
+      '  Namespace skein-system created',
+      ...crds.map((c) => `  CustomResourceDefinition ${c} created`),
+      '  Deployment skein-system/skein-controlplane created',
+      '  MutatingWebhookConfiguration skein-sidecar-injector created',
+      '  ✓ CRDs established (4/4 established)',
+      '  ✓ Deployment skein-system/skein-controlplane available (1/1 replicas available)',
+      '  ✓ caBundle of MutatingWebhookConfiguration skein-sidecar-injector set by the control plane (caBundle on 2/2 webhooks)',
+      '✓ Skein 0.1.0 installed: 14 created.',
+    ]));
+    const applies = api.requests.filter((q) => q.method === 'PATCH' && q.contentType === 'application/apply-patch+yaml');
+    expect(applies).toHaveLength(14);
+    expect(applies.every((q) => q.query.get('fieldManager') === 'skein' && q.query.get('force') === 'true')).toBe(true);
+  });
+
+  it('install again: nothing changes, and it says so (the caBundle the control plane wrote stays)', async () => {
+    const before = api.get('admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', undefined, 'skein-sidecar-injector')!;
+    const r = await skein(['install', '--set', 'replicas=1', '--kubeconfig', kubeconfig]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/\n {2}Deployment skein-system\/skein-controlplane unchanged\n/);
+    expect(r.out).toMatch(/✓ Skein 0\.1\.0 is installed; nothing changed \(14 objects unchanged\)\./);
+    const after = api.get('admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', undefined, 'skein-sidecar-injector')!;
+    expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+    expect((after.webhooks as { clientConfig: { caBundle?: string } }[])[0]!.clientConfig.caBundle).toMatch(/^LS0t/);
+  });
+
+  it('a meshed namespace gets the root certificate; a sidecar joins with its projected token', async () => {
+    api.put('v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'skein.dev/inject': 'enabled' } } });
+    await waitFor(() => api.get('v1/configmaps', 'shop', 'skein-root-cert') !== undefined, 'skein-root-cert in shop', 30_000);
+    const rootCert = path.join(dir, 'root-cert.pem');
+    fs.writeFileSync(rootCert, (api.get('v1/configmaps', 'shop', 'skein-root-cert')!.data as Record<string, string>)['root-cert.pem']!);
+    const token = path.join(dir, 'token');
+    fs.writeFileSync(token, 'productpage-token');
+    api.put('v1/pods', runningPod('shop', 'productpage-v1-5d8f', {
+      labels: { app: 'productpage', version: 'v1' }, annotations: { 'skein.dev/status': '{}' }, containers: ['productpage', 'skein-proxy'], ip: '127.0.30.1', serviceAccount: 'productpage',
+    }));
+    const admin = await freePort();
+    const [health, prometheus, agent] = [await freePort(), await freePort(), await freePort()];
+    const log = fs.openSync(path.join(dir, 'proxy.log'), 'a');
+    proxy = spawn(process.execPath, [skeinMain, 'proxy', '--no-original-dst', '--drain-seconds', '0', '--admin-port', String(admin), '--health-port', String(health), '--prometheus-port', String(prometheus), '--agent-port', String(agent)], {
+      env: {
+        ...process.env, POD_NAME: 'productpage-v1-5d8f', POD_NAMESPACE: 'shop', INSTANCE_IP: '127.0.30.1', SERVICE_ACCOUNT: 'productpage',
+        SKEIN_XDS_ADDRESS: `127.0.0.1:${controlPlane.ports.xds}`, SKEIN_ROOT_CERT_PATH: rootCert, SKEIN_TOKEN_PATH: token,
+      },
+      stdio: ['ignore', log, log],
+    });
+    fs.closeSync(log);
+    api.portForwardTarget = ((previous) => (ns, pod, port) => (ns === 'shop' && pod === 'productpage-v1-5d8f' && port === 15000 ? { host: '127.0.0.1', port: admin } : previous(ns, pod, port)))(api.portForwardTarget);
+    await waitFor(async () => (await skein(['proxy-status', '--kubeconfig', kubeconfig])).out.includes('productpage-v1-5d8f.shop'), 'the proxy connected', 60_000);
+  });
+
+  it('check: every check passes, the webhook certificate verified by connecting', async () => {
+    let r = await skein(['check', '--kubeconfig', kubeconfig]);
+    // The proxy may still be taking its first snapshot: in sync within a few seconds.
+    for (let i = 0; i < 20 && r.code !== 0; i++) {
+      await new Promise((res) => setTimeout(res, 500));
+      r = await skein(['check', '--kubeconfig', kubeconfig]);
+    }
+    expect(r.out).toMatch(/✓ CRDs established: 4\/4 established/);
+    expect(r.out).toMatch(/✓ control plane ready: 1\/1 replicas available/);
+    expect(r.out).toMatch(/✓ webhook registered with a caBundle: caBundle on 2\/2 webhooks/);
+    expect(r.out).toMatch(/✓ webhook's serving certificate verifies against the caBundle: pod skein-controlplane-7d4f9-abcde serves a certificate for skein-controlplane\.skein-system\.svc/);
+    expect(r.out).toMatch(/✓ root certificate published in meshed namespaces: in 1 namespace \(shop\)/);
+    expect(r.out).toMatch(/✓ proxies connected and in sync: 1 proxy, all in sync/);
+    expect(r.out).toMatch(/✓ certificates not close to expiry: root .* valid for \d+d/);
+    expect(r.out).not.toMatch(/×/);
+    expect(r.code).toBe(0);
+  });
+
+  it('proxy-status: the sidecar, SYNCED on every type, its config version and certificate expiry, through a port-forward', async () => {
+    const r = await skein(['proxy-status', '--kubeconfig', kubeconfig]);
+    expect(r.code).toBe(0);
+    const [header, row] = r.out.split('\n');
+    expect(header).toMatch(/^NAME\s+CDS\s+LDS\s+EDS\s+RDS\s+CONTROL PLANE\s+VERSION\s+CERT EXPIRES IN$/);
+    expect(row).toMatch(/^productpage-v1-5d8f\.shop\s+SYNCED\s+SYNCED\s+SYNCED\s+SYNCED\s+skein-controlplane-7d4f9-abcde\s+\d+\s+23h\d+m \(\d{4}-\d\d-\d\d \d\d:\d\dZ\)$/);
+    expect(api.requests.some((q) => q.path === '/api/v1/namespaces/skein-system/pods/skein-controlplane-7d4f9-abcde/portforward' && q.query.get('ports') === '15014')).toBe(true);
+    const json = JSON.parse((await skein(['proxy-status', '-o', 'json', '--kubeconfig', kubeconfig])).out) as { name: string; certificate: { matchedBy: string; spiffeId: string } }[];
+    expect(json).toEqual([expect.objectContaining({ name: 'productpage-v1-5d8f.shop', certificate: expect.objectContaining({ matchedBy: 'pod', spiffeId: 'spiffe://cluster.local/ns/shop/sa/productpage' }) })]);
+  });
+
+  it("proxy-config: the sidecar's live config by pod name, as a table, JSON or YAML; secrets without keys", async () => {
+    const clusters = await skein(['proxy-config', 'clusters', 'productpage-v1-5d8f.shop', '--kubeconfig', kubeconfig]);
+    expect(clusters.code).toBe(0);
+    expect(clusters.out).toMatch(/^SERVICE FQDN\s+PORT\s+SUBSET\s+DIRECTION\s+TYPE\s+LB\s+TLS\n/);
+    expect(clusters.out).toMatch(/\nPassthroughCluster\s+-\s+-\s+-\s+ORIGINAL_DST/);
+    // The context's namespace (shop) when POD has none; -o json is the config model's clusters.
+    const json = await skein(['proxy-config', 'cluster', 'productpage-v1-5d8f', '-o', 'json', '--kubeconfig', kubeconfig]);
+    expect((JSON.parse(json.out) as { name: string }[]).map((c) => c.name)).toContain('PassthroughCluster');
+    const yaml = await skein(['proxy-config', 'listener', 'productpage-v1-5d8f', '-n', 'shop', '-o', 'yaml', '--kubeconfig', kubeconfig]);
+    expect(Array.isArray(parseYaml(yaml.out))).toBe(true);
+    const secret = await skein(['proxy-config', 'secret', 'productpage-v1-5d8f.shop', '--kubeconfig', kubeconfig]);
+    expect(secret.out).toMatch(/^RESOURCE NAME\s+TYPE\s+STATUS\s+VALID CERT\s+SERIAL NUMBER\s+NOT AFTER\s+NOT BEFORE\n/);
+    expect(secret.out).toMatch(/\ndefault\s+Cert Chain\s+ACTIVE\s+true\s+[0-9a-f]+\s/);
+    expect(secret.out).toMatch(/\nROOTCA\s+CA\s+ACTIVE\s+true\s/);
+    const secretJson = await skein(['proxy-config', 'secret', 'productpage-v1-5d8f.shop', '-o', 'json', '--kubeconfig', kubeconfig]);
+    expect(secretJson.out).toMatch(/BEGIN CERTIFICATE/);
+    expect(secretJson.out).not.toMatch(/PRIVATE KEY/);
+  });
+
+  it('proxy-config: a pod that does not exist, or runs no sidecar, is said plainly (exit 1)', async () => {
+    const missing = await skein(['proxy-config', 'cluster', 'ghost-1.shop', '--kubeconfig', kubeconfig]);
+    expect(missing).toMatchObject({ code: 1, out: '' });
+    expect(missing.err).toBe('skein proxy-config: pod "ghost-1" not found in namespace "shop" (kubectl get pods -n shop)\n');
+    api.put('v1/pods', runningPod('shop', 'plain-1', { containers: ['app'], ip: '127.0.30.9' }));
+    const plain = await skein(['proxy-config', 'cluster', 'plain-1.shop', '--kubeconfig', kubeconfig]);
+    expect(plain).toMatchObject({ code: 1, err: 'skein proxy-config: pod shop/plain-1 has no skein-proxy container: it is not in the mesh\n' });
+  });
+
+  it("version: the CLI's, the cluster's and the control plane's", async () => {
+    const r = await skein(['version', '--kubeconfig', kubeconfig]);
+    expect(r).toMatchObject({ code: 0, out: 'client: skein 0.1.0\nkubernetes: v1.31.2\ncontrol plane: skein 0.1.0 (skein-controlplane-7d4f9-abcde)\n' });
+    const json = JSON.parse((await skein(['version', '-o', 'json', '--kubeconfig', kubeconfig])).out) as object;
+    expect(json).toEqual({ client: { version: '0.1.0' }, kubernetes: { version: 'v1.31.2' }, controlPlane: [{ name: 'skein-controlplane-7d4f9-abcde', version: '0.1.0' }] });
+    expect(await skein(['--version'])).toMatchObject({ code: 0, out: 'skein 0.1.0\n' });
+  });
+
+  it("analyze on the live cluster: its Services and Skein resources, every problem; files apply over the cluster's objects", async () => {
+    api.put('v1/services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'reviews', namespace: 'shop' }, spec: { ports: [{ name: 'http', port: 9080 }] } });
+    api.put('networking.skein.dev/v1alpha1/virtualservices', {
+      apiVersion: 'networking.skein.dev/v1alpha1', kind: 'VirtualService', metadata: { name: 'reviews', namespace: 'shop' },
+      spec: { hosts: ['reviews'], http: [{ route: [{ destination: { host: 'reviews', subset: 'v2' } }] }] },
+    });
+    const r = await skein(['analyze', '--kubeconfig', kubeconfig]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^VirtualService\/shop\/reviews: spec\.http\[0\]\.route\[0\]\.destination: subset "v2" of reviews\.shop\.svc\.cluster\.local is not defined by any DestinationRule$/m);
+    expect(r.out).toMatch(/1 problem\(s\) found in \d+ objects \(\d+ from the cluster: Namespace, Service, VirtualService, DestinationRule, PeerAuthentication, AuthorizationPolicy\)/);
+    // The fix, as a file, checked against the cluster before it is applied.
+    const fix = path.join(dir, 'dr.yaml');
+    fs.writeFileSync(fix, 'apiVersion: networking.skein.dev/v1alpha1\nkind: DestinationRule\nmetadata: { name: reviews, namespace: shop }\nspec:\n  host: reviews\n  subsets: [{ name: v2, labels: { version: v2 } }]\n');
+    const fixed = await skein(['analyze', fix, '--kubeconfig', kubeconfig]);
+    expect(fixed.out).toMatch(/^no problems found/);
+    expect(fixed.code).toBe(0);
+  });
+
+  it("inject asks the cluster for its version: native sidecars from 1.29, classic before", async () => {
+    const deployment = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web, namespace: shop }\nspec:\n  selector: { matchLabels: { app: web } }\n  template:\n    metadata: { labels: { app: web, skein.dev/inject: "true" } }\n    spec: { containers: [{ name: web, image: web }] }\n';
+    const native = await skein(['inject', '-f', '-', '--kubeconfig', kubeconfig], { input: deployment });
+    expect(native.code).toBe(0);
+    expect(native.err).toMatch(/^cluster version v1\.31\.2 \(http:\/\/127\.0\.0\.1:\d+, kubeconfig .*\): native sidecars\n$/);
+    const pod = (parseYaml(native.out) as { spec: { template: { spec: { initContainers: { name: string; restartPolicy?: string }[] } } } }).spec.template.spec;
+    expect(pod.initContainers.find((c) => c.name === 'skein-proxy')?.restartPolicy).toBe('Always');
+    api.version = 'v1.28.7';
+    const classic = await skein(['inject', '-f', '-', '--kubeconfig', kubeconfig], { input: deployment });
+    expect(classic.err).toMatch(/^cluster version v1\.28\.7 .*: classic sidecars \(native ones need 1\.29\+\)\n$/);
+    expect((parseYaml(classic.out) as { spec: { template: { spec: { containers: { name: string }[] } } } }).spec.template.spec.containers.map((c) => c.name)).toContain('skein-proxy');
+    // An explicit choice asks nothing.
+    const explicit = await skein(['inject', '-f', '-', '--native-sidecars', 'on', '--kubeconfig', kubeconfig], { input: deployment });
+    expect(explicit.err).toBe('');
+    api.version = 'v1.31.2';
+  });
+
+  it('check --pre on an installed cluster: the installation is a conflict', async () => {
+    const r = await skein(['check', '--pre', '--kubeconfig', kubeconfig]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/× no conflicting installation: Skein objects already exist: Namespace skein-system, CustomResourceDefinition/);
+    expect(r.out).toMatch(/\n {4}hint: `skein check` checks the existing installation/);
+  });
+
+  it('uninstall: removes what install created, webhook first; says what stays (CRDs and policies, the CA namespace, root certs)', async () => {
+    await rollout.stop(); // the control plane's pods go with the Deployment
+    const r = await skein(['uninstall', '--kubeconfig', kubeconfig]);
+    expect(r.code).toBe(0);
+    const lines = r.out.split('\n');
+    expect(lines[1]).toBe('  MutatingWebhookConfiguration skein-sidecar-injector deleted');
+    expect(lines).toContain('  Deployment skein-system/skein-controlplane deleted');
+    expect(r.out).toMatch(/✓ Skein uninstalled from http:\/\/127\.0\.0\.1:\d+: 9 deleted\.\nKept \(`skein uninstall --purge` removes them\):\n/);
+    expect(r.out).toMatch(/ {2}CustomResourceDefinition virtualservices\.networking\.skein\.dev \(1 object\)\n/);
+    expect(r.out).toMatch(/ {2}Namespace skein-system with the CA Secret/);
+    expect(api.get('apps/v1/deployments', 'skein-system', 'skein-controlplane')).toBeUndefined();
+    expect(api.get('apiextensions.k8s.io/v1/customresourcedefinitions', undefined, crds[3]!)).toBeDefined();
+    expect(api.get('v1/secrets', 'skein-system', 'skein-ca')).toBeDefined();
+    const check = await skein(['check', '--kubeconfig', kubeconfig]);
+    expect(check.code).toBe(1);
+    expect(check.out).toMatch(/× control plane ready: Deployment not found\n {4}hint: /);
+  });
+
+  it('uninstall --purge: CRDs with every Skein resource, the CA namespace and the root-cert ConfigMaps go too', async () => {
+    const r = await skein(['uninstall', '--purge', '--kubeconfig', kubeconfig]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/ConfigMap shop\/skein-root-cert deleted/);
+    expect(r.out).not.toMatch(/Kept/);
+    for (const c of crds) expect(api.get('apiextensions.k8s.io/v1/customresourcedefinitions', undefined, c)).toBeUndefined();
+    expect(api.get('networking.skein.dev/v1alpha1/virtualservices', 'shop', 'reviews')).toBeUndefined();
+    expect(api.get('v1/namespaces', undefined, 'skein-system')).toBeUndefined();
+    expect(api.get('v1/secrets', 'skein-system', 'skein-ca')).toBeUndefined();
+    expect(api.get('v1/configmaps', 'shop', 'skein-root-cert')).toBeUndefined();
+  });
+});
