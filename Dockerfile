@@ -16,7 +16,9 @@ COPY . .
 RUN npm run build \
  && node scripts/build-addon.js \
  && test -f proxy/native/build/Release/skein_orig_dst.node \
- && npm prune --omit=dev --no-audit --no-fund
+ && npm prune --omit=dev --no-audit --no-fund \
+ && chmod +x dist/cli/src/main.js \
+ && mkdir -p bin && ln -sf ../dist/cli/src/main.js bin/skein
 
 # ---- runtime: Node LTS slim + iptables/iproute2 for `skein init-network` ----
 FROM node:${NODE_VERSION}-bookworm-slim
@@ -30,7 +32,10 @@ COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY --from=build /src/proxy/native/build/Release/skein_orig_dst.node ./proxy/native/build/Release/skein_orig_dst.node
+COPY --from=build /src/bin ./bin
 ENV NODE_ENV=production
+# `skein` on PATH: the injected proxy's postStart hook runs `skein wait-ready` (injection cliCommand).
+ENV PATH=/opt/skein/bin:$PATH
 # The proxy's UID/GID (api/src/names.ts ProxyUid): its own traffic is never captured again.
 # The init container runs as root through its securityContext (set by the webhook).
 USER 1337:1337

@@ -66,8 +66,12 @@ export interface ObtainCaOptions {
   namespace?: string;
   trustDomain?: string;
   isLeader: () => boolean;
-  /** How often a non-leader looks again while no CA Secret exists (default 1 s). */
+  /** How often a non-leader looks again while no CA Secret exists (default 1 s); also the first retry delay after an error. */
   pollMs?: number;
+  /** Cap of the retry backoff after errors (default 30 s). */
+  maxBackoffMs?: number;
+  /** Told why the CA is not loaded yet (undefined once it is). */
+  waiting?: (reason: string | undefined) => void;
   signal?: AbortSignal;
   now?: () => Date;
   log?: (line: string) => void;
@@ -84,26 +88,61 @@ async function readSecret(api: KubeApi, namespace: string, name: string): Promis
 
 /** The cluster's CA: `cacerts`, else `skein-ca` (created by the leader when neither exists). */
 export async function obtainClusterCa(options: ObtainCaOptions): Promise<LoadedCa> {
+  const pollMs = options.pollMs ?? 1000;
+  let failures = 0;
+  let lastReason: string | undefined;
+  for (;;) {
+    if (options.signal?.aborted) throw new Error('stopped while waiting for the CA Secret');
+    let reason: string;
+    try {
+      const ca = await obtainOnce(options);
+      if (ca) {
+        options.waiting?.(undefined);
+        return ca;
+      }
+      failures = 0;
+      reason = `waiting for the leader to create Secret ${options.namespace ?? SystemNamespace}/${SelfSignedCaSecret} (or for ${PluggedInCaSecret})`;
+    } catch (err) {
+      // The API server unreachable, RBAC not applied yet, a broken cacerts Secret: report and retry
+      // with capped backoff; the process stays up (its /readyz says why it is not ready).
+      failures++;
+      reason = `cannot load the CA: ${(err as Error).message}`;
+    }
+    if (reason !== lastReason) options.log?.(`ca: ${reason}`);
+    lastReason = reason;
+    options.waiting?.(reason);
+    await sleep(failures ? Math.min(pollMs * 2 ** (failures - 1), options.maxBackoffMs ?? 30_000) : pollMs, options.signal);
+  }
+}
+
+/** One round: the CA when a Secret holds it (or the leader just created it), else undefined. */
+async function obtainOnce(options: ObtainCaOptions): Promise<LoadedCa | undefined> {
   const namespace = options.namespace ?? SystemNamespace;
   const trustDomain = options.trustDomain ?? DefaultTrustDomain;
   const now = options.now ?? (() => new Date());
-  for (let waited = false; ; waited = true) {
-    if (options.signal?.aborted) throw new Error('stopped while waiting for the CA Secret');
-    const pluggedIn = await readSecret(options.api, namespace, PluggedInCaSecret);
-    if (pluggedIn) return caFromSecret(pluggedIn, trustDomain, now());
-    const own = await readSecret(options.api, namespace, SelfSignedCaSecret);
-    if (own) return caFromSecret(own, trustDomain, now());
-    if (options.isLeader()) {
-      try {
-        const created = await options.api.create<Secret>(resourcePath(SecretResource, namespace), await newSelfSignedCaSecret(namespace, trustDomain, now()));
-        options.log?.(`ca: created self-signed root in Secret ${namespace}/${SelfSignedCaSecret}`);
-        return caFromSecret(created, trustDomain, now());
-      } catch (err) {
-        if (!isConflict(err)) throw err; // someone created it first: read it on the next round
-        continue;
-      }
-    }
-    if (!waited) options.log?.(`ca: waiting for the leader to create Secret ${namespace}/${SelfSignedCaSecret} (or for ${PluggedInCaSecret})`);
-    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
+  const pluggedIn = await readSecret(options.api, namespace, PluggedInCaSecret);
+  if (pluggedIn) return caFromSecret(pluggedIn, trustDomain, now());
+  const own = await readSecret(options.api, namespace, SelfSignedCaSecret);
+  if (own) return caFromSecret(own, trustDomain, now());
+  if (!options.isLeader()) return undefined;
+  try {
+    const created = await options.api.create<Secret>(resourcePath(SecretResource, namespace), await newSelfSignedCaSecret(namespace, trustDomain, now()));
+    options.log?.(`ca: created self-signed root in Secret ${namespace}/${SelfSignedCaSecret}`);
+    return caFromSecret(created, trustDomain, now());
+  } catch (err) {
+    if (isConflict(err)) return obtainOnce(options); // someone created it first: read it back
+    throw err;
   }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }

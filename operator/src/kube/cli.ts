@@ -10,10 +10,22 @@ import { parseArgs } from 'node:util';
 import type * as Yaml from 'yaml';
 import { type Command, UsageError, usageErrors } from '../../../api/src/command';
 import { ControlPlanePorts, DefaultTrustDomain, SystemNamespace, WebhookConfigurationName as DefaultWebhookConfigurationName } from '../../../api/src/names';
+import { formatDuration, parseDuration } from '../../../api/src/duration';
 import { validateTrustDomain } from '../../../api/src/spiffe';
+import type * as LeaderElection from './leader-election';
 import { type InformerNamespaceLookup } from './namespace-lookup';
 import type * as RestModule from './rest';
+import { type RunningKubeControlPlane } from './start';
 import type * as StartModule from './start';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy loading: `skein help` must not load the Kubernetes client */
+const load = {
+  yaml: () => require('yaml') as typeof Yaml,
+  leaderElection: () => require('./leader-election') as typeof LeaderElection,
+  rest: () => require('./rest') as typeof RestModule,
+  start: () => require('./start') as typeof StartModule,
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /**
  * Builds the webhook handler from the namespace lookup and the raw injection config: the file, then
@@ -21,7 +33,9 @@ import type * as StartModule from './start';
  */
 export type WebhookHandlerFactory = (namespaces: InformerNamespaceLookup, injectionConfig: Record<string, unknown>) => RequestListener;
 
-const usage = `Usage: skein controlplane kube [options]
+const usage = (): string => {
+  const { LeaseDefaults } = load.leaderElection();
+  return `Usage: skein controlplane kube [options]
 
 The control plane on Kubernetes: watches Namespaces, Services, EndpointSlices, Pods, ServiceAccounts
 and the Skein CRDs; serves ADS and the CA (TokenReview) on --xds-port, the injection webhook on
@@ -42,7 +56,14 @@ singleton work (CA Secret, skein-root-cert ConfigMaps, webhook caBundle, CRD sta
   --injection-config FILE    injection config (YAML, fields in docs/injection.md)
   --proxy-image IMAGE        image of the injected containers (overrides the config's image)
   --trust-domain TD          (default ${DefaultTrustDomain})
-  --cluster-domain DOMAIN    (default cluster.local)`;
+  --cluster-domain DOMAIN    (default cluster.local)
+  --lease-duration DURATION  how long a leader's Lease is honoured after its last renewal (default ${formatDuration(LeaseDefaults.leaseDurationMs)})
+  --renew-deadline DURATION  a leader that cannot renew for this long steps down (default ${formatDuration(LeaseDefaults.renewDeadlineMs)})
+  --retry-period DURATION    how often the Lease is renewed or tried (default ${formatDuration(LeaseDefaults.retryPeriodMs)})
+
+The control plane never exits because the API server is unreachable or a CRD is missing: it retries
+with capped backoff, /healthz stays live and /readyz answers 503 with the reason.`;
+};
 
 function port(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -51,12 +72,25 @@ function port(value: string | undefined, flag: string, fallback: number): number
   return n;
 }
 
+/** The three Lease flags, each defaulting to client-go's value, checked together as client-go does. */
+function leaseTimings(duration: string | undefined, renewDeadline: string | undefined, retryPeriod: string | undefined) {
+  const { LeaseDefaults, leaseTimingProblem } = load.leaderElection();
+  const ms = (value: string | undefined, flag: string, fallback: number) => (value === undefined ? fallback : usageErrors(() => parseDuration(value), flag));
+  const timings = {
+    leaseDurationMs: ms(duration, '--lease-duration', LeaseDefaults.leaseDurationMs),
+    renewDeadlineMs: ms(renewDeadline, '--renew-deadline', LeaseDefaults.renewDeadlineMs),
+    retryPeriodMs: ms(retryPeriod, '--retry-period', LeaseDefaults.retryPeriodMs),
+  };
+  const problem = leaseTimingProblem(timings);
+  if (problem) throw new UsageError(`--lease-duration/--renew-deadline/--retry-period: ${problem}`);
+  return { durationMs: timings.leaseDurationMs, renewDeadlineMs: timings.renewDeadlineMs, retryPeriodMs: timings.retryPeriodMs };
+}
+
 function injectionConfig(file: string | undefined, image: string | undefined, trustDomain: string): Record<string, unknown> {
   let raw: unknown = {};
   if (file) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: help does not parse YAML
-      raw = (require('yaml') as typeof Yaml).parse(readFileSync(file, 'utf8')) ?? {};
+      raw = load.yaml().parse(readFileSync(file, 'utf8')) ?? {};
     } catch (err) {
       throw new UsageError(`--injection-config ${file}: ${(err as Error).message}`);
     }
@@ -73,7 +107,9 @@ export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): 
   return {
     path: ['controlplane', 'kube'],
     summary: 'run the control plane on Kubernetes (informers, ADS, CA, webhook, leader election)',
-    usage,
+    get usage() {
+      return usage();
+    },
     async run(args, io) {
       const { values } = usageErrors(() =>
         parseArgs({
@@ -84,6 +120,7 @@ export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): 
             'webhook-host': { type: 'string' }, 'webhook-port': { type: 'string' }, 'webhook-configuration': { type: 'string' }, 'no-webhook': { type: 'boolean' },
             'injection-config': { type: 'string' }, 'proxy-image': { type: 'string' },
             'trust-domain': { type: 'string' }, 'cluster-domain': { type: 'string' },
+            'lease-duration': { type: 'string' }, 'renew-deadline': { type: 'string' }, 'retry-period': { type: 'string' },
           },
         }),
       );
@@ -93,31 +130,40 @@ export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): 
       const xdsPort = port(values['xds-port'], '--xds-port', ControlPlanePorts.xds);
       const monitorPort = port(values['monitor-port'], '--monitor-port', ControlPlanePorts.monitoring);
       const webhookPort = port(values['webhook-port'], '--webhook-port', ControlPlanePorts.webhook);
-      /* eslint-disable @typescript-eslint/no-require-imports -- lazy loading: help must not load the Kubernetes client */
-      const { KubeRestClient, loadKubeConfig } = require('./rest') as typeof RestModule;
-      const { startKubeControlPlane } = require('./start') as typeof StartModule;
-      /* eslint-enable @typescript-eslint/no-require-imports */
+      const lease = leaseTimings(values['lease-duration'], values['renew-deadline'], values['retry-period']);
+      const { KubeRestClient, loadKubeConfig } = load.rest();
       const api = new KubeRestClient(loadKubeConfig({ kubeconfig: values.kubeconfig }));
       const log = (line: string) => io.stderr.write(`${new Date().toISOString()} ${line}\n`);
-      const running = await startKubeControlPlane({
-        api, log,
-        identity: values.identity ?? process.env.POD_NAME ?? hostname(),
-        namespace: values.namespace ?? process.env.POD_NAMESPACE ?? SystemNamespace,
-        settings: { trustDomain, clusterDomain: values['cluster-domain'] ?? 'cluster.local', rootNamespace: SystemNamespace },
-        xdsHost: values['xds-host'] ?? '0.0.0.0', xdsPort,
-        monitorHost: values['monitor-host'] ?? '0.0.0.0', monitorPort,
-        webhookPort, webhookConfigurationName: values['webhook-configuration'],
-        ...(values['webhook-host'] ? { webhookHost: values['webhook-host'] } : {}),
-        ...(values['no-webhook'] ? {} : {
-          webhookHandler: (namespaces: InformerNamespaceLookup, cluster: { version?: string }) =>
-            webhookHandler(namespaces, { ...(cluster.version ? { clusterVersion: cluster.version } : {}), ...injection }),
-        }),
-      });
+      // Signals are handled from the first moment: a pod terminated while it still waits for the API
+      // server or the CA shuts down cleanly too.
+      const terminated = new AbortController();
+      const onSignal = () => terminated.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      let running: RunningKubeControlPlane;
+      try {
+        running = await load.start().startKubeControlPlane({
+          signal: terminated.signal,
+          api, log,
+          identity: values.identity ?? process.env.POD_NAME ?? hostname(),
+          namespace: values.namespace ?? process.env.POD_NAMESPACE ?? SystemNamespace,
+          settings: { trustDomain, clusterDomain: values['cluster-domain'] ?? 'cluster.local', rootNamespace: SystemNamespace },
+          xdsHost: values['xds-host'] ?? '0.0.0.0', xdsPort,
+          monitorHost: values['monitor-host'] ?? '0.0.0.0', monitorPort,
+          webhookPort, webhookConfigurationName: values['webhook-configuration'], lease,
+          ...(values['webhook-host'] ? { webhookHost: values['webhook-host'] } : {}),
+          ...(values['no-webhook'] ? {} : {
+            webhookHandler: (namespaces: InformerNamespaceLookup, cluster: { version?: string }) =>
+              webhookHandler(namespaces, { ...(cluster.version ? { clusterVersion: cluster.version } : {}), ...injection }),
+          }),
+        });
+      } catch (err) {
+        if (!terminated.signal.aborted) throw err;
+        log('controlplane: stopped before it was ready');
+        return 0;
+      }
       log(`controlplane: ADS+CA on :${running.xdsPort}, monitoring on :${running.monitorPort}${running.webhook ? `, webhook on :${running.webhook.port}` : ''}`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', () => resolve());
-        process.once('SIGTERM', () => resolve());
-      });
+      if (!terminated.signal.aborted) await new Promise((resolve) => terminated.signal.addEventListener('abort', resolve, { once: true }));
       log('controlplane: shutting down (releasing the leader Lease)');
       await running.stop();
       return 0;

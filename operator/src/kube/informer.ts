@@ -7,7 +7,7 @@
  * - any other failure retries with capped exponential backoff (reset after a successful list/event).
  * `synced` resolves after the first complete list.
  */
-import { type KubeApi, isGone, KubeApiError } from './api';
+import { type KubeApi, isGone, isNotFound, KubeApiError } from './api';
 import { type ResourceType, resourcePath } from './resources';
 
 export interface KubeObjectMeta {
@@ -69,6 +69,20 @@ function trim(obj: ApiObject, resource: ResourceType): ApiObject {
   return { ...obj, apiVersion: obj.apiVersion ?? resource.apiVersion, kind: obj.kind ?? resource.kind, metadata };
 }
 
+/**
+ * A list/watch failure as an operator reads it. A 404 for a whole collection means the API server
+ * does not serve that type: for a custom resource, its CRD is not installed (yet).
+ */
+export function describeListFailure(resource: ResourceType, err: unknown): string {
+  const message = (err as Error).message;
+  if (!isNotFound(err)) return message;
+  const group = resource.apiVersion.includes('/') ? resource.apiVersion.split('/')[0]! : '';
+  if (group.endsWith('.skein.dev')) {
+    return `the API server does not serve ${resource.apiVersion} ${resource.plural}: CRD ${resource.plural}.${group} is not installed (skein install, or kubectl apply -f manifests/install.yaml)`;
+  }
+  return `the API server does not serve ${resource.apiVersion} ${resource.plural} (${message})`;
+}
+
 export function nextBackoff(previousMs: number | undefined, options: BackoffOptions): number {
   return previousMs === undefined ? options.initialMs : Math.min(previousMs * 2, options.maxMs);
 }
@@ -85,6 +99,8 @@ export class Informer {
   private stopped = false;
   private backoffMs: number | undefined;
   private wake: (() => void) | undefined;
+  /** Why the last list or watch failed (cleared by the next complete list): what /readyz reports. */
+  lastError: string | undefined;
 
   constructor(private readonly options: InformerOptions) {
     this.synced = new Promise((resolve) => (this.markSynced = resolve));
@@ -135,7 +151,8 @@ export class Informer {
           continue;
         }
         this.backoffMs = nextBackoff(this.backoffMs, this.options.backoff ?? defaultBackoff);
-        this.options.log?.(`informer ${this.options.resource.kind}: ${(err as Error).message}; retrying in ${this.backoffMs} ms`);
+        this.lastError = describeListFailure(this.options.resource, err);
+        this.options.log?.(`informer ${this.options.resource.kind}: ${this.lastError}; retrying in ${this.backoffMs} ms`);
         await this.sleep(this.backoffMs);
       }
     }
@@ -171,6 +188,7 @@ export class Informer {
     }
     this.resourceVersion = list.metadata?.resourceVersion ?? '';
     this.backoffMs = undefined;
+    this.lastError = undefined;
     this.lists++;
     if (events.length || this.lists === 1) this.options.onEvents(events);
     this.markSynced();

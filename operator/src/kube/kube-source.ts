@@ -101,6 +101,11 @@ export class KubeSource implements ConfigSource {
     return this.informers.every((i) => i.hasSynced());
   }
 
+  /** One line per informer that has not completed its first list, with its last error if any. */
+  waitingFor(): string[] {
+    return this.informers.filter((i) => !i.hasSynced()).map((i) => `${i.resource.kind}: ${i.lastError ?? 'listing'}`);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     await Promise.all(this.informers.map((i) => i.stop()));

@@ -42,6 +42,19 @@ export interface LeaderElectionOptions {
   log?: (line: string) => void;
 }
 
+/** client-go's defaults (leaderelection.LeaderElectionConfig, as kube-controller-manager uses them). */
+export const LeaseDefaults = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 } as const;
+
+/** client-go's rule (with its 1.2 jitter factor): leaseDuration > renewDeadline > 1.2 × retryPeriod, all positive. */
+export function leaseTimingProblem(t: { leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number }): string | undefined {
+  for (const [name, value] of [['leaseDuration', t.leaseDurationMs], ['renewDeadline', t.renewDeadlineMs], ['retryPeriod', t.retryPeriodMs]] as const) {
+    if (!Number.isFinite(value) || value <= 0) return `${name} must be a positive duration, got ${value} ms`;
+  }
+  if (!(t.renewDeadlineMs < t.leaseDurationMs)) return `renewDeadline (${t.renewDeadlineMs} ms) must be shorter than leaseDuration (${t.leaseDurationMs} ms)`;
+  if (!(t.renewDeadlineMs > 1.2 * t.retryPeriodMs)) return `renewDeadline (${t.renewDeadlineMs} ms) must be longer than 1.2 × retryPeriod (${t.retryPeriodMs} ms)`;
+  return undefined;
+}
+
 /** What to do with the Lease we just read. Pure: the observation time is passed in. */
 export function leaseAction(lease: Lease | undefined, identity: string, nowMs: number, observedChangeAtMs: number, leaseDurationMs: number): 'create' | 'renew' | 'take' | 'wait' {
   if (!lease) return 'create';
@@ -62,11 +75,18 @@ export class LeaderElector {
   private readonly o: Required<Pick<LeaderElectionOptions, 'name' | 'namespace' | 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs' | 'now'>> & LeaderElectionOptions;
 
   constructor(options: LeaderElectionOptions) {
+    // `??` per field, not a spread: an option passed as `undefined` (an unset flag) keeps its default.
     this.o = {
-      name: 'skein-controlplane', namespace: SystemNamespace, leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000,
-      now: () => new Date(), ...options,
+      ...options,
+      name: options.name ?? 'skein-controlplane',
+      namespace: options.namespace ?? SystemNamespace,
+      leaseDurationMs: options.leaseDurationMs ?? LeaseDefaults.leaseDurationMs,
+      renewDeadlineMs: options.renewDeadlineMs ?? LeaseDefaults.renewDeadlineMs,
+      retryPeriodMs: options.retryPeriodMs ?? LeaseDefaults.retryPeriodMs,
+      now: options.now ?? (() => new Date()),
     };
-    if (!(this.o.renewDeadlineMs < this.o.leaseDurationMs)) throw new Error('renewDeadline must be shorter than leaseDuration');
+    const problem = leaseTimingProblem(this.o);
+    if (problem) throw new Error(problem);
   }
 
   isLeader(): boolean {

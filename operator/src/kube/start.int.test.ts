@@ -106,11 +106,21 @@ describe('startKubeControlPlane against the API double', () => {
     expect((await callWebhook(a.webhook!.port, caBundle)).body).toBe(JSON.stringify({ 'skein.dev/inject': 'enabled' }));
 
     await waitFor(() => api.get('networking.skein.dev/v1alpha1/virtualservices', 'shop', 'r')!.status !== undefined, 'CRD status');
-    expect(seenVersions).toEqual(['v1.31.2']); // the webhook learns the cluster version (native sidecars)
+    // Built once without the version (a bad injection config fails the start before anything
+    // listens), then for the cluster's version (native sidecars).
+    expect(seenVersions).toEqual([undefined, 'v1.31.2']);
 
     // A namespace labelled later gets the bundle too.
     api.put('v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'plain', labels: { 'skein.dev/inject': 'enabled' } } });
     await waitFor(() => api.get('v1/configmaps', 'plain', 'skein-root-cert') !== undefined, 'skein-root-cert in plain');
+  });
+
+  it('serves the webhook before the cluster version can be read, and rebuilds it for the version once it can', async () => {
+    seenVersions.length = 0;
+    api.failNext('GET', /^\/version$/, 503, 2, 'ServiceUnavailable');
+    await replica('pod-a');
+    await waitFor(() => seenVersions.includes('v1.31.2'), 'the handler for the cluster version', 10_000);
+    expect(seenVersions).toEqual([undefined, undefined, 'v1.31.2']);
   });
 
   it('a second replica uses the same CA and takes over the singleton work when the leader shuts down', async () => {

@@ -50,6 +50,8 @@ export interface KubeControlPlaneOptions {
   lease?: { durationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
   /** How often the leader re-checks the webhook caBundle and every skein-root-cert ConfigMap (default 60 s). */
   resyncMs?: number;
+  /** Aborts a start that is still waiting (e.g. for the API server or the CA): SIGTERM before ready. */
+  signal?: AbortSignal;
   log?: (line: string) => void;
 }
 
@@ -63,15 +65,37 @@ export interface RunningKubeControlPlane {
   stop(): Promise<void>;
 }
 
-/** The API server's version (`gitVersion`, e.g. v1.31.2), or nothing when it cannot be read. */
-async function clusterVersion(api: KubeApi, log: (line: string) => void): Promise<{ version?: string }> {
-  try {
-    const info = await api.get<{ gitVersion?: string }>('/version');
-    return info.gitVersion ? { version: info.gitVersion } : {};
-  } catch (err) {
-    log(`cannot read the cluster version (native sidecars stay off unless configured): ${(err as Error).message}`);
-    return {};
-  }
+/** The API server's version (`gitVersion`, e.g. v1.31.2); throws when it cannot be read. */
+async function clusterVersion(api: KubeApi): Promise<{ version?: string }> {
+  const info = await api.get<{ gitVersion?: string }>('/version');
+  return info.gitVersion ? { version: info.gitVersion } : {};
+}
+
+/**
+ * The webhook's handler for the cluster's version (native sidecars depend on it). When the API
+ * server cannot be reached yet, a handler without the version serves while the version is retried
+ * with capped backoff in the background, and replaces it once known.
+ */
+async function versionedWebhookHandler(
+  build: (cluster: { version?: string }) => RequestListener, api: KubeApi, log: (line: string) => void, signal: AbortSignal,
+): Promise<RequestListener> {
+  const version = await clusterVersion(api).catch((err: Error) => err);
+  if (!(version instanceof Error)) return build(version);
+  let current = build({});
+  void (async () => {
+    let failure: Error = version;
+    for (let delayMs = 500; !signal.aborted; delayMs = Math.min(delayMs * 2, 30_000)) {
+      log(`cannot read the cluster version yet (native sidecars stay off until it is known): ${failure.message}; retrying in ${delayMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+      const next = await clusterVersion(api).catch((err: Error) => err);
+      if (!(next instanceof Error)) {
+        current = build(next);
+        return;
+      }
+      failure = next;
+    }
+  })();
+  return (req, res) => current(req, res);
 }
 
 export async function startKubeControlPlane(options: KubeControlPlaneOptions): Promise<RunningKubeControlPlane> {
@@ -86,6 +110,8 @@ export async function startKubeControlPlane(options: KubeControlPlaneOptions): P
     for (const s of stops.reverse()) await s().catch((err: Error) => log(`shutdown: ${err.message}`));
   };
   const caAbort = new AbortController();
+  options.signal?.addEventListener('abort', () => caAbort.abort(), { once: true });
+  let caWaiting: string | undefined = 'loading the CA';
   let trustBundle = '';
   const statusWriter = new StatusWriter({ api, lookup: (kind) => source.informer(kind).cache, log });
   const publisher = new RootCertPublisher({
@@ -117,17 +143,29 @@ export async function startKubeControlPlane(options: KubeControlPlaneOptions): P
     onStartedLeading: () => leaderWork(true),
     onStoppedLeading: () => leaderWork(false),
   });
+  // Not ready until every informer listed once and the CA is loaded; each reason is shown by /readyz.
+  const readiness = () => [
+    ...source.waitingFor().map((line) => `informer ${line}`),
+    ...(caWaiting ? [`CA: ${caWaiting}`] : []),
+    ...(source.hasSynced() && !controlPlane.ready ? ['building the first configuration'] : []),
+  ];
   try {
-    // Built first: a bad injection config fails the start before anything listens.
-    const handler = options.webhookHandler?.(new InformerNamespaceLookup(source.informer('Namespace')), await clusterVersion(api, log));
-    const monitoring = await startMonitoring(controlPlane, options.monitorHost, options.monitorPort);
+    const namespaces = new InformerNamespaceLookup(source.informer('Namespace'));
+    const webhookFactory = options.webhookHandler && ((cluster: { version?: string }) => options.webhookHandler!(namespaces, cluster));
+    webhookFactory?.({}); // a bad injection config fails the start before anything listens
+    const monitoring = await startMonitoring(controlPlane, options.monitorHost, options.monitorPort, readiness);
     stops.push(monitoring.close);
+    log(`monitoring on ${options.monitorHost}:${monitoring.port} (/healthz, /readyz says what the control plane waits for)`);
+    const handler = webhookFactory && await versionedWebhookHandler(webhookFactory, api, log, caAbort.signal);
     const synced = source.start();
     stops.push(() => source.stop());
     elector.start();
     stops.push(() => elector.stop()); // runs before the source stops: the Lease is released first
     stops.push(async () => caAbort.abort());
-    const ca = await obtainClusterCa({ api, namespace, trustDomain: options.settings.trustDomain, isLeader: () => elector.isLeader(), signal: caAbort.signal, log });
+    const ca = await obtainClusterCa({
+      api, namespace, trustDomain: options.settings.trustDomain, isLeader: () => elector.isLeader(), signal: caAbort.signal, log,
+      waiting: (reason) => (caWaiting = reason),
+    });
     trustBundle = new CertificateIssuer(ca.authority, { now: () => new Date(), randomBytes: (n) => randomBytes(n) }).trustBundlePem();
     if (elector.isLeader()) leaderWork(true);
     caBundleTimer = setInterval(() => {

@@ -18,7 +18,7 @@ describe('monitoring endpoints', () => {
   it('is healthy at once, ready only after the first full load', async () => {
     expect((await get('/healthz')).status).toBe(200);
     const before = await get('/readyz');
-    expect([before.status, await before.text()]).toEqual([503, 'waiting for the first complete configuration load\n']);
+    expect([before.status, await before.text()]).toEqual([503, 'not ready:\n- waiting for the first complete configuration load\n']);
     cp.onErrors([{ file: 'a.yaml', document: 1, path: 'spec.hosts', message: 'required' }]);
     cp.onSynced();
     expect((await get('/readyz')).status).toBe(200);

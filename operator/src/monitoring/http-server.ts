@@ -14,7 +14,15 @@ function json(res: http.ServerResponse, value: unknown): void {
   send(res, 200, `${JSON.stringify(value, null, 2)}\n`, 'application/json');
 }
 
-export function monitoringHandler(cp: ControlPlane): http.RequestListener {
+/**
+ * Why the control plane is not ready yet, one reason a line (empty when ready). Local mode: the
+ * first configuration load; on Kubernetes also the API server, the CRDs and the CA (start.ts).
+ */
+export type ReadinessCheck = () => string[];
+
+const configLoaded = (cp: ControlPlane): ReadinessCheck => () => (cp.ready ? [] : ['waiting for the first complete configuration load']);
+
+export function monitoringHandler(cp: ControlPlane, readiness: ReadinessCheck = configLoaded(cp)): http.RequestListener {
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'only GET\n');
@@ -22,7 +30,10 @@ export function monitoringHandler(cp: ControlPlane): http.RequestListener {
       case '/healthz':
         return send(res, 200, 'ok\n');
       case '/readyz':
-        return cp.ready ? send(res, 200, 'ready\n') : send(res, 503, 'waiting for the first complete configuration load\n');
+      {
+        const reasons = readiness();
+        return reasons.length ? send(res, 503, `not ready:\n${reasons.map((r) => `- ${r}\n`).join('')}`) : send(res, 200, 'ready\n');
+      }
       case '/metrics':
         cp.metrics.registry.metrics().then((text) => send(res, 200, text, cp.metrics.registry.contentType), (err: Error) => send(res, 500, `${err.message}\n`));
         return;
@@ -61,8 +72,8 @@ export function monitoringHandler(cp: ControlPlane): http.RequestListener {
   };
 }
 
-export function startMonitoring(cp: ControlPlane, host: string, port: number): Promise<{ port: number; close(): Promise<void> }> {
-  const server = http.createServer(monitoringHandler(cp));
+export function startMonitoring(cp: ControlPlane, host: string, port: number, readiness?: ReadinessCheck): Promise<{ port: number; close(): Promise<void> }> {
+  const server = http.createServer(monitoringHandler(cp, readiness));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultInjectionConfig, type InjectionConfig, parseInjectionConfig } from './core/config';
+import { defaultInjectionConfig, type InjectionConfig, parseInjectionConfig } from '../core/config';
 
 /** A fixed config for golden files: they must not change with the package version. */
 export function testConfig(overrides: Record<string, unknown> = {}): InjectionConfig {
