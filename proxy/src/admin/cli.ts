@@ -78,23 +78,23 @@ export function proxyConfigCommand(sources: () => ProxyConfigSources): Command {
       if (extra.length) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
       const type = typeWord === undefined ? undefined : parseConfigType(typeWord);
       if (typeWord !== undefined && !type) throw new UsageError(`unknown TYPE "${typeWord}": one of ${ConfigTypes.join(', ')}`);
-      /* eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy loading is the point */
-      const run = require('./proxy-config') as typeof Run;
+      /* eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy loading, after the usage checks */
+      const run = () => require('./proxy-config') as typeof Run;
       if (values['config-dir'] !== undefined) {
         if (target !== undefined || values['admin-url'] || values.kubeconfig || values.context || values.namespace) throw new UsageError('--config-dir (offline) takes no POD, --admin-url, --kubeconfig, --context or --namespace');
         if (!values.node) throw new UsageError('--node is required with --config-dir');
-        return run.offline({ type, output: output as Run.Output, sources: sources(), configDir: values['config-dir'], node: values.node, metadata: values.metadata, legacyType: values.type, trustDomain: values['trust-domain'], clusterDomain: values['cluster-domain'] }, io);
+        return run().offline({ type, output: output as Run.Output, sources: sources(), configDir: values['config-dir'], node: values.node, metadata: values.metadata, legacyType: values.type, trustDomain: values['trust-domain'], clusterDomain: values['cluster-domain'] }, io);
       }
       if (values.node || values.metadata || values.type) throw new UsageError('--node, --metadata and --type belong to the offline mode (--config-dir)');
       if (!type) throw new UsageError(`TYPE is required: one of ${ConfigTypes.join(', ')}`);
       if (values['admin-url']) {
         if (target !== undefined) throw new UsageError('--admin-url (local mode) takes no POD');
         if (!/^https?:\/\//.test(values['admin-url'])) throw new UsageError(`--admin-url must be an http:// URL, got "${values['admin-url']}"`);
-        return run.live({ type, output: output as Run.Output, admin: () => Promise.resolve(run.urlAdmin(values['admin-url']!)) }, io);
+        return run().live({ type, output: output as Run.Output, admin: () => Promise.resolve(run().urlAdmin(values['admin-url']!)) }, io);
       }
       if (target === undefined) throw new UsageError('POD is required (or --admin-url URL for a local proxy)');
       const { pod, namespace } = splitTarget(target, values.namespace);
-      return run.live({
+      return run().live({
         type, output: output as Run.Output,
         admin: () => sources().podAdmin({ pod, ...(namespace ? { namespace } : {}), ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), ...(values.context ? { context: values.context } : {}) }),
       }, io);
