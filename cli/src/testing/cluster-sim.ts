@@ -130,3 +130,41 @@ export function simulateControlPlaneRollout(api: FakeApiServer, kubeconfig: stri
     },
   };
 }
+
+export interface Background {
+  name: string;
+  proc: ChildProcess;
+  log: () => string;
+  stop(): Promise<void>;
+}
+
+/** A long-running `skein …` (control plane, proxy) with its output in DIR/NAME.log; stop() is SIGTERM, then SIGKILL. */
+export function startBackground(name: string, args: string[], env: NodeJS.ProcessEnv, logDir: string): Background {
+  const logFile = path.join(logDir, `${name}.log`);
+  const fd = fs.openSync(logFile, 'a');
+  const proc = spawn(process.execPath, [skeinMain, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', fd, fd] });
+  fs.closeSync(fd);
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  return {
+    name, proc,
+    log: () => fs.readFileSync(logFile, 'utf8'),
+    stop: async () => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Polls `check` (bounded) until it holds; fails early, with the log, if `child` exits. */
+export async function waitUntil(what: string, child: Background, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let i = 0; i < 10_000; i++) {
+    if (child.proc.exitCode !== null || child.proc.signalCode !== null) throw new Error(`${child.name} exited while waiting for ${what}:\n${child.log().slice(-2000)}`);
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what}: not within ${timeoutMs} ms:\n${child.log().slice(-2000)}`);
+}
