@@ -13,7 +13,7 @@ export interface ProcessLike {
 export function exitQuietlyOnClosedPipe(proc: ProcessLike): void {
   for (const stream of [proc.stdout, proc.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') proc.exit(0);
+      if (err.code === 'EPIPE') return proc.exit(0);
       throw err;
     });
   }

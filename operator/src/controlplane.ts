@@ -5,6 +5,7 @@
 import { formatSpiffeId } from '../../api/src/spiffe';
 import { type ConfigError, formatConfigError } from './core/config-error';
 import { type CertificateMatch, IssuedCertificates } from './core/issued-certificates';
+import { type ProxyNode, parseNodeId } from './core/node-id';
 import { MeshIndex, type MeshSettings, defaultMeshSettings } from './core/mesh-index';
 import { analyzeModel } from './core/analyze';
 import { InconsistentSnapshotError, type Snapshot, SnapshotCache, makeSnapshot } from './core/snapshot';
@@ -143,16 +144,20 @@ export class ControlPlane implements SourceListener {
 
   /** A connected proxy's certificate as far as this CA knows it (by pod, else by its service account's identity). */
   certificateOf(nodeId: string): CertificateMatch | undefined {
-    const proxy = this.proxies.get(nodeId);
-    if (!proxy) return undefined;
-    const sa = proxy.metadata.SERVICE_ACCOUNT;
+    let node: ProxyNode;
+    try {
+      node = parseNodeId(nodeId);
+    } catch {
+      return undefined;
+    }
+    const sa = this.proxies.get(nodeId)?.metadata.SERVICE_ACCOUNT;
     let spiffeId: string | undefined;
     try {
-      spiffeId = typeof sa === 'string' ? formatSpiffeId({ trustDomain: this.index.model().trustDomain, namespace: proxy.node.namespace, serviceAccount: sa }) : undefined;
+      spiffeId = typeof sa === 'string' ? formatSpiffeId({ trustDomain: this.index.model().trustDomain, namespace: node.namespace, serviceAccount: sa }) : undefined;
     } catch {
       spiffeId = undefined;
     }
-    return this.certificates.forProxy(proxy.node, spiffeId);
+    return this.certificates.forProxy(node, spiffeId);
   }
 
   /** What a proxy would get now (for `proxy-config` and /debug/configz); does not register it. */
