@@ -13,9 +13,10 @@ import { type FakeApiServer, type StoredObject } from '../../../operator/src/kub
 export const skeinMain = path.join(repoRoot(__dirname), 'dist', 'cli', 'src', 'main.js');
 
 function repoRoot(from: string): string {
-  let dir = from;
-  while (!fs.existsSync(path.join(dir, 'package.json')) || path.basename(dir) === 'dist') dir = path.dirname(dir);
-  return dir;
+  for (let dir = from; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json')) && path.basename(dir) !== 'dist') return dir;
+  }
+  throw new Error(`no package.json above ${from}`);
 }
 
 export interface Run {

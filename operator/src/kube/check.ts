@@ -207,7 +207,7 @@ export async function checkInstallation(cluster: Cluster, io: CheckIo): Promise<
         if (results.length === 0) return { ok: true, detail: 'no certificates to check yet' };
         const bad = results.filter((r) => !r.ok);
         const roots = results.filter((r) => r.detail.startsWith('root'));
-        return bad.length ? { ok: false, detail: bad.map((r) => r.detail).join('; ') } : { ok: true, detail: `${roots.map((r) => r.detail).join('; ')}${results.length > roots.length ? `; ${results.length - roots.length} workload certificates fresh` : ''}` };
+        return bad.length ? { ok: false, detail: bad.map((r) => r.detail).join('; ') } : { ok: true, detail: `${roots.map((r) => r.detail).join('; ')}${results.length > roots.length ? `; ${results.length - roots.length} workload certificate${results.length - roots.length === 1 ? '' : 's'} fresh` : ''}` };
       },
     },
   ];
