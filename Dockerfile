@@ -13,14 +13,16 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 # gen (Envoy protos) → tsc → node scripts/build-addon.js (SO_ORIGINAL_DST addon, built for this image's Node)
+# → node scripts/build-cni.js (the static skein-cni plugin the CNI agent installs on nodes)
 RUN npm run build \
  && node scripts/build-addon.js \
  && test -f proxy/native/build/Release/skein_orig_dst.node \
+ && test -x cni/native/build/skein-cni \
  && npm prune --omit=dev --no-audit --no-fund \
  && chmod +x dist/cli/src/main.js \
  && mkdir -p bin && ln -sf ../dist/cli/src/main.js bin/skein
 
-# ---- runtime: Node LTS slim + iptables/iproute2 for `skein init-network` ----
+# ---- runtime: Node LTS slim + iptables/iproute2 for `skein init-network` and `skein cni agent` (nsenter: util-linux) ----
 FROM node:${NODE_VERSION}-bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends iptables iproute2 ca-certificates \
@@ -32,6 +34,7 @@ COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY --from=build /src/proxy/native/build/Release/skein_orig_dst.node ./proxy/native/build/Release/skein_orig_dst.node
+COPY --from=build /src/cni/native/build/skein-cni ./cni/native/build/skein-cni
 COPY --from=build /src/bin ./bin
 ENV NODE_ENV=production
 # `skein` on PATH: the injected proxy's postStart hook runs `skein wait-ready` (injection cliCommand).

@@ -6,7 +6,7 @@ const transformIgnorePatterns = ['/node_modules/(?!(@kubernetes/client-node|open
 const common = { transform, transformIgnorePatterns, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
 const fs = require('node:fs');
 const path = require('node:path');
-const roots = ['scripts', 'api', 'ca', 'cli', 'operator', 'webhook', 'proxy', 'manifests', 'e2e', 'bench']
+const roots = ['scripts', 'api', 'ca', 'capture', 'cni', 'cli', 'operator', 'webhook', 'proxy', 'manifests', 'dashboard', 'e2e', 'bench']
   .filter((dir) => fs.existsSync(path.join(__dirname, dir)))
   .map((dir) => `<rootDir>/${dir}`);
 

@@ -90,12 +90,20 @@ export const Annotations = {
   originalProbes: 'sidecar.skein.dev/originalProbes',
   /** Per-workload local rate limit (tokens per second), see docs. */
   rateLimit: 'traffic.skein.dev/rateLimit',
+  /**
+   * CNI mode: set by the webhook instead of the skein-init container. JSON list of the
+   * `skein init-network` flags; the Skein CNI agent applies exactly these in the pod's network
+   * namespace when the pod's sandbox is created. Its presence marks the pod for capture.
+   */
+  cniCapture: 'cni.skein.dev/capture',
 } as const;
 
 /** Container names the webhook injects. */
 export const Containers = {
   proxy: 'skein-proxy',
   init: 'skein-init',
+  /** CNI mode: checks, without any capability, that the CNI agent set up the capture. */
+  validation: 'skein-validation',
 } as const;
 
 /** Environment variables the proxy reads (declared once, in proxy's env module, from these names). */
@@ -124,6 +132,12 @@ export const ProxyEnv = {
   /** Requested workload certificate lifetime in seconds (default: the CA's). */
   certValiditySeconds: 'SKEIN_CERT_VALIDITY_SECONDS',
 } as const;
+
+/**
+ * Node metadata key: the port of the proxy's Prometheus endpoint (`/stats/prometheus` on its pod IP),
+ * which the control plane scrapes for its dashboard. Absent: the default, ProxyPorts.prometheus.
+ */
+export const NodeMetadataPrometheusPort = 'SKEIN_PROMETHEUS_PORT';
 
 /** Where the webhook mounts things in the proxy container. */
 export const ProxyMounts = {

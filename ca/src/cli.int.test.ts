@@ -185,4 +185,65 @@ describe('skein ca CLI', () => {
     expect(stderr).not.toContain(token);
     expect(stderr).toMatch(/test: shutting down/);
   });
+
+  describe('root rotation: bundle --add, switch, bundle --remove (each step validated, the outage step refused)', () => {
+    let dir: string;
+    let next: string;
+    const read = (d: string, f: string) => fs.readFileSync(path.join(d, f), 'utf8');
+    const roots = (d: string) => read(d, 'root-cert.pem').match(/BEGIN CERTIFICATE/g)!.length;
+
+    beforeAll(async () => {
+      dir = path.join(tmp, 'rotate');
+      next = path.join(tmp, 'rotate-next');
+      await skein('ca', 'init', '--dir', dir);
+      await skein('ca', 'init', '--dir', next);
+    });
+
+    it('refuses to sign under a root the bundle does not have yet, and leaves the CA unchanged', async () => {
+      const before = read(dir, 'ca-cert.pem');
+      const r = await skein('ca', 'switch', '--dir', dir, '--from', next);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/refused, .* is unchanged: the root of .*rotate-next .* is not in .*root-cert.pem yet; add it first \(skein ca bundle --dir .* --add .*\)/);
+      expect(read(dir, 'ca-cert.pem')).toBe(before);
+    });
+
+    it('adds the new root (idempotently), refuses a non-root, switches, then retires the old root', async () => {
+      const oldRoot = path.join(tmp, 'rotate-old-root.pem');
+      fs.copyFileSync(path.join(dir, 'root-cert.pem'), oldRoot);
+      const tokenKey = read(dir, 'join-token-key.pem');
+      expect(await skein('ca', 'bundle', '--dir', dir, '--add', path.join(next, 'root-cert.pem'))).toMatchObject({ code: 0, out: expect.stringMatching(/added 1 root: the trust bundle in .* holds 2 roots/) });
+      expect(await skein('ca', 'bundle', '--dir', dir, '--add', path.join(next, 'root-cert.pem'))).toMatchObject({ code: 0, out: expect.stringMatching(/nothing to do: .* holds 2 roots/) });
+      const leaf = path.join(tmp, 'rotate-leaf');
+      await skein('ca', 'issue', '--dir', dir, '--spiffe-id', 'spiffe://cluster.local/ns/a/sa/b', '--out', leaf);
+      const notARoot = await skein('ca', 'bundle', '--dir', dir, '--add', path.join(leaf, 'cert.pem'));
+      expect(notARoot).toMatchObject({ code: 1, err: expect.stringMatching(/is not a self-signed root certificate/) });
+      // The signer's own root cannot go while it signs.
+      const early = await skein('ca', 'bundle', '--dir', dir, '--remove', oldRoot);
+      expect(early).toMatchObject({ code: 1, err: expect.stringMatching(/the CA still signs under a root being removed; switch the signer first/) });
+      expect(roots(dir)).toBe(2);
+
+      expect(await skein('ca', 'switch', '--dir', dir, '--from', next)).toMatchObject({ code: 0, out: expect.stringMatching(/now signs with .* the trust bundle holds 2 roots/) });
+      expect(read(dir, 'ca-cert.pem')).toBe(read(next, 'ca-cert.pem'));
+      expect(read(dir, 'join-token-key.pem')).toBe(tokenKey); // join tokens handed out stay valid
+      expect(fs.statSync(path.join(dir, 'ca-key.pem')).mode & 0o777).toBe(0o600);
+      expect(await skein('ca', 'bundle', '--dir', dir, '--remove', oldRoot)).toMatchObject({ code: 0, out: expect.stringMatching(/removed 1 root: .* holds 1 root$/m) });
+      expect(read(dir, 'root-cert.pem').trim()).toBe(read(next, 'root-cert.pem').trim());
+      const ca = await loadCaDir(dir);
+      expect(ca.authority.roots).toHaveLength(1);
+    });
+
+    it.each([
+      [['ca', 'bundle', '--dir', 'x'], /give exactly one of --add FILE or --remove FILE/],
+      [['ca', 'bundle', '--dir', 'x', '--add', 'a', '--remove', 'b'], /give exactly one of/],
+      [['ca', 'switch', '--dir', 'x'], /--from is required/],
+    ])('usage error (exit 2) for %j', async (argv, message) => {
+      expect(await skein(...argv)).toMatchObject({ code: 2, err: expect.stringMatching(message) });
+    });
+
+    it('refuses a signer of another trust domain', async () => {
+      const foreign = path.join(tmp, 'rotate-foreign');
+      await skein('ca', 'init', '--dir', foreign, '--trust-domain', 'other.org');
+      expect(await skein('ca', 'switch', '--dir', dir, '--from', foreign)).toMatchObject({ code: 1, err: expect.stringMatching(/is for trust domain other.org, .* for cluster.local/) });
+    });
+  });
 });

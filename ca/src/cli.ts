@@ -16,8 +16,11 @@ import type * as Keys from './core/keys';
 import type * as Pem from './core/pem';
 import { defaultValidityPolicy } from './core/validity';
 import type * as X509 from './core/x509';
+import { defaultIssuanceLimits, formatRateLimit, type IssuanceLimits, parseRateLimit } from './core/rate-limit';
 import type * as CaServer from './service/ca-server';
+import type * as LiveCaModule from './service/live-ca';
 import type * as CaDir from './store/ca-dir';
+import type * as CaDirWatch from './store/ca-dir-watch';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- lazy loading: keys, store and gRPC only when a command runs */
 const load = {
@@ -27,7 +30,9 @@ const load = {
   pem: () => require('./core/pem') as typeof Pem,
   x509: () => (require('./core/x509') as typeof X509).x509,
   server: () => require('./service/ca-server') as typeof CaServer,
+  liveCa: () => require('./service/live-ca') as typeof LiveCaModule,
   dir: () => require('./store/ca-dir') as typeof CaDir,
+  dirWatch: () => require('./store/ca-dir-watch') as typeof CaDirWatch,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -164,12 +169,73 @@ const tokenCommand: Command = {
   },
 };
 
-const serveUsage = () => `Usage: skein ca serve --dir DIR [--host 127.0.0.1] [--port ${ControlPlanePorts.xds}] [--dns-name NAME]... [--max-ttl 90d] [--default-ttl 24h]
+const bundleUsage = () => `Usage: skein ca bundle --dir DIR --add FILE
+       skein ca bundle --dir DIR --remove FILE
 
-Serves skein.ca.v1.CertificateService over gRPC with TLS, authenticating callers with join tokens
-from skein ca token. The serving certificate is issued by this CA for --dns-name (default:
-${load.server().defaultCaDnsNames.join(', ')}) and the --host address; clients verify it with root-cert.pem.
-Runs until SIGINT/SIGTERM. Logs issued and refused requests (never credentials) on stderr.`;
+Root rotation, steps 1 and 3: adds the root certificate(s) in FILE to the trust bundle
+(DIR/${load.dir().CaFiles.rootCert}), or removes them. Removing is refused while the CA still signs under a
+root being removed. A running control plane or CA server reloads the directory; hand the new
+${load.dir().CaFiles.rootCert} to every workload (the skein-root-cert ConfigMap, the proxies' root file) too.`;
+
+const bundleCommand: Command = {
+  path: ['ca', 'bundle'],
+  summary: 'add roots to the trust bundle or remove them (root rotation)',
+  get usage() {
+    return bundleUsage();
+  },
+  async run(args, io) {
+    const f = flags(args, { dir: { type: 'string' }, add: { type: 'string' }, remove: { type: 'string' } });
+    const dir = required(f.dir, '--dir');
+    if ((f.add === undefined) === (f.remove === undefined)) throw new UsageError('give exactly one of --add FILE or --remove FILE');
+    const adding = f.add !== undefined;
+    const file = adding ? f.add! : f.remove!;
+    const pem = readInput(file, adding ? '--add' : '--remove');
+    const n = adding ? await load.dir().addTrustedRoots(dir, pem) : await load.dir().removeTrustedRoots(dir, pem);
+    const roots = (await load.dir().loadCaDir(dir)).authority.roots.length;
+    io.stdout.write(`${n === 0 ? 'nothing to do' : `${adding ? 'added' : 'removed'} ${n} root${n === 1 ? '' : 's'}`}: the trust bundle in ${dir} holds ${roots} root${roots === 1 ? '' : 's'}\n`);
+    return 0;
+  },
+};
+
+const switchUsage = `Usage: skein ca switch --dir DIR --from NEWDIR
+
+Root rotation, step 2: the CA in DIR signs with NEWDIR's CA certificate and key from now on (made
+with skein ca init --dir NEWDIR, a new root or a plugged-in intermediate). DIR keeps its trust
+bundle, join token key and trust domain. Refused unless NEWDIR's root is already in DIR's trust
+bundle (skein ca bundle --add first, and wait until every workload has it).`;
+
+const switchCommand: Command = {
+  path: ['ca', 'switch'],
+  summary: 'sign with another CA certificate whose root is already trusted (root rotation)',
+  usage: switchUsage,
+  async run(args, io) {
+    const f = flags(args, { dir: { type: 'string' }, from: { type: 'string' } });
+    const dir = required(f.dir, '--dir');
+    const from = required(f.from, '--from');
+    const authority = await load.dir().switchSigner(dir, from);
+    io.stdout.write(`${dir} now signs with "${authority.chain[0]!.subject}" (valid until ${authority.chain[0]!.notAfter.toISOString()}); the trust bundle holds ${authority.roots.length} roots\n`);
+    return 0;
+  },
+};
+
+const serveUsage = () => `Usage: skein ca serve --dir DIR [--host 127.0.0.1] [--port ${ControlPlanePorts.xds}] [--dns-name NAME]... [--max-ttl 90d] [--default-ttl 24h]
+                      [--identity-limit ${formatRateLimit(defaultIssuanceLimits.perIdentity)}] [--global-limit ${formatRateLimit(defaultIssuanceLimits.global)}]
+
+Serves skein.ca.v1.CertificateService over gRPC with TLS. First certificates: join tokens from
+skein ca token; renewals: the caller's current certificate over mTLS. The serving certificate is
+issued by this CA for --dns-name (default: ${load.server().defaultCaDnsNames.join(', ')}) and the --host address,
+renewed at half its lifetime; clients verify it with root-cert.pem. DIR is reloaded when it
+changes (root rotation). Issuance is rate limited per identity and in total (RATE/UNIT:BURST,
+UNIT s, m or h; refusals are RESOURCE_EXHAUSTED). Runs until SIGINT/SIGTERM. Logs issued and
+refused requests (never credentials) on stderr.`;
+
+/** The two issuance limit flags (`--identity-limit`, `--global-limit`, or with `prefix` `--ca-…`); defaults when unset. */
+export function issuanceLimits(identity: string | undefined, global: string | undefined, prefix = '--'): IssuanceLimits {
+  return {
+    perIdentity: identity === undefined ? defaultIssuanceLimits.perIdentity : usageErrors(() => parseRateLimit(identity), `${prefix}identity-limit`),
+    global: global === undefined ? defaultIssuanceLimits.global : usageErrors(() => parseRateLimit(global), `${prefix}global-limit`),
+  };
+}
 
 function waitForSignal(): Promise<string> {
   return new Promise((resolve) => {
@@ -185,25 +251,34 @@ function waitForSignal(): Promise<string> {
 
 /** `skein ca serve` until `untilStopped()` resolves (the command waits for SIGINT/SIGTERM; tests pass their own). */
 export async function serveCa(args: string[], io: CommandIo, untilStopped: () => Promise<string>): Promise<number> {
-  const f = flags(args, { dir: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'dns-name': { type: 'string', multiple: true }, 'max-ttl': { type: 'string' }, 'default-ttl': { type: 'string' } });
+  const f = flags(args, {
+    dir: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'dns-name': { type: 'string', multiple: true }, 'max-ttl': { type: 'string' }, 'default-ttl': { type: 'string' },
+    'identity-limit': { type: 'string' }, 'global-limit': { type: 'string' },
+  });
   const dir = required(f.dir, '--dir');
   const port = Number(f.port ?? ControlPlanePorts.xds);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: "${f.port}" is not a port number`);
   const policy = { ...defaultValidityPolicy, maxTtlMs: duration(f['max-ttl'], '--max-ttl', defaultValidityPolicy.maxTtlMs), defaultTtlMs: duration(f['default-ttl'], '--default-ttl', defaultValidityPolicy.defaultTtlMs) };
   if (policy.defaultTtlMs > policy.maxTtlMs) throw new UsageError('--default-ttl must not exceed --max-ttl');
-  const ca = await load.dir().loadCaDir(dir);
+  const limits = issuanceLimits(f['identity-limit'], f['global-limit']);
+  const { LiveCa } = load.liveCa();
+  const live = new LiveCa(await load.dir().loadCaDir(dir), { policy });
   const host = f.host ?? '127.0.0.1';
+  const log = (line: string) => io.stderr.write(`${line}\n`);
   const server = await load.server().startCaServer({
-    ca,
+    ca: live,
     host,
     port,
-    policy,
+    limits,
+    log,
     ...(f['dns-name'] ? { dnsNames: f['dns-name'] } : {}),
-    onEvent: (e) => io.stderr.write(e.type === 'issued' ? `issued ${e.spiffeId} serial ${e.serialNumber} until ${e.notAfter} (${e.authenticator})\n` : `refused (code ${e.code}): ${e.reason}\n`),
+    onEvent: (e) => log(e.type === 'issued' ? `issued ${e.spiffeId} serial ${e.serialNumber} until ${e.notAfter} (${e.authenticator})` : `refused (code ${e.code}): ${e.reason}`),
   });
-  io.stdout.write(`skein CA (trust domain ${ca.authority.trustDomain}) listening on ${host}:${server.port}\n`);
+  const watch = load.dirWatch().watchCaDir(dir, live, { log });
+  io.stdout.write(`skein CA (trust domain ${live.trustDomain}) listening on ${host}:${server.port}\n`);
   const reason = await untilStopped();
   io.stderr.write(`${reason}: shutting down\n`);
+  watch.stop();
   await server.close();
   return 0;
 }
@@ -217,7 +292,7 @@ const serveCommand: Command = {
   run: (args, io) => serveCa(args, io, waitForSignal),
 };
 
-const subcommands = [initCommand, issueCommand, tokenCommand, serveCommand];
+const subcommands = [initCommand, issueCommand, tokenCommand, bundleCommand, switchCommand, serveCommand];
 
 const groupUsage = `Usage: skein ca <command> [options]
 
@@ -230,7 +305,7 @@ Run 'skein ca <command> --help' for a command's options.`;
 
 const groupCommand: Command = {
   path: ['ca'],
-  summary: 'the built-in certificate authority (init, issue, token, serve)',
+  summary: 'the built-in certificate authority (init, issue, token, bundle, switch, serve)',
   usage: groupUsage,
   run(args) {
     return Promise.reject(new UsageError(args.length === 0 ? 'a ca command is required' : `unknown ca command "${args[0]}"`));

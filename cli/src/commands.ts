@@ -1,9 +1,12 @@
 import { type Command } from '../../api/src/command';
 import { SystemNamespace } from '../../api/src/names';
 import type * as CaCli from '../../ca/src/cli';
+import type * as CniCli from '../../cni/src/cli';
+import type * as CniCluster from '../../operator/src/kube/cni-cluster';
 import type * as DemoCli from './demo/demo';
 import type * as ManifestsInstall from '../../manifests/src/install';
 import type * as ManifestsValues from '../../manifests/src/values';
+import type * as DashboardCli from '../../operator/src/kube/dashboard-command';
 import type * as OperatorCli from '../../operator/src/cli';
 import type * as OfflineConfig from '../../operator/src/commands/offline-config';
 import type * as KubeCli from '../../operator/src/kube/cli';
@@ -11,7 +14,7 @@ import type * as KubeCluster from '../../operator/src/kube/cluster';
 import type * as PodAdmin from '../../operator/src/kube/pod-admin';
 import type * as ProxyAdminCli from '../../proxy/src/admin/cli';
 import type * as ProxyCli from '../../proxy/src/cli';
-import type * as InitNetworkCli from '../../proxy/src/init/command';
+import type * as InitNetworkCli from '../../capture/src/init-network';
 import type * as XdsCli from '../../proxy/src/xds/cli';
 import type * as WebhookCli from '../../webhook/src/cli';
 import type * as WebhookConfig from '../../webhook/src/core/config';
@@ -82,10 +85,16 @@ export const commandModules: readonly CommandModule[] = [
     words: ['inject', 'webhook', 'wait-ready'],
     load: () => (require('../../webhook/src/cli') as typeof WebhookCli).webhookCommands(clusterVersion),
   },
+  {
+    // The agent's pod lookup is the operator's Kubernetes adapter, loaded only when the agent starts.
+    words: ['cni'],
+    load: () => (require('../../cni/src/cli') as typeof CniCli).cniCommands((kubeconfig) => (require('../../operator/src/kube/cni-cluster') as typeof CniCluster).kubeNodeCluster(kubeconfig)),
+  },
   { words: ['demo'], load: () => (require('./demo/demo') as typeof DemoCli).demoCommands },
+  { words: ['dashboard'], load: () => (require('../../operator/src/kube/dashboard-command') as typeof DashboardCli).dashboardCommands },
   {
     words: ['init-network'],
-    load: () => [(require('../../proxy/src/init/command') as typeof InitNetworkCli).initNetworkCommand],
+    load: () => [(require('../../capture/src/init-network') as typeof InitNetworkCli).initNetworkCommand],
   },
 ];
 /* eslint-enable @typescript-eslint/no-require-imports */

@@ -28,8 +28,8 @@ const initFlags = [
 /** The test runs the built CLI: refuse a missing or stale dist/ rather than test old code. */
 function assertBuilt(): void {
   if (!fs.existsSync(cli)) throw new Error(`${path.relative(root, cli)} is missing: run npm run build first`);
-  const sources = ['cli/src/commands.ts', 'proxy/src/init/command.ts', 'proxy/src/init/iptables.ts', 'proxy/src/init/flags.ts',
-    'proxy/src/core/capture-rules.ts', 'proxy/src/original-dst.ts'];
+  const sources = ['cli/src/commands.ts', 'capture/src/init-network.ts', 'capture/src/iptables.ts', 'capture/src/flags.ts',
+    'capture/src/core/capture-rules.ts', 'proxy/src/original-dst.ts'];
   for (const source of sources) {
     const built = path.join(root, 'dist', source.replace(/\.ts$/, '.js'));
     if (!fs.existsSync(built) || fs.statSync(path.join(root, source)).mtimeMs > fs.statSync(built).mtimeMs) {

@@ -18,11 +18,23 @@ let built = false;
 /** Compiles every app source that changed; returns the build dir. Idempotent and cheap when fresh. */
 export function buildApps(): string {
   if (built) return AppsBuildDir;
-  mkdirSync(AppsBuildDir, { recursive: true, mode: 0o755 });
-  for (const file of readdirSync(AppsSourceDir)) {
+  compileDir(AppsSourceDir, AppsBuildDir);
+  built = true;
+  return AppsBuildDir;
+}
+
+/**
+ * Compiles the TypeScript programs of `sourceDir` (not tests, not .d.ts) to CommonJS in
+ * `buildDir`, each only when its source is newer than its output (written to a temp file and
+ * renamed, so parallel jest workers never see half a file). Used for the apps and for helper
+ * programs that run inside network namespaces.
+ */
+export function compileDir(sourceDir: string, buildDir: string): void {
+  mkdirSync(buildDir, { recursive: true, mode: 0o755 });
+  for (const file of readdirSync(sourceDir)) {
     if (!file.endsWith('.ts') || file.endsWith('.test.ts') || file.endsWith('.d.ts')) continue;
-    const source = join(AppsSourceDir, file);
-    const output = join(AppsBuildDir, file.replace(/\.ts$/, '.js'));
+    const source = join(sourceDir, file);
+    const output = join(buildDir, file.replace(/\.ts$/, '.js'));
     if (existsSync(output) && statSync(output).mtimeMs >= statSync(source).mtimeMs) continue;
     const { code } = transformFileSync(source, {
       jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
@@ -33,8 +45,6 @@ export function buildApps(): string {
     writeFileSync(partial, code, { mode: 0o644 });
     renameSync(partial, output);
   }
-  built = true;
-  return AppsBuildDir;
 }
 
 /** Absolute path of a compiled app, building first if needed. */

@@ -3,6 +3,8 @@
  * pod's own name, and every service's names → its VIP, like cluster DNS would answer. Short names
  * (`web`) only resolve in the service's own namespace, as with Kubernetes search domains.
  */
+import { readFileSync } from 'node:fs';
+
 export const ClusterDomain = 'cluster.local';
 
 export interface HostsPod {
@@ -38,4 +40,15 @@ export function hostsFile(pod: HostsPod, services: readonly HostsService[]): str
 export function podNsswitch(hostNsswitch: string): string {
   const lines = hostNsswitch.split('\n').filter((line) => !/^\s*hosts\s*:/.test(line));
   return `${[...lines.filter((l) => l.trim() !== ''), 'hosts: files'].join('\n')}\n`;
+}
+
+/** podNsswitch of this machine's /etc/nsswitch.conf (an absent file counts as empty). */
+export function podNsswitchFromHost(path = '/etc/nsswitch.conf'): string {
+  let host = '';
+  try {
+    host = readFileSync(path, 'utf8');
+  } catch {
+    // no nsswitch.conf: glibc defaults, and ours says `hosts: files`
+  }
+  return podNsswitch(host);
 }

@@ -1,5 +1,5 @@
 /** The system-test harness: a local mesh of "pods" in network namespaces. See docs/testing.md. */
-export { Mesh, type MeshOptions, type Service, type ServiceSpec } from './mesh';
+export { type AddPodOptions, Mesh, type MeshOptions, type Service, type ServiceSpec } from './mesh';
 export { Pod, type PodSpec, type EchoOptions } from './pod';
 export { Netns, AppUid, type RunAs, type ExecOptions, type SpawnOptions } from './netns';
 export { ManagedProcess, type ExitStatus } from './process';

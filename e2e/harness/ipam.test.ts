@@ -1,4 +1,4 @@
-import { addressPlan, parseCidr24 } from './ipam';
+import { addressPlan, parseCidr24, ReusableAddressPool } from './ipam';
 
 describe('address plan', () => {
   it('gives the bridge .1, pods .2 onwards and VIPs from their own range', () => {
@@ -20,5 +20,23 @@ describe('address plan', () => {
 
   it('rejects the same range for pods and VIPs', () => {
     expect(() => addressPlan('10.9.0.0/24', '10.9.0.0/24')).toThrow(/must differ/);
+  });
+});
+
+describe('reusable address pool', () => {
+  it('hands out addresses in order and reuses a released one only after the others', () => {
+    const pool = new ReusableAddressPool(parseCidr24('10.244.0.0/24'), 252, 'pod');
+    expect([pool.allocate(), pool.allocate()]).toEqual(['10.244.0.252', '10.244.0.253']);
+    pool.release('10.244.0.252');
+    expect(pool.allocate()).toBe('10.244.0.254');
+    expect(pool.allocate()).toBe('10.244.0.252');
+    expect(() => pool.allocate()).toThrow('no pod addresses left in 10.244.0.0/24');
+  });
+
+  it('ignores addresses that are not its own', () => {
+    const pool = new ReusableAddressPool(parseCidr24('10.244.0.0/24'), 254, 'pod');
+    pool.allocate();
+    pool.release('10.9.9.254');
+    expect(() => pool.allocate()).toThrow('no pod addresses left');
   });
 });

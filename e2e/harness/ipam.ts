@@ -56,3 +56,39 @@ export function addressPlan(podCidr: string, vipCidr: string): AddressPlan {
     vips: new AddressPool(vips, 10, 'service VIP'),
   };
 }
+
+/**
+ * Hands out host addresses `.first`..`.254` of a /24 and takes them back: the next address is
+ * the one after the last handed out (wrapping around), so a released address is reused as late
+ * as possible — stale ARP entries and conntrack state of a gone pod never meet its successor.
+ */
+export class ReusableAddressPool {
+  private readonly inUse = new Set<number>();
+  private last: number;
+
+  constructor(
+    private readonly cidr: Cidr24,
+    private readonly first: number,
+    private readonly what: string,
+  ) {
+    if (!Number.isInteger(first) || first < 1 || first > 254) throw new Error(`invalid first host ${first}`);
+    this.last = first - 1;
+  }
+
+  allocate(): string {
+    const size = 255 - this.first;
+    for (let i = 1; i <= size; i++) {
+      const host = this.first + ((this.last - this.first + i) % size);
+      if (this.inUse.has(host)) continue;
+      this.inUse.add(host);
+      this.last = host;
+      return `${this.cidr.prefix}.${host}`;
+    }
+    throw new Error(`no ${this.what} addresses left in ${this.cidr.prefix}.0/24`);
+  }
+
+  release(address: string): void {
+    const m = /^(\d+\.\d+\.\d+)\.(\d+)$/.exec(address);
+    if (m && m[1] === this.cidr.prefix) this.inUse.delete(Number(m[2]));
+  }
+}

@@ -7,7 +7,7 @@
 import { Mesh, type MeshOptions } from './mesh';
 
 /** Finds jest-circus's state (the symbol is private) to tell whether the current test failed. */
-function currentTestFailed(): boolean | undefined {
+export function currentTestFailed(): boolean | undefined {
   const sym = Object.getOwnPropertySymbols(globalThis).find((s) => s.description === 'JEST_STATE_SYMBOL');
   const state = sym ? (globalThis as unknown as Record<symbol, { currentlyRunningTest?: { errors: unknown[] } | null }>)[sym] : undefined;
   const test = state?.currentlyRunningTest;

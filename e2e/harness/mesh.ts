@@ -6,15 +6,15 @@
  * for the pods' iptables capture. `writeConfig` emits the Kubernetes-shaped YAML the control
  * plane's local mode reads. `teardown` removes everything, and is safe to call after any failure.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from './command';
 import { checkServicePorts, commonLabels, meshYaml, type MeshModel, type ServicePortSpec } from './config';
-import { hostsFile, podNsswitch, serviceFqdn } from './hosts';
+import { hostsFile, podNsswitchFromHost, serviceFqdn } from './hosts';
 import { addressPlan, type AddressPlan } from './ipam';
-import { checkDnsLabel, nodeNetnsName, podNetnsName, runId } from './names';
+import { addNetns, attachToBridge, ip } from './links';
+import { checkDnsLabel, nextRunId, nodeNetnsName, podNetnsName } from './names';
 import { Netns, type NetnsOwner } from './netns';
 import { Pod, type PodSpec } from './pod';
 import { type ManagedProcess } from './process';
@@ -51,7 +51,14 @@ export interface Service {
   selector: Readonly<Record<string, string>>;
 }
 
-let meshesInProcess = 0;
+export interface AddPodOptions {
+  /**
+   * Wires the pod's namespace instead of the harness's own veth pair (e.g. a CNI plugin chain run
+   * by a test "runtime"): it must give the pod's eth0 `address` on the bridge, with `gateway` as
+   * its default route.
+   */
+  attach?: (pod: { netns: string; address: string; gateway: string }) => Promise<void>;
+}
 
 const BridgeName = 'skbr0';
 
@@ -85,19 +92,17 @@ export class Mesh implements NetnsOwner {
   static async create(options: MeshOptions = {}): Promise<Mesh> {
     const plan = addressPlan(options.podCidr ?? '10.77.0.0/24', options.vipCidr ?? '10.77.200.0/24');
     if (options.sweep !== false) await sweepLeftovers();
-    const id = runId(process.pid, meshesInProcess++);
+    const id = nextRunId();
     const dir = mkdtempSync(join(tmpdir(), `${id}-`));
     chmodSync(dir, 0o755);
     mkdirSync(join(dir, 'logs'), { mode: 0o755 });
     const mesh = new Mesh(plan, id, dir);
     try {
       const ns = mesh.node.netns;
-      await run(['ip', 'netns', 'add', ns]);
-      await ip(ns, 'link', 'set', 'lo', 'up');
+      await addNetns(ns);
       await ip(ns, 'link', 'add', BridgeName, 'type', 'bridge');
       await ip(ns, 'addr', 'add', `${plan.gateway}/24`, 'dev', BridgeName);
       await ip(ns, 'link', 'set', BridgeName, 'up');
-      await disableIpv6(ns);
     } catch (e) {
       await mesh.teardown().catch(() => undefined);
       throw e;
@@ -106,7 +111,7 @@ export class Mesh implements NetnsOwner {
   }
 
   /** Creates a pod namespace, wires eth0 to the bridge, sets its address and default route. */
-  async addPod(spec: PodSpec): Promise<Pod> {
+  async addPod(spec: PodSpec, options: AddPodOptions = {}): Promise<Pod> {
     this.checkOpen();
     const full: Required<PodSpec> = {
       name: checkDnsLabel('pod', spec.name),
@@ -122,14 +127,12 @@ export class Mesh implements NetnsOwner {
     this.pods.set(key, pod);
     this.namespaceLabels.set(full.namespace, this.namespaceLabels.get(full.namespace) ?? {});
     const veth = `veth${this.pods.size}`;
-    await run(['ip', 'netns', 'add', pod.netns]);
-    await ip(pod.netns, 'link', 'set', 'lo', 'up');
-    await disableIpv6(pod.netns);
-    await ip(this.node.netns, 'link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', pod.netns);
-    await ip(this.node.netns, 'link', 'set', veth, 'master', BridgeName, 'up');
-    await ip(pod.netns, 'addr', 'add', `${address}/24`, 'dev', 'eth0');
-    await ip(pod.netns, 'link', 'set', 'eth0', 'up');
-    await ip(pod.netns, 'route', 'add', 'default', 'via', this.plan.gateway);
+    await addNetns(pod.netns);
+    if (options.attach) {
+      await options.attach({ netns: pod.netns, address, gateway: this.plan.gateway });
+    } else {
+      await attachToBridge({ bridgeNetns: this.node.netns, bridge: BridgeName, veth, netns: pod.netns, address: `${address}/24`, gateway: this.plan.gateway });
+    }
     this.writeHostsFiles();
     return pod;
   }
@@ -280,7 +283,7 @@ export class Mesh implements NetnsOwner {
   /** /etc/netns/<pod netns>/{hosts,nsswitch.conf}, which `ip netns exec` mounts over /etc. */
   private writeHostsFiles(): void {
     const services = [...this.services.values()];
-    const nsswitch = podNsswitch(readFileIfExists('/etc/nsswitch.conf'));
+    const nsswitch = podNsswitchFromHost();
     for (const pod of this.pods.values()) {
       const dir = join(EtcNetnsDir, pod.netns);
       mkdirSync(dir, { recursive: true, mode: 0o755 });
@@ -288,21 +291,4 @@ export class Mesh implements NetnsOwner {
       writeFileSync(join(dir, 'nsswitch.conf'), nsswitch, { mode: 0o644 });
     }
   }
-}
-
-function readFileIfExists(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-function ip(netns: string, ...args: string[]): Promise<unknown> {
-  return run(['ip', '-n', netns, ...args]);
-}
-
-/** No IPv6 in the mesh: no router solicitations or DAD noise in captures, no v6 paths around capture. */
-function disableIpv6(netns: string): Promise<unknown> {
-  return run(['ip', 'netns', 'exec', netns, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
 }

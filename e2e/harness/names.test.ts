@@ -1,4 +1,4 @@
-import { checkDnsLabel, nodeNetnsName, ownerPid, podNetnsName, runId } from './names';
+import { checkDnsLabel, nextRunId, nodeNetnsName, ownerPid, podNetnsName, runId } from './names';
 import { staleNames } from './sweeper';
 
 describe('harness names', () => {
@@ -10,6 +10,13 @@ describe('harness names', () => {
     expect(podNetnsName(run, 'a-b', 'c')).not.toBe(podNetnsName(run, 'a', 'b-c'));
     expect(ownerPid(podNetnsName(run, 'default', 'web-v1'))).toBe(4242);
     expect(ownerPid(`${run}-AbC123`)).toBe(4242); // mkdtemp suffix
+  });
+
+  it('hands out one run id per harness object in this process', () => {
+    const a = nextRunId();
+    const b = nextRunId();
+    expect(a).not.toBe(b);
+    expect([ownerPid(a), ownerPid(b)]).toEqual([process.pid, process.pid]);
   });
 
   it.each(['skein-node', 'skh-1x0', 'skh12', 'skh12x', 'skh12x0y', 'xskh12x0', ''])('does not claim %j', (name) => {

@@ -17,6 +17,16 @@ export function runId(pid: number, seq: number): string {
   return `${HarnessPrefix}${pid}x${seq}`;
 }
 
+let runsInProcess = 0;
+
+/**
+ * A fresh run id for this process: every harness object (a Mesh, a simulated node) takes its own,
+ * from one counter, so two of them in the same test file never share names.
+ */
+export function nextRunId(): string {
+  return runId(process.pid, runsInProcess++);
+}
+
 /** The pid of the process that created a harness object, or undefined if the name is not ours. */
 export function ownerPid(name: string): number | undefined {
   const m = runIdPattern.exec(name);

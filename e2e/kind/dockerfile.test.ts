@@ -28,6 +28,7 @@ describe('Dockerfile', () => {
     expect(runs).toMatch(/apt-get install[^\n]*\biptables\b/);
     expect(runs).toMatch(/apt-get install[^\n]*\biproute2\b/);
     expect(all(runtime, 'COPY').some((c) => c.includes('skein_orig_dst.node'))).toBe(true);
+    expect(all(runtime, 'COPY').some((c) => c.endsWith('./cni/native/build/skein-cni'))).toBe(true); // the plugin the CNI agent installs
     expect(runs).not.toMatch(/\b(g\+\+|make|python3)\b/); // no compiler in the runtime image
   });
 

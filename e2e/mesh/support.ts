@@ -48,12 +48,14 @@ export interface SidecarOptions {
   xdsAddress?: string;
   /** Wait for /healthz/ready to answer 200 (default true). */
   waitReady?: boolean;
+  /** Run `skein init-network` first, as the skein-init container does (default true; false: CNI mode, the agent did it). */
+  initNetwork?: boolean;
 }
 
-/** init-network (as the init container would) then the sidecar; resolves when it is ready. */
+/** init-network (as the init container would, unless the CNI agent did) then the sidecar; resolves when it is ready. */
 export async function addSidecar(m: Mesh, w: MeshWorld, pod: Pod, options: SidecarOptions = {}): Promise<ManagedProcess> {
   const token = (await m.node.exec(skein('ca', 'token', '--dir', w.caDir, '--namespace', pod.namespace, '--service-account', pod.serviceAccount, '--ttl', '1h'))).stdout.trim();
-  await pod.exec(skein(...initNetworkArgs(captureSettings({}))));
+  if (options.initNetwork !== false) await pod.exec(skein(...initNetworkArgs(captureSettings({}))));
   const proxy = pod.spawn(skein('proxy', '--drain-seconds', '1'), {
     name: 'proxy',
     uid: ProxyUid,

@@ -2,8 +2,9 @@
  * The install manifests (cdk8s): namespace skein-system, the four CRDs (schemas from api/src/crd, the
  * same source as the validator), RBAC, the control-plane Deployment (2 replicas), its PDB, the Service
  * (xDS/CA 15012, webhook 443→15017, monitoring 15014) and the MutatingWebhookConfiguration from
- * webhook/src/registration.ts. Two charts: cluster-scoped objects carry no namespace. What may vary
- * is the values model (./values.ts); `npm run manifests` and `skein install` both render from here.
+ * webhook/src/registration.ts; with `cni.enabled`, the CNI node agent (./cni.ts). Two charts:
+ * cluster-scoped objects carry no namespace. What may vary is the values model (./values.ts);
+ * `npm run manifests` and `skein install` both render from here.
  */
 import { ApiObject, App, Chart, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
@@ -12,6 +13,7 @@ import { crdManifests } from '../../api/src/crd';
 import { ControlPlaneName, ControlPlanePorts, DefaultTrustDomain, SystemNamespace, WebhookConfigurationName } from '../../api/src/names';
 import { mutatingWebhooks, webhookServicePort } from '../../webhook/src/registration';
 import pkg from '../../package.json';
+import { addCniAgent, cniControlPlaneArgs } from './cni';
 import { addClusterRbac, addNamespaceRbac, type RbacNames } from './rbac';
 import { cpuQuantity, defaultImage, type InstallValues, memoryQuantity, resolveValues } from './values';
 
@@ -43,6 +45,7 @@ function controlPlaneChart(app: App, values: InstallValues): void {
   addNamespaceRbac(chart, rbacNames, labels);
   const args = ['controlplane', 'kube', '--webhook-configuration', WebhookConfigurationName, '--proxy-image', values.image];
   if (values.trustDomain !== DefaultTrustDomain) args.push('--trust-domain', values.trustDomain);
+  if (values['cni.enabled']) args.push(...cniControlPlaneArgs);
   const deployment = new kplus.Deployment(chart, 'deployment', {
     metadata: { name: ControlPlaneName },
     replicas: values.replicas,
@@ -121,6 +124,7 @@ export function installYaml(values: InstallValues = resolveValues([])): string {
   const app = new App();
   clusterChart(app);
   controlPlaneChart(app, values);
+  if (values['cni.enabled']) addCniAgent(app, { enabled: true, confDir: values['cni.confDir'], binDir: values['cni.binDir'], image: values.image, labels });
   return app.synthYaml();
 }
 

@@ -9,6 +9,7 @@
  */
 import { parse as parseYaml, YAMLError } from 'yaml';
 import { DefaultTrustDomain } from '../../api/src/names';
+import { DefaultBinDir, DefaultConfDir } from '../../cni/src/names';
 import { validateTrustDomain } from '../../api/src/spiffe';
 import pkg from '../../package.json';
 
@@ -43,6 +44,9 @@ const checkMemory = (value: string): void => {
 const checkImage = (value: string): void => {
   if (value === '' || /\s/.test(value)) throw new ValuesError(`"${value}" is not an image reference`);
 };
+const checkHostDir = (value: string): void => {
+  if (!value.startsWith('/') || /\s/.test(value)) throw new ValuesError(`"${value}" is not an absolute path on the node`);
+};
 
 /** Every value, by dotted key. */
 export const valueFields = {
@@ -57,6 +61,9 @@ export const valueFields = {
   'resources.requests.memory': { type: { kind: 'string', check: checkMemory }, default: '256Mi', help: 'control plane memory request' },
   'resources.limits.cpu': { type: { kind: 'string', check: checkCpu }, default: '2', help: 'control plane CPU limit' },
   'resources.limits.memory': { type: { kind: 'string', check: checkMemory }, default: '1Gi', help: 'control plane memory limit' },
+  'cni.enabled': { type: { kind: 'boolean' }, default: false, help: 'CNI mode: the node agent DaemonSet captures traffic, meshed pods need no NET_ADMIN (docs/traffic-capture.md)' },
+  'cni.confDir': { type: { kind: 'string', check: checkHostDir }, default: DefaultConfDir, help: "the nodes' CNI configuration dir (k3s: /var/lib/rancher/k3s/agent/etc/cni/net.d)" },
+  'cni.binDir': { type: { kind: 'string', check: checkHostDir }, default: DefaultBinDir, help: "the nodes' CNI plugin dir (k3s: /var/lib/rancher/k3s/data/current/bin)" },
 } satisfies Record<string, ValueField>;
 
 export type ValueKey = keyof typeof valueFields;

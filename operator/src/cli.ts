@@ -10,6 +10,8 @@ import { type Command, UsageError, usageErrors } from '../../api/src/command';
 import { parseDuration } from '../../api/src/duration';
 import { ControlPlanePorts, DefaultTrustDomain, SystemNamespace } from '../../api/src/names';
 import { validateTrustDomain } from '../../api/src/spiffe';
+import { issuanceLimits } from '../../ca/src/cli';
+import { defaultIssuanceLimits, formatRateLimit } from '../../ca/src/core/rate-limit';
 import type * as ClusterVerbs from './commands/cluster-verbs';
 import type * as ConfigFiles from './commands/config-files';
 import type * as LocalControlPlane from './commands/controlplane';
@@ -52,16 +54,23 @@ const clusterOptions = (values: { kubeconfig?: string; context?: string }) => ({
 const controlplaneUsage = `Usage: skein controlplane --config-dir DIR [--ca-dir DIR] [options]
 
 Local-mode control plane: serves ADS (and the CA) for the mesh described by the YAML in DIR,
-reloading on change. (On Kubernetes: skein controlplane kube.)
+reloading on change. ADS requires each proxy's workload certificate (mTLS) matching its node id;
+the CA issues first certificates for join tokens and renews over mTLS. The CA directory is
+reloaded when it changes (root rotation: skein ca bundle, skein ca switch). (On Kubernetes: skein
+controlplane kube.)
 
   --config-dir DIR          Kubernetes-shaped YAML (Namespace, Service, EndpointSlice, Pod, Skein CRDs)
   --ca-dir DIR              CA directory (skein ca init); required for the TLS listener
   --xds-host HOST           address of the TLS ADS/CA listener (default 0.0.0.0)
   --xds-port PORT           (default ${ControlPlanePorts.xds})
   --plaintext-xds-port PORT also serve ADS without TLS on 127.0.0.1:PORT (proxyless gRPC clients
-                            and tests; never exposed beyond loopback)
+                            and tests; bound to loopback only, its callers are trusted like the host)
   --monitor-host HOST       (default 127.0.0.1)
-  --monitor-port PORT       /metrics /healthz /readyz /version /debug/syncz /debug/configz (default ${ControlPlanePorts.monitoring})
+  --monitor-port PORT       /metrics /healthz /readyz /version /debug/syncz /debug/configz (default ${ControlPlanePorts.monitoring});
+                            /debug/* answers loopback, or a join token of ${SystemNamespace} (authorization: Bearer)
+  --ca-identity-limit R     certificates per identity, RATE/UNIT:BURST (default ${formatRateLimit(defaultIssuanceLimits.perIdentity)};
+                            beyond it the CA answers RESOURCE_EXHAUSTED)
+  --ca-global-limit R       certificates in total (default ${formatRateLimit(defaultIssuanceLimits.global)})
   --trust-domain TD         SPIFFE trust domain (default: the CA's, else ${DefaultTrustDomain})
   --cluster-domain DOMAIN   DNS suffix of services (default cluster.local)
   --poll-interval MS        rescan interval of the config dir (default 2000)`;
@@ -77,6 +86,7 @@ export const controlplaneCommand: Command = {
         'config-dir': { type: 'string' }, 'ca-dir': { type: 'string' }, 'xds-host': { type: 'string' }, 'xds-port': { type: 'string' },
         'plaintext-xds-port': { type: 'string' }, 'monitor-host': { type: 'string' }, 'monitor-port': { type: 'string' },
         'trust-domain': { type: 'string' }, 'cluster-domain': { type: 'string' }, 'poll-interval': { type: 'string' },
+        'ca-identity-limit': { type: 'string' }, 'ca-global-limit': { type: 'string' },
       },
     }));
     const configDir = values['config-dir'];
@@ -85,14 +95,15 @@ export const controlplaneCommand: Command = {
     if (!values['ca-dir'] && plaintext === undefined) throw new UsageError('--ca-dir is required (TLS is the default); --plaintext-xds-port alone serves loopback-only plaintext ADS');
     const poll = values['poll-interval'] === undefined ? undefined : Number(values['poll-interval']);
     if (poll !== undefined && !(Number.isInteger(poll) && poll >= 100)) throw new UsageError('--poll-interval must be an integer >= 100 (ms)');
-    settings(values); // a bad --trust-domain is a usage error before anything starts
+    settings(values); // a bad --trust-domain is a usage error before anything starts, a bad limit too:
+    const caLimits = issuanceLimits(values['ca-identity-limit'], values['ca-global-limit'], '--ca-');
     return localControlPlane().runLocalControlPlane({
       configDir, caDir: values['ca-dir'], trustDomain: values['trust-domain'],
       settings: (trustDomain) => settings({ ...values, 'trust-domain': trustDomain }),
       xdsHost: values['xds-host'] ?? '0.0.0.0', xdsPort: port(values['xds-port'], '--xds-port', ControlPlanePorts.xds),
       plaintextXdsPort: plaintext,
       monitorHost: values['monitor-host'] ?? '127.0.0.1', monitorPort: port(values['monitor-port'], '--monitor-port', ControlPlanePorts.monitoring),
-      pollIntervalMs: poll,
+      pollIntervalMs: poll, caLimits,
     }, io);
   },
 };

@@ -1,23 +1,28 @@
 /**
  * The control plane's core loop: source events → index → (debounced) translation → consistent
  * snapshots per connected proxy → ADS pushes. Also what the monitoring endpoints read.
+ *
+ * A connected proxy is an authorized ADS stream: everything here (its metadata, snapshot, errors)
+ * is keyed by the stream, so a second stream with the same node id is a separate proxy.
  */
 import { formatSpiffeId } from '../../api/src/spiffe';
 import { type ConfigError, formatConfigError } from './core/config-error';
 import { type CertificateMatch, IssuedCertificates } from './core/issued-certificates';
-import { type ProxyNode, parseNodeId } from './core/node-id';
 import { MeshIndex, type MeshSettings, defaultMeshSettings } from './core/mesh-index';
 import { analyzeModel } from './core/analyze';
 import { InconsistentSnapshotError, type Snapshot, SnapshotCache, makeSnapshot } from './core/snapshot';
 import { SyncState } from './core/sync-state';
+import { authorizeNode, type NodeRules } from './core/proxy-identity';
 import { type ProxyInfo, Translator } from './core/translate/translate';
 import { type DebounceOptions, Debouncer, defaultDebounce } from './debounce';
 import { ControlPlaneMetrics, shortType } from './monitoring/metrics';
 import { type SourceEvent, type SourceListener } from './sources/source';
-import { AdsServer } from './xds/ads-server';
+import { AdsServer, type ConnectedProxy } from './xds/ads-server';
 
 export interface ControlPlaneOptions {
   settings?: MeshSettings;
+  /** Which node metadata workload callers may use (default: local mode, explicit ports honoured). */
+  nodeRules?: NodeRules;
   debounce?: DebounceOptions;
   metrics?: ControlPlaneMetrics;
   log?: (line: string) => void;
@@ -29,17 +34,20 @@ export class ControlPlane implements SourceListener {
   readonly sync = new SyncState();
   readonly metrics: ControlPlaneMetrics;
   readonly ads: AdsServer;
-  private readonly proxies = new Map<string, ProxyInfo>();
+  /** Per ADS stream; `identity`: the SPIFFE id of the certificate the stream was authenticated with. */
+  private readonly proxies = new Map<string, ProxyInfo & { identity?: string }>();
   private readonly debouncer: Debouncer;
   private translator: Translator;
   private generation = 0;
   private sourceErrors: ConfigError[] = [];
   private modelErrors: ConfigError[] = [];
-  /** Per node: why its latest snapshot was refused (cleared by the next good one). */
+  /** Per stream: why its latest snapshot was refused (cleared by the next good one). */
   readonly snapshotErrors = new Map<string, string[]>();
+  /** Per stream: translation warnings and node metadata that was ignored. */
   readonly translationWarnings = new Map<string, string[]>();
   /** Certificates the CA issued (fed by `recordCaEvent`): each proxy's expiry in /debug/syncz. */
   readonly certificates = new IssuedCertificates();
+  private readonly ignoredMetadata = new Map<string, string[]>();
   ready = false;
 
   constructor(private readonly options: ControlPlaneOptions = {}) {
@@ -50,6 +58,7 @@ export class ControlPlane implements SourceListener {
     this.ads = new AdsServer({
       sync: this.sync,
       log: options.log,
+      authorizeNode: (node, metadata, caller) => authorizeNode(node, metadata, caller, this.index.model(), options.nodeRules ?? { localPorts: true }),
       events: {
         connected: (proxy) => this.connected(proxy),
         disconnected: (id) => this.disconnected(id),
@@ -98,38 +107,41 @@ export class ControlPlane implements SourceListener {
     this.translator = new Translator(model);
     this.modelErrors = analyzeModel(model);
     this.updateErrorGauge();
-    for (const proxy of this.proxies.values()) this.build(proxy);
+    for (const [stream, proxy] of this.proxies) this.build(stream, proxy);
     end();
   }
 
-  private build(proxy: ProxyInfo): Snapshot | undefined {
-    const id = proxy.node.id;
+  private build(stream: string, proxy: ProxyInfo): Snapshot | undefined {
     const translation = this.translator.translate(proxy);
-    if (translation.warnings.length) this.translationWarnings.set(id, translation.warnings);
-    else this.translationWarnings.delete(id);
+    const warnings = [...(this.ignoredMetadata.get(stream) ?? []), ...translation.warnings];
+    if (warnings.length) this.translationWarnings.set(stream, warnings);
+    else this.translationWarnings.delete(stream);
     const snapshot = makeSnapshot(this.generation, translation.parts);
     try {
-      this.cache.set(id, snapshot);
-      this.snapshotErrors.delete(id);
+      this.cache.set(stream, snapshot);
+      this.snapshotErrors.delete(stream);
     } catch (err) {
       if (!(err instanceof InconsistentSnapshotError)) throw err;
       this.metrics.snapshotRejections.inc();
-      this.snapshotErrors.set(id, err.problems);
+      this.snapshotErrors.set(stream, err.problems);
       this.options.log?.(`snapshot: ${err.message}`);
-      return this.cache.get(id);
+      return this.cache.get(stream);
     }
-    this.ads.update(id, snapshot);
+    this.ads.update(stream, snapshot);
     return snapshot;
   }
 
-  private connected(proxy: ProxyInfo): Snapshot | undefined {
-    this.proxies.set(proxy.node.id, proxy);
+  private connected(proxy: ConnectedProxy): Snapshot | undefined {
+    const info: ProxyInfo = { node: proxy.node, metadata: proxy.metadata };
+    this.proxies.set(proxy.stream, { ...info, ...(proxy.identity ? { identity: proxy.identity } : {}) });
+    if (proxy.warnings.length) this.ignoredMetadata.set(proxy.stream, proxy.warnings);
     this.metrics.connectedProxies.set(this.proxies.size);
-    return this.build(proxy);
+    return this.build(proxy.stream, info);
   }
 
   private disconnected(id: string): void {
     this.proxies.delete(id);
+    this.ignoredMetadata.delete(id);
     this.cache.delete(id);
     this.snapshotErrors.delete(id);
     this.translationWarnings.delete(id);
@@ -142,22 +154,29 @@ export class ControlPlane implements SourceListener {
     this.certificates.record({ spiffeId: event.spiffeId, serialNumber: event.serialNumber, notAfter: event.notAfter, ...(event.podName ? { podName: event.podName } : {}) }, new Date().toISOString());
   };
 
-  /** A connected proxy's certificate as far as this CA knows it (by pod, else by its service account's identity). */
-  certificateOf(nodeId: string): CertificateMatch | undefined {
-    let node: ProxyNode;
+  /**
+   * The certificate of the proxy on an ADS stream as far as this CA knows it: by its pod, else by
+   * its identity (the certificate it authenticated the stream with, else its service account's).
+   */
+  certificateOf(stream: string): CertificateMatch | undefined {
+    const proxy = this.proxies.get(stream);
+    if (!proxy) return undefined;
+    return this.certificates.forProxy(proxy.node, proxy.identity ?? this.serviceAccountIdentity(proxy));
+  }
+
+  private serviceAccountIdentity(proxy: ProxyInfo): string | undefined {
+    const sa = proxy.metadata.SERVICE_ACCOUNT;
+    if (typeof sa !== 'string') return undefined;
     try {
-      node = parseNodeId(nodeId);
+      return formatSpiffeId({ trustDomain: this.index.model().trustDomain, namespace: proxy.node.namespace, serviceAccount: sa });
     } catch {
       return undefined;
     }
-    const sa = this.proxies.get(nodeId)?.metadata.SERVICE_ACCOUNT;
-    let spiffeId: string | undefined;
-    try {
-      spiffeId = typeof sa === 'string' ? formatSpiffeId({ trustDomain: this.index.model().trustDomain, namespace: node.namespace, serviceAccount: sa }) : undefined;
-    } catch {
-      spiffeId = undefined;
-    }
-    return this.certificates.forProxy(node, spiffeId);
+  }
+
+  /** The proxies with an ADS stream now: node id and the metadata they sent (the dashboard scrapes them). */
+  connectedProxies(): ProxyInfo[] {
+    return [...this.proxies.values()];
   }
 
   /** What a proxy would get now (for `proxy-config` and /debug/configz); does not register it. */

@@ -8,6 +8,10 @@
  *   await agent.drain();          // SIGTERM: not ready, stop accepting, live connections continue
  *   await agent.close();
  *
+ * The trust bundle file (SKEIN_ROOT_CERT_PATH, the skein-root-cert ConfigMap in a pod) is watched:
+ * when it changes (a root rotation adds or retires a root) the identity adopts it and renews, so the
+ * data plane and the control plane connection trust what the bundle says now.
+ *
  * The `Proxy` is built from the first complete snapshot and updated with `applyConfig` afterwards;
  * a snapshot that cannot be applied is NACKed (the proxy keeps its last good config). The agent owns
  * the health and admin ports so they answer before the first config exists; admin requests other
@@ -59,7 +63,11 @@ export interface AgentOptions {
   /** Operational log lines (never secrets). */
   log: (line: string) => void;
   readFile?: (file: string) => string;
+  /** How often the trust bundle file is checked for changes (default 1000 ms). */
+  trustBundlePollMs?: number;
 }
+
+const certificateCount = (pem: string) => pem.split('-----BEGIN CERTIFICATE-----').length - 1;
 
 /**
  * Without iptables capture (local mode) nothing is redirected to the transparent listeners
@@ -84,6 +92,7 @@ export class ProxyAgent {
   private draining = false;
   private closed = false;
   private applying: Promise<void> = Promise.resolve();
+  private unwatchTrustBundle: (() => void) | undefined;
 
   constructor(private readonly options: AgentOptions) {
     const e = options.env;
@@ -104,7 +113,7 @@ export class ProxyAgent {
     if (!trustBundlePem.includes('-----BEGIN CERTIFICATE-----')) throw new AgentConfigError(`${e.rootCertPath} (SKEIN_ROOT_CERT_PATH) holds no PEM certificate`);
     const joinToken = e.joinToken;
     const credential = joinToken !== undefined ? () => joinToken : credentialFromFile(e.tokenPath);
-    const node = nodeSettingsFromEnv(e);
+    const node = nodeSettingsFromEnv(e, { prometheusPort: this.options.ports?.prometheus ?? ProxyPorts.prometheus });
     this.identity = connectWorkloadIdentity({
       caAddress: e.caAddress!,
       trustDomain: e.trustDomain,
@@ -122,7 +131,6 @@ export class ProxyAgent {
         address: e.xdsAddress!,
         node,
         identity,
-        trustBundlePem,
         onConfig: (config) => this.apply(config),
         log: this.options.log,
       });
@@ -130,6 +138,7 @@ export class ProxyAgent {
       this.identity.close();
       throw err;
     }
+    this.watchTrustBundle(e.rootCertPath, trustBundlePem, readFile);
     const src = this.adminSource();
     const ports = this.options.ports ?? {};
     try {
@@ -172,6 +181,7 @@ export class ProxyAgent {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.unwatchTrustBundle?.();
     await this.xds?.close();
     await this.applying.catch(() => undefined);
     await this.proxy?.close();
@@ -180,6 +190,35 @@ export class ProxyAgent {
       s.closeAllConnections();
       s.close(() => r());
     })));
+  }
+
+  /** Adopts a changed trust bundle file (root rotation); an unreadable or PEM-less one is ignored. */
+  private watchTrustBundle(file: string, initial: string, readFile: (file: string) => string): void {
+    let current = initial;
+    const check = () => {
+      let next: string;
+      try {
+        next = readFile(file);
+      } catch (err) {
+        this.options.log(`trust bundle ${file} unreadable, keeping the current one: ${(err as Error).message}`);
+        return;
+      }
+      if (next === current) return;
+      if (!next.includes('-----BEGIN CERTIFICATE-----')) {
+        this.options.log(`trust bundle ${file} holds no PEM certificate, keeping the current one`);
+        return;
+      }
+      current = next;
+      this.options.log(`trust bundle ${file} changed: ${certificateCount(next)} root(s); renewing the certificate`);
+      try {
+        this.identity?.identity.updateTrustBundle(next);
+      } catch (err) {
+        this.options.log(`trust bundle ${file} refused, keeping the current one: ${(err as Error).message}`);
+      }
+    };
+    const listener = () => check();
+    fs.watchFile(file, { interval: this.options.trustBundlePollMs ?? 1000, persistent: false }, listener);
+    this.unwatchTrustBundle = () => fs.unwatchFile(file, listener);
   }
 
   /** First snapshot: build and start the proxy; later ones: applyConfig. A throw NACKs. */

@@ -52,6 +52,20 @@ describe('HTTP/1.1 through an mTLS sidecar pair', () => {
     expect(String(echo.headers['x-forwarded-client-cert'])).not.toContain('mallory');
   });
 
+  it('fills source and destination workloads on both reporters (metadata exchange), which neither app sees', async () => {
+    const a = await app('reviews-v1');
+    const server = await serverSidecar({ appPort: a.port });
+    const client = await clientSidecar({ upstreams: [{ subset: 'v1', ports: [inb(server)] }] });
+    const res = await request(out(client), { headers: { 'x-skein-peer-metadata': 'workload=forged,namespace=shop' } });
+    expect(res.status).toBe(200);
+    expect(res.headers['x-skein-peer-metadata']).toBeUndefined();
+    expect((JSON.parse(res.body) as Echo).headers['x-skein-peer-metadata']).toBeUndefined();
+    const series = async (p: Proxy): Promise<string> => (await p.metrics.registry.getSingleMetricAsString('skein_requests_total')).split('\n').filter((l) => l.startsWith('skein_requests_total{')).join('\n');
+    expect(await series(client)).toMatch(/reporter="source",source_workload="frontend",.*destination_workload="reviews",.*source_workload_namespace="shop",.*destination_workload_namespace="shop"/);
+    expect(await series(server)).toMatch(/reporter="destination",source_workload="frontend",source_principal="spiffe:\/\/cluster.local\/ns\/shop\/sa\/frontend",destination_workload="reviews"/);
+    expect(await series(server)).not.toContain('forged');
+  });
+
   it('streams request and response bodies (POST 2 MiB, chunked) over keep-alive', async () => {
     const a = await app('reviews-v1');
     const server = await serverSidecar({ appPort: a.port });

@@ -3,7 +3,8 @@
 import { type WorkloadCertificate } from '../../../api/src/identity';
 import { backoffDelayMs } from '../core/rotation';
 import { issuerFor, makeRootCa, type TestCa } from '../testing/fixtures';
-import { type CertificateRequester } from './ca-client';
+import { status } from '@grpc/grpc-js';
+import { CaRequestError, type CertificateRequester, type RequestAuth } from './ca-client';
 import { createCsr, generateWorkloadKey } from './csr';
 import { WorkloadIdentity } from './workload-identity';
 
@@ -77,6 +78,52 @@ describe('WorkloadIdentity (fake time)', () => {
     await jest.advanceTimersByTimeAsync(1_000);
     await until(() => seen.length === 2);
     expect(calls).toBe(2);
+  });
+
+  it('asks for the first certificate with the token and renews with the current certificate (mTLS, no token)', async () => {
+    const auths: RequestAuth[] = [];
+    const recording: CertificateRequester = { createCertificate: async (csr, s, auth) => { auths.push(auth!); return requester.createCertificate(csr, s); } };
+    const seen: WorkloadCertificate[] = [];
+    const id = make({ requester: recording });
+    id.onChange((c) => seen.push(c));
+    const first = await id.start();
+    id.renewNow();
+    await until(() => seen.length === 2);
+    expect(auths).toEqual([{ trustBundlePem: ca.rootPem }, { trustBundlePem: ca.rootPem, certificate: first }]);
+  });
+
+  it('falls back to the token when the CA refuses the current certificate (UNAUTHENTICATED), and when it has expired', async () => {
+    const auths: RequestAuth[] = [];
+    let refuseCertificates = true;
+    const strict: CertificateRequester = {
+      createCertificate: async (csr, s, auth) => {
+        auths.push(auth!);
+        if (auth?.certificate && refuseCertificates) throw new CaRequestError(status.UNAUTHENTICATED, 'missing credential');
+        return requester.createCertificate(csr, s);
+      },
+    };
+    const errors: string[] = [];
+    const seen: WorkloadCertificate[] = [];
+    const id = make({ requester: strict, validitySeconds: 60, onError: (e) => errors.push(e.message) });
+    id.onChange((c) => seen.push(c));
+    await id.start();
+    id.renewNow();
+    await until(() => errors.length === 1);
+    await jest.advanceTimersByTimeAsync(backoffDelayMs(0, 0.5));
+    await until(() => seen.length === 2);
+    expect(auths.map((a) => (a.certificate ? 'certificate' : 'token'))).toEqual(['token', 'certificate', 'token']);
+    // Accepted again: renewals go back to the certificate. An expired one is never presented.
+    refuseCertificates = false;
+    id.renewNow();
+    await until(() => seen.length === 3);
+    expect(auths[3]!.certificate).toBe(seen[1]);
+    id.stop();
+    const later = make({ requester: strict, validitySeconds: 60 });
+    await later.start();
+    jest.setSystemTime(Date.now() + 61_000);
+    later.renewNow();
+    await until(() => auths.length === 6);
+    expect(auths[5]!.certificate).toBeUndefined();
   });
 
   it('retries with exponential backoff while the CA is down and keeps the current certificate', async () => {

@@ -10,9 +10,10 @@ import { type IdentityProvider, type WorkloadCertificate } from '../../../api/sr
 import { formatSpiffeId, parseSpiffeId } from '../../../api/src/spiffe';
 import { type KeyType } from '../core/keys';
 import { joinPem, parseCertificates } from '../core/pem';
-import { backoffDelayMs, type BackoffOptions, defaultBackoff, defaultRotation, renewalDelayMs, type RotationOptions } from '../core/rotation';
+import { backoffDelayMs, type BackoffOptions, defaultBackoff, defaultRotation, maxTimerMs, renewalDelayAfterIssue, type RotationOptions } from '../core/rotation';
 import { type CryptoKey, x509 } from '../core/x509';
-import { type CertificateRequester } from './ca-client';
+import { status } from '@grpc/grpc-js';
+import { CaRequestError, type CertificateRequester, type RequestAuth } from './ca-client';
 import { createCsr, generateWorkloadKey } from './csr';
 
 export interface Timers {
@@ -38,7 +39,8 @@ export interface WorkloadIdentityOptions {
   onError?: (err: Error, retryInMs: number) => void;
 }
 
-const realTimers: Timers = {
+/** Node's timers, unref'd: a pending renewal never keeps a process alive. */
+export const realTimers: Timers = {
   setTimeout: (fn, ms) => {
     const t = setTimeout(fn, ms);
     t.unref();
@@ -59,6 +61,8 @@ export class WorkloadIdentity implements IdentityProvider {
   private readonly random: () => number;
   private readonly timers: Timers;
   private trustBundlePem: string;
+  /** The CA refused our current certificate for a renewal (expired, retired root): use the token. */
+  private certificateRefused = false;
 
   constructor(private readonly options: WorkloadIdentityOptions) {
     parseSpiffeId(options.spiffeId);
@@ -127,10 +131,7 @@ export class WorkloadIdentity implements IdentityProvider {
         this.cert = cert;
         for (const w of this.firstWaiters.splice(0)) w.resolve(cert);
         for (const listener of [...this.listeners]) listener(cert);
-        // The CA back-dates notBefore for clock skew; the lifetime we were given starts now.
-        const now = this.now();
-        const granted = { notBefore: new Date(Math.max(cert.notBefore.getTime(), now.getTime())), notAfter: cert.notAfter };
-        this.schedule(renewalDelayMs(granted, now, this.random(), this.options.rotation ?? defaultRotation), () => this.attempt(0));
+        this.schedule(Math.min(maxTimerMs, renewalDelayAfterIssue(cert, this.now(), this.random(), this.options.rotation ?? defaultRotation)), () => this.attempt(0));
       },
       (err: unknown) => {
         if (stale()) return;
@@ -141,13 +142,32 @@ export class WorkloadIdentity implements IdentityProvider {
     );
   }
 
+  /**
+   * How to prove who we are: a renewal presents the current certificate (mTLS) while it is valid
+   * and the CA accepts it; the first request — and one after the CA refused the certificate —
+   * sends the bearer credential instead.
+   */
+  private requestAuth(trustBundlePem: string): RequestAuth {
+    const cert = this.cert;
+    const usable = cert && !this.certificateRefused && cert.notAfter.getTime() > this.now().getTime();
+    return usable ? { trustBundlePem, certificate: cert } : { trustBundlePem };
+  }
+
   private async obtain(): Promise<WorkloadCertificate> {
     const key = await generateWorkloadKey(this.options.keyType ?? 'ec');
     const csr = await createCsr(key, this.options.spiffeId);
-    const chainPem = await this.options.requester.createCertificate(csr, this.options.validitySeconds ?? 0);
+    const auth = this.requestAuth(this.trustBundlePem);
+    let chainPem: string[];
+    try {
+      chainPem = await this.options.requester.createCertificate(csr, this.options.validitySeconds ?? 0, auth);
+    } catch (err) {
+      if (auth.certificate && err instanceof CaRequestError && err.code === status.UNAUTHENTICATED) this.certificateRefused = true;
+      throw err;
+    }
+    this.certificateRefused = false;
     const chain = parseCertificates(chainPem.join('\n'), 'CA response');
     const leaf = chain[0]!;
-    const trustBundlePem = this.trustBundlePem;
+    const { trustBundlePem } = auth;
     await checkIssued(leaf, chain, this.options.spiffeId, key.keys.publicKey, trustBundlePem, this.now());
     return {
       spiffeId: this.options.spiffeId,

@@ -12,7 +12,9 @@ export type CaErrorKind =
   /** The CA cannot sign right now (e.g. its own certificate has expired). gRPC FAILED_PRECONDITION. */
   | 'failed-precondition'
   /** A dependency (e.g. the Kubernetes TokenReview API) is unreachable. gRPC UNAVAILABLE. */
-  | 'unavailable';
+  | 'unavailable'
+  /** An issuance rate limit (per identity or global) is exhausted; retry later. gRPC RESOURCE_EXHAUSTED. */
+  | 'resource-exhausted';
 
 export class CaError extends Error {
   override name = 'CaError';

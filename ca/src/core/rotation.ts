@@ -22,6 +22,18 @@ export function renewalDelayMs(cert: { notBefore: Date; notAfter: Date }, now: D
   return Math.max(options.minDelayMs, start + life * fraction - now.getTime());
 }
 
+/**
+ * renewalDelayMs for a certificate just received: the CA back-dates not-before for clock skew, so
+ * the lifetime we were granted starts now, not at not-before.
+ */
+export function renewalDelayAfterIssue(cert: { notBefore: Date; notAfter: Date }, now: Date, random: number, options: RotationOptions = defaultRotation): number {
+  const granted = { notBefore: new Date(Math.max(cert.notBefore.getTime(), now.getTime())), notAfter: cert.notAfter };
+  return renewalDelayMs(granted, now, random, options);
+}
+
+/** Node timers take at most 2^31-1 ms; longer delays are cut to that (the timer then fires early). */
+export const maxTimerMs = 2 ** 31 - 1;
+
 export interface BackoffOptions {
   initialMs: number;
   maxMs: number;

@@ -121,7 +121,7 @@ describe('addCaService', () => {
     server.addService({ Ping: { path: '/test.Other/Ping', requestStream: false, responseStream: false, requestSerialize: (b: Buffer) => b, requestDeserialize: (b: Buffer) => b, responseSerialize: (b: Buffer) => b, responseDeserialize: (b: Buffer) => b } }, {
       Ping: (_call: unknown, cb: grpc.sendUnaryData<Buffer>) => cb(null, Buffer.from('pong')),
     });
-    addCaService(server, { issuer: issuerFor(ca), authenticator: new FirstSuccessAuthenticator([new JoinTokenAuthenticator(joinKey.verifyKey)]) });
+    addCaService(server, { issuer: () => issuerFor(ca), authenticator: new FirstSuccessAuthenticator([new JoinTokenAuthenticator(joinKey.verifyKey)]) });
     const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
     const raw = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     try {

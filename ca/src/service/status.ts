@@ -8,4 +8,5 @@ export const grpcStatusOf: Record<CaErrorKind, status> = {
   'permission-denied': status.PERMISSION_DENIED,
   'failed-precondition': status.FAILED_PRECONDITION,
   unavailable: status.UNAVAILABLE,
+  'resource-exhausted': status.RESOURCE_EXHAUSTED,
 };

@@ -17,6 +17,7 @@ import { validateTrustDomain } from '../../../api/src/spiffe';
 import { assembleAuthority, type AuthorityPem, type SigningAuthority } from '../core/authority';
 import { importJoinTokenKey, type JoinTokenKey } from '../core/join-token';
 import { exportPrivateKeyPem, generateKeyPair, type KeyType } from '../core/keys';
+import { joinPem, parseCertificates } from '../core/pem';
 import { createSelfSignedRoot } from '../core/root';
 
 export const CaFiles = {
@@ -122,13 +123,7 @@ function readTrustDomain(dir: string): string {
 
 /** Loads and validates the CA in `dir`. The join token key is optional (Kubernetes mode). */
 export async function loadCaDir(dir: string, now: Date = new Date()): Promise<LoadedCa> {
-  const pem: AuthorityPem = {
-    trustDomain: readTrustDomain(dir),
-    caCertPem: readRequired(dir, CaFiles.caCert),
-    caKeyPem: readRequired(dir, CaFiles.caKey),
-    certChainPem: fs.existsSync(path.join(dir, CaFiles.certChain)) ? readRequired(dir, CaFiles.certChain) : '',
-    rootBundlePem: readRequired(dir, CaFiles.rootCert),
-  };
+  const pem = readPem(dir);
   let authority: SigningAuthority;
   try {
     authority = await assembleAuthority(pem, now);
@@ -138,4 +133,79 @@ export async function loadCaDir(dir: string, now: Date = new Date()): Promise<Lo
   const tokenKeyFile = path.join(dir, CaFiles.joinTokenKey);
   const joinTokenKey = fs.existsSync(tokenKeyFile) ? await importJoinTokenKey(readRequired(dir, CaFiles.joinTokenKey)) : undefined;
   return { dir, authority, ...(joinTokenKey ? { joinTokenKey } : {}) };
+}
+
+/**
+ * Root rotation, step by step on a CA directory (ca/README.md "Root rotation"): every step is
+ * validated as a whole before anything is written, and the step that would cause an outage is
+ * refused.
+ */
+function readPem(dir: string): AuthorityPem {
+  return {
+    trustDomain: readTrustDomain(dir),
+    caCertPem: readRequired(dir, CaFiles.caCert),
+    caKeyPem: readRequired(dir, CaFiles.caKey),
+    certChainPem: fs.existsSync(path.join(dir, CaFiles.certChain)) ? readRequired(dir, CaFiles.certChain) : '',
+    rootBundlePem: readRequired(dir, CaFiles.rootCert),
+  };
+}
+
+async function validated(dir: string, pem: AuthorityPem, now: Date): Promise<SigningAuthority> {
+  try {
+    return await assembleAuthority(pem, now);
+  } catch (err) {
+    throw new CaDirError(`refused, ${dir} is unchanged: ${(err as Error).message}`);
+  }
+}
+
+/** Step 1: adds the roots in `rootsPem` to the trust bundle (root-cert.pem). Returns how many were new. */
+export async function addTrustedRoots(dir: string, rootsPem: string, now: Date = new Date()): Promise<number> {
+  const pem = readPem(dir);
+  const current = parseCertificates(pem.rootBundlePem, CaFiles.rootCert);
+  const added = parseCertificates(rootsPem, 'new roots').filter((r, i, all) => !current.some((c) => c.equal(r)) && all.findIndex((o) => o.equal(r)) === i);
+  for (const root of added) {
+    if (!(await root.isSelfSigned())) throw new CaDirError(`refused, ${dir} is unchanged: "${root.subject}" is not a self-signed root certificate`);
+  }
+  if (added.length === 0) return 0;
+  const bundle = joinPem([...current, ...added]);
+  await validated(dir, { ...pem, rootBundlePem: bundle }, now);
+  writeFileAtomic(path.join(dir, CaFiles.rootCert), bundle, 0o644);
+  return added.length;
+}
+
+/** Step 3: removes the roots in `rootsPem` from the bundle; refused while the CA still signs under one of them. */
+export async function removeTrustedRoots(dir: string, rootsPem: string, now: Date = new Date()): Promise<number> {
+  const pem = readPem(dir);
+  const current = parseCertificates(pem.rootBundlePem, CaFiles.rootCert);
+  const removed = parseCertificates(rootsPem, 'roots to remove');
+  const kept = current.filter((c) => !removed.some((r) => r.equal(c)));
+  if (kept.length === current.length) return 0;
+  if (kept.length === 0) throw new CaDirError(`refused, ${dir} is unchanged: that would leave the trust bundle empty`);
+  const authority = await validated(dir, { ...pem, rootBundlePem: joinPem(kept) }, now).catch(() => {
+    throw new CaDirError(`refused, ${dir} is unchanged: the CA still signs under a root being removed; switch the signer first (skein ca switch) and wait one certificate lifetime`);
+  });
+  writeFileAtomic(path.join(dir, CaFiles.rootCert), joinPem(authority.roots), 0o644);
+  return current.length - kept.length;
+}
+
+/**
+ * Step 2: the CA in `dir` signs with the CA certificate and key of `fromDir` from now on (trust
+ * bundle, join token key and trust domain of `dir` stay). Refused unless the new chain's root is
+ * already in `dir`'s trust bundle: workloads must trust the new root before anything is signed
+ * under it (linkerd#4287).
+ */
+export async function switchSigner(dir: string, fromDir: string, now: Date = new Date()): Promise<SigningAuthority> {
+  const pem = readPem(dir);
+  const next = readPem(fromDir);
+  if (next.trustDomain !== pem.trustDomain) throw new CaDirError(`refused, ${dir} is unchanged: ${fromDir} is for trust domain ${next.trustDomain}, ${dir} for ${pem.trustDomain}`);
+  const nextAuthority = await validated(fromDir, next, now);
+  const top = nextAuthority.chain[nextAuthority.chain.length - 1]!;
+  if (!parseCertificates(pem.rootBundlePem, CaFiles.rootCert).some((r) => r.equal(top))) {
+    throw new CaDirError(`refused, ${dir} is unchanged: the root of ${fromDir} ("${top.subject}") is not in ${path.join(dir, CaFiles.rootCert)} yet; add it first (skein ca bundle --dir ${dir} --add ${path.join(fromDir, CaFiles.rootCert)}) and wait until every workload has the new bundle`);
+  }
+  const authority = await validated(dir, { ...pem, caCertPem: next.caCertPem, caKeyPem: next.caKeyPem, certChainPem: next.certChainPem }, now);
+  writeFileAtomic(path.join(dir, CaFiles.certChain), next.certChainPem, 0o644);
+  writeFileAtomic(path.join(dir, CaFiles.caCert), next.caCertPem, 0o644);
+  writeFileAtomic(path.join(dir, CaFiles.caKey), next.caKeyPem, 0o600);
+  return authority;
 }

@@ -5,13 +5,31 @@
  */
 import http from 'node:http';
 import type { DemoWorkload } from './topology';
-import { callerFromSpiffeId, peerFromXfcc, type TrafficCounters } from './traffic';
+import { callerFromSpiffeId, failureReason, peerFromXfcc, type TrafficCounters } from './traffic';
 
 export const CallTimeoutMs = 5000;
 
 export interface CallResult {
   status: number;
   body: string;
+  /** The caller's sidecar's `x-skein-response-flags` (why it answered instead of the callee), if any. */
+  flags?: string;
+}
+
+/** The callee's version from its JSON answer (what the demo apps send, errors included), `-` when no app answered. */
+export function versionOf(body: string): string {
+  try {
+    const v = (JSON.parse(body) as { version?: unknown }).version;
+    return typeof v === 'string' ? v : '-';
+  } catch {
+    return '-';
+  }
+}
+
+/** Records a failed call: from a response (`status`, flags, the callee's version in its body) or an error. */
+export function recordFailure(counters: TrafficCounters, from: string, to: string, outcome: CallResult | Error): void {
+  if (outcome instanceof Error) counters.failure({ from, to, version: '-', reason: failureReason({ error: outcome.message }) });
+  else counters.failure({ from, to, version: versionOf(outcome.body), reason: failureReason(outcome) });
 }
 
 /** One HTTP GET with a bounded time; errors reject. */
@@ -20,7 +38,8 @@ export function get(host: string, port: number, hostHeader: string, path = '/'):
     const req = http.get({ host, port, path, headers: { host: hostHeader }, timeout: CallTimeoutMs, agent: keepAlive }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      const flags = res.headers['x-skein-response-flags'];
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ...(typeof flags === 'string' ? { flags } : {}) }));
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`timed out after ${CallTimeoutMs} ms`)));
@@ -48,11 +67,11 @@ export async function startApp(w: DemoWorkload, counters: TrafficCounters): Prom
     const { port, service } = w.outbound;
     get('127.0.0.1', port, service).then(
       (r) => {
-        if (r.status !== 200) counters.failure(w.app, service);
+        if (r.status !== 200) recordFailure(counters, w.app, service, r);
         reply(r.status === 200 ? 200 : 502, { ...own, [service]: safeJson(r.body) });
       },
       (err: Error) => {
-        counters.failure(w.app, service);
+        recordFailure(counters, w.app, service, err);
         reply(502, { ...own, error: `${service}: ${err.message}` });
       },
     );

@@ -3,7 +3,7 @@
  * plane, four sidecars in xDS mode and three services on loopback. It must print traffic for every
  * route with the caller's SPIFFE id, exit 0, and leave no process behind.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -18,7 +18,7 @@ interface Run {
 
 function runDemo(args: string[], timeoutMs: number, interruptWhen?: RegExp): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [main, 'demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [main, 'demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: path.resolve(__dirname, '../../..') });
     let stdout = '';
     let stderr = '';
     let interrupted = false;
@@ -85,7 +85,17 @@ describe('skein demo', () => {
       expect(totals).toMatch(row('frontend -> reviews', 'v2', 'spiffe://cluster.local/ns/default/sa/frontend'));
       expect(totals).toMatch(row('reviews -> ratings', 'v1', 'spiffe://cluster.local/ns/default/sa/reviews'));
       expect(r.stdout).toMatch(/admin http:\/\/127\.0\.0\.1:\d+\/config_dump/);
-      expect(r.stdout).toMatch(/skein proxy-config --config-dir \S+ --node 'sidecar~127\.0\.10\.1~frontend-v1\.default~default\.svc\.cluster\.local'/);
+      expect(r.stdout).toMatch(/^dashboard: http:\/\/127\.0\.0\.1:\d+\/$/m);
+      // Not a terminal: plain lines, no cursor movement.
+      expect(r.stdout).not.toContain('\x1b[');
+      // Every printed command runs as printed (from the repository: `npx skein`), and proxy-config with
+      // the metadata it prints gives the sidecar's own explicit listeners.
+      const command = /^\s+(npx skein proxy-config --config-dir \S+ --node 'sidecar~127\.0\.10\.1~frontend-v1\.default~default\.svc\.cluster\.local' --metadata '(\{.*\})')$/m.exec(r.stdout);
+      expect(command).not.toBeNull();
+      const ports = JSON.parse(command![2]!) as { SKEIN_OUTBOUND_PORTS: string; SKEIN_INBOUND_PORTS: string };
+      const dump = execFileSync('sh', ['-c', command![1]!], { cwd: path.resolve(__dirname, '../../..'), encoding: 'utf8', timeout: 60_000 });
+      expect(dump).toContain(`"name": "outbound_127.0.0.1_${ports.SKEIN_OUTBOUND_PORTS.split('=')[0]}"`);
+      expect(dump).toContain(`"name": "inbound_127.0.10.1_${ports.SKEIN_INBOUND_PORTS.split('=')[0]}"`);
       expect(childrenOf(r.pid)).toEqual([]);
       // The control plane and sidecars were detached: none may survive the demo.
       expect(kept).toBeDefined();

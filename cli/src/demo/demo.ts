@@ -1,9 +1,9 @@
 /**
  * `skein demo`: a local mesh without root. A CA, the control plane in local mode, three services
  * (frontend → reviews v1/v2 → ratings) each behind a real `skein proxy` sidecar in xDS mode with
- * explicit ports on loopback, a load loop, and a table refreshed every second with per-route rates,
- * errors and the caller's SPIFFE id as the callee's sidecar vouched for it. Stops on Ctrl-C or after
- * --duration, leaving no process behind.
+ * explicit ports on loopback, a load loop, the control plane's dashboard URL, and a table refreshed
+ * every second with per-route rates, errors and the caller's SPIFFE id as the callee's sidecar
+ * vouched for it. Stops on Ctrl-C or after --duration, leaving no process behind.
  */
 import fs from 'node:fs';
 import type http from 'node:http';
@@ -11,8 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, usageErrors, type Command, type CommandIo } from '../../../api/src/command';
-import { closeClientConnections, get, startApp } from './apps';
-import { freePort, httpStatus, portOpen, runSkein, startSkein, stopChild, waitFor, type Child } from './processes';
+import { closeClientConnections, get, recordFailure, startApp } from './apps';
+import { proxyConfigCommand, sidecarNode, skeinInvocation } from './commands';
+import { freePort, httpStatus, portOpen, runSkein, skeinMain, startSkein, stopChild, waitFor, type Child } from './processes';
+import { LiveBlock } from './screen';
 import { demoConfigYaml, demoTopology, sidecarEnv, type DemoWorkload } from './topology';
 import { renderTable, TrafficCounters, type TrafficSample } from './traffic';
 
@@ -20,9 +22,9 @@ const usage = `Usage: skein demo [--duration 30s] [--concurrency N] [--keep]
 
 Starts a local mesh on this machine, no root needed: a CA, the control plane (local mode), three
 services with sidecars (frontend -> reviews v1 80% / v2 20% -> ratings, all calls mTLS between
-sidecars), and a load loop. Prints where to look, then a table every second: route, version,
-requests per second, errors and the caller's SPIFFE id as the callee's sidecar saw it.
-Ctrl-C stops everything.
+sidecars), and a load loop. Prints where to look — the dashboard first — then a table every
+second: route, version, requests per second, errors (with their codes and flags) and the caller's
+SPIFFE id as the callee's sidecar saw it. Ctrl-C stops everything.
 
   --duration D     stop after D (e.g. 5s, 2m); default: run until Ctrl-C
   --concurrency N  parallel requests of the load loop (default 2, at most 64)
@@ -72,7 +74,10 @@ class Demo {
 
   async start(): Promise<{ frontend: DemoWorkload; workloads: DemoWorkload[] }> {
     const pool: number[] = [];
-    for (let i = 0; i < 40; i++) pool.push(await freePort());
+    for (let i = 0; pool.length < 40 && i < 400; i++) {
+      const port = await freePort();
+      if (!pool.includes(port)) pool.push(port);
+    }
     const ports = (): number => {
       const p = pool.shift();
       if (p === undefined) throw new Error('out of free ports');
@@ -102,8 +107,9 @@ class Demo {
       if (this.stopping) app.close();
     }
     const rootCert = path.join(caDir, 'root-cert.pem');
+    const envs = topology.workloads.map((w) => sidecarEnv(topology, w, `127.0.0.1:${xdsPort}`, rootCert));
     topology.workloads.forEach((w, i) => {
-      const env = { ...sidecarEnv(topology, w, `127.0.0.1:${xdsPort}`, rootCert), SKEIN_JOIN_TOKEN: tokens[i]! };
+      const env = { ...envs[i]!, SKEIN_JOIN_TOKEN: tokens[i]! };
       this.launch(`proxy-${w.pod}`, ['proxy', '--no-original-dst', '--drain-seconds', '0', '--admin-port', String(w.admin), '--health-port', String(w.health), '--prometheus-port', String(w.prometheus), '--agent-port', String(w.agent)], env, logDir);
     });
     await Promise.all(topology.workloads.map((w, i) => waitFor(`${w.pod}'s sidecar to be ready`, this.children[i + 1]!, async () => (await httpStatus('127.0.0.1', w.health, '/healthz/ready')) === 200, 60_000)));
@@ -111,13 +117,14 @@ class Demo {
     await waitFor('the frontend listener', this.children[1]!, () => portOpen(frontend.ip, frontend.inboundPort), 10_000);
 
     this.say('');
+    this.say(`dashboard: http://127.0.0.1:${monitorPort}/`);
     this.say(`control plane   ADS+CA 127.0.0.1:${xdsPort}   monitoring http://127.0.0.1:${monitorPort}/debug/syncz  /metrics  /debug/configz`);
-    for (const w of topology.workloads) {
-      const nodeId = `sidecar~${w.ip}~${w.pod}.${topology.namespace}~${topology.namespace}.svc.cluster.local`;
+    const skein = skeinInvocation(process.cwd(), skeinMain);
+    topology.workloads.forEach((w, i) => {
       this.say(`${w.pod.padEnd(12)} app 127.0.0.1:${w.appPort}  sidecar in ${w.ip}:${w.inboundPort}${w.outbound ? `  out 127.0.0.1:${w.outbound.port} -> ${w.outbound.service}:${w.outbound.servicePort}` : ''}`);
       this.say(`${''.padEnd(12)} admin http://127.0.0.1:${w.admin}/config_dump  metrics http://127.0.0.1:${w.prometheus}/stats/prometheus`);
-      this.say(`${''.padEnd(12)} skein proxy-config --config-dir ${configDir} --node '${nodeId}'`);
-    }
+      this.say(`${''.padEnd(12)} ${proxyConfigCommand(skein, configDir, sidecarNode(envs[i]!))}`);
+    });
     this.say(`config          ${configDir}/mesh.yaml (edit the VirtualService weights: applied within a second)`);
     this.say(`logs            ${logDir}`);
     this.say('');
@@ -132,9 +139,9 @@ class Demo {
       for (let i = 0; !done && i < 10_000_000; i++) {
         try {
           const r = await get(frontend.ip, frontend.inboundPort, 'frontend');
-          if (r.status !== 200) this.counters.failure('load', 'frontend');
-        } catch {
-          if (!done) this.counters.failure('load', 'frontend');
+          if (r.status !== 200) recordFailure(this.counters, 'load', 'frontend', r);
+        } catch (err) {
+          if (!done) recordFailure(this.counters, 'load', 'frontend', err as Error);
         }
       }
     };
@@ -179,13 +186,13 @@ export const demoCommand: Command = {
         // --duration counts traffic time, not start-up time.
         if (f.durationMs !== undefined) timer = setTimeout(stop, f.durationMs);
         const trafficStart = Date.now();
-        const tty = (io.stdout as NodeJS.WriteStream).isTTY === true;
+        const live = new LiveBlock(io.stdout as NodeJS.WriteStream);
         let prev: TrafficSample | undefined;
         let last = Date.now();
         table = setInterval(() => {
           const cur = demo.counters.sample();
           const now = Date.now();
-          io.stdout.write(`${tty ? '\x1b[2J\x1b[H' : '\n'}${new Date(now).toISOString()}  (Ctrl-C to stop)\n${renderTable(prev, cur, now - last)}\n`);
+          live.show(`${new Date(now).toISOString()}  (Ctrl-C to stop)\n${renderTable(prev, cur, now - last)}`);
           prev = cur;
           last = now;
         }, 1000);

@@ -86,16 +86,44 @@ export async function stopChild(c: Child, graceMs = 3000): Promise<void> {
   clearTimeout(timer);
 }
 
-/** A port the OS says is free on 127.0.0.1 (bound and released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Where the demo's listeners go: below the kernel's ephemeral range (`ip_local_port_range`, e.g.
+ * `32768 60999`), from 10000. A port from the ephemeral range can be taken by any outgoing
+ * connection on the machine between the demo choosing it and its process binding it (EADDRINUSE on
+ * a busy machine); ports below it are only ever taken by another listener. Pure.
+ */
+export function listenerPortRange(ephemeralRange: string | undefined): { low: number; high: number } {
+  const start = Number(/^\s*(\d+)/.exec(ephemeralRange ?? '')?.[1]);
+  return { low: 10000, high: Number.isInteger(start) && start > 11000 && start <= 65536 ? start - 1 : 32767 };
+}
+
+function listenable(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
+    s.once('error', () => resolve(undefined));
+    s.listen(port, '0.0.0.0', () => {
+      const bound = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(bound));
     });
   });
+}
+
+/** A port free on every address (bound and released), below the ephemeral range when one is found. */
+export async function freePort(random: () => number = Math.random): Promise<number> {
+  let range: string | undefined;
+  try {
+    range = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8');
+  } catch {
+    range = undefined; // not Linux: the default range
+  }
+  const { low, high } = listenerPortRange(range);
+  for (let i = 0; i < 100; i++) {
+    const port = await listenable(low + Math.floor(random() * (high - low + 1)));
+    if (port !== undefined) return port;
+  }
+  const any = await listenable(0);
+  if (any === undefined) throw new DemoProcessError('no free port to listen on');
+  return any;
 }
 
 /** Polls until `check` resolves true; fails when the child exits or the time is up. */

@@ -13,9 +13,18 @@ export interface RouteKey {
   peer: string;
 }
 
+export interface FailureKey {
+  from: string;
+  to: string;
+  /** The callee's version when its app answered (an error status), `-` when no app did. */
+  version: string;
+  /** What went wrong: the status and the sidecar's response flags (`503 UF`), or the client error (`timeout`). */
+  reason: string;
+}
+
 export class TrafficCounters {
   private readonly ok = new Map<string, { key: RouteKey; count: number }>();
-  private readonly failed = new Map<string, number>();
+  private readonly failed = new Map<string, { key: FailureKey; count: number }>();
 
   /** A request that reached an app. */
   served(key: RouteKey): void {
@@ -26,22 +35,34 @@ export class TrafficCounters {
   }
 
   /** A call that failed, as the caller saw it. */
-  failure(from: string, to: string): void {
-    const k = `${from}|${to}`;
-    this.failed.set(k, (this.failed.get(k) ?? 0) + 1);
+  failure(key: FailureKey): void {
+    const k = `${key.from}|${key.to}|${key.version}|${key.reason}`;
+    const e = this.failed.get(k);
+    if (e) e.count += 1;
+    else this.failed.set(k, { key, count: 1 });
   }
 
   sample(): TrafficSample {
     return {
       served: [...this.ok.values()].map((e) => ({ key: { ...e.key }, count: e.count })),
-      failed: Object.fromEntries(this.failed),
+      failed: [...this.failed.values()].map((e) => ({ key: { ...e.key }, count: e.count })),
     };
   }
 }
 
 export interface TrafficSample {
   served: { key: RouteKey; count: number }[];
-  failed: Record<string, number>;
+  failed: { key: FailureKey; count: number }[];
+}
+
+/**
+ * Why a call failed, as a person reads it: the status with the sidecar's response flags when it
+ * answered (`503 UF`: upstream connection failure, `503 FI`: injected fault, `504 UT`: timeout), the
+ * bare status when an app answered, the client error otherwise.
+ */
+export function failureReason(result: { status: number; flags?: string | undefined } | { error: string }): string {
+  if ('error' in result) return /timed out/.test(result.error) ? 'timeout' : (/\b(E[A-Z]+)\b/.exec(result.error)?.[1] ?? 'error');
+  return result.flags && result.flags !== '-' ? `${result.status} ${result.flags}` : String(result.status);
 }
 
 /** The SPIFFE id's service account is the workload name in the demo (`…/sa/frontend` → frontend). */
@@ -63,21 +84,42 @@ function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
 }
 
-/** The refreshing table: one row per route/version/peer, rates over the interval between samples. */
+/** `3: 503 UF×2 500×1`, or `0`. */
+function errorsCell(failures: readonly { key: FailureKey; count: number }[]): string {
+  const total = failures.reduce((n, f) => n + f.count, 0);
+  if (total === 0) return '0';
+  const byReason = [...failures].sort((a, b) => b.count - a.count || a.key.reason.localeCompare(b.key.reason));
+  return `${total}: ${byReason.map((f) => `${f.key.reason}×${f.count}`).join(' ')}`;
+}
+
+/**
+ * The refreshing table: one row per route, version and peer, rates over the interval between
+ * samples; ERRORS per route and version (with the codes or flags); a route and version that only
+ * failed gets a row of its own. Columns are as wide as their widest cell.
+ */
 export function renderTable(prev: TrafficSample | undefined, cur: TrafficSample, intervalMs: number): string {
   const before = new Map((prev?.served ?? []).map((e) => [`${e.key.from}|${e.key.to}|${e.key.version}|${e.key.peer}`, e.count]));
-  const rows = [...cur.served].sort((a, b) => (a.key.from + a.key.to + a.key.version).localeCompare(b.key.from + b.key.to + b.key.version));
-  const lines = [`${pad('ROUTE', 22)} ${pad('VERSION', 8)} ${pad('RPS', 7)} ${pad('TOTAL', 7)} ${pad('ERRORS', 7)} PEER (SPIFFE id seen by the callee's sidecar)`];
-  for (const r of rows) {
+  const routeOf = (k: { from: string; to: string; version: string }): string => `${k.from}|${k.to}|${k.version}`;
+  const failuresOf = new Map<string, { key: FailureKey; count: number }[]>();
+  for (const f of cur.failed) failuresOf.set(routeOf(f.key), [...(failuresOf.get(routeOf(f.key)) ?? []), f]);
+  const rows: string[][] = [];
+  const shown = new Set<string>();
+  const served = [...cur.served].sort((a, b) => `${a.key.from} ${a.key.to} ${a.key.version} ${a.key.peer}`.localeCompare(`${b.key.from} ${b.key.to} ${b.key.version} ${b.key.peer}`));
+  for (const r of served) {
     const k = `${r.key.from}|${r.key.to}|${r.key.version}|${r.key.peer}`;
     const rps = ((r.count - (before.get(k) ?? 0)) * 1000) / Math.max(1, intervalMs);
-    const errors = cur.failed[`${r.key.from}|${r.key.to}`] ?? 0;
-    lines.push(`${pad(`${r.key.from} -> ${r.key.to}`, 22)} ${pad(r.key.version, 8)} ${pad(rps.toFixed(1), 7)} ${pad(String(r.count), 7)} ${pad(String(errors), 7)} ${r.key.peer}`);
+    // A route's errors go on its first row (one per peer is the usual case).
+    const route = routeOf(r.key);
+    const errors = shown.has(route) ? '0' : errorsCell(failuresOf.get(route) ?? []);
+    shown.add(route);
+    rows.push([`${r.key.from} -> ${r.key.to}`, r.key.version, rps.toFixed(1), String(r.count), errors, r.key.peer]);
   }
-  const orphanErrors = Object.entries(cur.failed).filter(([k]) => !rows.some((r) => `${r.key.from}|${r.key.to}` === k));
-  for (const [k, n] of orphanErrors) {
-    const [from, to] = k.split('|');
-    lines.push(`${pad(`${from} -> ${to}`, 22)} ${pad('-', 8)} ${pad('0.0', 7)} ${pad('0', 7)} ${pad(String(n), 7)} -`);
+  for (const [route, failures] of [...failuresOf].sort(([a], [b]) => a.localeCompare(b))) {
+    if (shown.has(route)) continue;
+    const { from, to, version } = failures[0]!.key;
+    rows.push([`${from} -> ${to}`, version, '0.0', '0', errorsCell(failures), '-']);
   }
-  return lines.join('\n');
+  const head = ['ROUTE', 'VERSION', 'RPS', 'TOTAL', 'ERRORS', 'PEER (SPIFFE id seen by the callee\'s sidecar)'];
+  const widths = head.map((h, i) => Math.max(i === 0 ? 22 : i === 4 ? 7 : 8, ...[head, ...rows].map((r) => r[i]!.length + 1)));
+  return [head, ...rows].map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : pad(cell, widths[i]!))).join('')).join('\n');
 }

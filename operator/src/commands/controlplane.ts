@@ -1,5 +1,6 @@
 /** The body of `skein controlplane` (local mode): loads the CA, runs until SIGINT/SIGTERM. */
 import { type CommandIo, UsageError } from '../../../api/src/command';
+import { type IssuanceLimits } from '../../../ca/src/core/rate-limit';
 import { loadCaDir } from '../../../ca/src/store/ca-dir';
 import { type MeshSettings } from '../core/mesh-index';
 import { runControlPlane } from '../run';
@@ -16,6 +17,7 @@ export interface LocalControlPlaneOptions {
   monitorHost: string;
   monitorPort: number;
   pollIntervalMs?: number;
+  caLimits?: IssuanceLimits;
 }
 
 export async function runLocalControlPlane(o: LocalControlPlaneOptions, io: CommandIo): Promise<number> {
@@ -29,7 +31,7 @@ export async function runLocalControlPlane(o: LocalControlPlaneOptions, io: Comm
   const running = await runControlPlane({
     configDir: o.configDir, ca, log, settings: o.settings(o.trustDomain ?? caDomain),
     xdsHost: o.xdsHost, xdsPort: o.xdsPort, plaintextXdsPort: o.plaintextXdsPort,
-    monitorHost: o.monitorHost, monitorPort: o.monitorPort, pollIntervalMs: o.pollIntervalMs,
+    monitorHost: o.monitorHost, monitorPort: o.monitorPort, pollIntervalMs: o.pollIntervalMs, caLimits: o.caLimits,
   });
   if (running.xdsPort !== undefined) log(`controlplane: ADS+CA (TLS) on ${o.xdsHost}:${running.xdsPort}`);
   if (running.plaintextXdsPort !== undefined) log(`controlplane: WARNING plaintext ADS on 127.0.0.1:${running.plaintextXdsPort} (no TLS)`);

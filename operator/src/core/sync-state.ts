@@ -1,6 +1,8 @@
 /**
- * ACK/NACK bookkeeping per proxy and type (what `/debug/syncz` shows). A response to the latest
- * nonce with `error_detail` is a NACK: the reason is kept until a later ACK.
+ * ACK/NACK bookkeeping per ADS stream and type (what `/debug/syncz` shows). A response to the
+ * latest nonce with `error_detail` is a NACK: the reason is kept until a later ACK. State is keyed
+ * by stream, never by node id: a second stream that sends a proxy's node id has its own entry and
+ * cannot touch the proxy's.
  */
 export interface TypeSyncState {
   /** Version and nonce of the last response sent. */
@@ -15,23 +17,37 @@ export interface TypeSyncState {
 
 export type ResponseVerdict = 'ack' | 'nack' | 'stale' | 'initial';
 
+/** One stream as /debug/syncz shows it. */
+export interface StreamSyncView {
+  /** The stream's key (ads-server.ts: node id and connection number). */
+  stream: string;
+  connectedAt: string;
+  /** The caller's SPIFFE id (mTLS port); absent on the loopback plaintext port. */
+  identity?: string;
+  types: Record<string, TypeSyncState>;
+}
+
+interface StreamSync {
+  nodeId: string;
+  identity?: string;
+  connectedAt: string;
+  types: Map<string, TypeSyncState>;
+}
+
 export class SyncState {
-  private readonly nodes = new Map<string, { connectedAt: string; types: Map<string, TypeSyncState> }>();
+  private readonly streams = new Map<string, StreamSync>();
 
-  connect(nodeId: string, at: string): void {
-    this.nodes.set(nodeId, { connectedAt: at, types: new Map() });
+  connect(stream: string, nodeId: string, at: string, identity?: string): void {
+    this.streams.set(stream, { nodeId, connectedAt: at, types: new Map(), ...(identity ? { identity } : {}) });
   }
 
-  disconnect(nodeId: string): void {
-    this.nodes.delete(nodeId);
+  disconnect(stream: string): void {
+    this.streams.delete(stream);
   }
 
-  private state(nodeId: string, typeUrl: string): TypeSyncState {
-    let node = this.nodes.get(nodeId);
-    if (!node) {
-      node = { connectedAt: '', types: new Map() };
-      this.nodes.set(nodeId, node);
-    }
+  private state(stream: string, typeUrl: string): TypeSyncState {
+    const node = this.streams.get(stream);
+    if (!node) throw new Error(`sync state: stream ${stream} is not connected`);
     let s = node.types.get(typeUrl);
     if (!s) {
       s = {};
@@ -40,13 +56,13 @@ export class SyncState {
     return s;
   }
 
-  sent(nodeId: string, typeUrl: string, version: string, nonce: string, at: string): void {
-    Object.assign(this.state(nodeId, typeUrl), { sentVersion: version, sentNonce: nonce, sentAt: at });
+  sent(stream: string, typeUrl: string, version: string, nonce: string, at: string): void {
+    Object.assign(this.state(stream, typeUrl), { sentVersion: version, sentNonce: nonce, sentAt: at });
   }
 
   /** Records a DiscoveryRequest and says what it was. */
-  received(nodeId: string, typeUrl: string, req: { versionInfo: string; responseNonce: string; errorMessage?: string }, at: string): ResponseVerdict {
-    const s = this.state(nodeId, typeUrl);
+  received(stream: string, typeUrl: string, req: { versionInfo: string; responseNonce: string; errorMessage?: string }, at: string): ResponseVerdict {
+    const s = this.state(stream, typeUrl);
     if (req.responseNonce === '') return 'initial';
     if (req.responseNonce !== s.sentNonce) return 'stale';
     if (req.errorMessage) {
@@ -59,14 +75,21 @@ export class SyncState {
   }
 
   connected(): number {
-    return this.nodes.size;
+    return this.streams.size;
   }
 
-  /** A plain view for /debug/syncz. */
-  view(): Record<string, { connectedAt: string; types: Record<string, TypeSyncState> }> {
-    const out: Record<string, { connectedAt: string; types: Record<string, TypeSyncState> }> = {};
-    for (const [id, node] of [...this.nodes].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      out[id] = { connectedAt: node.connectedAt, types: Object.fromEntries([...node.types].map(([t, s]) => [t, { ...s }])) };
+  /**
+   * A plain view for /debug/syncz, keyed by node id. When several streams send one node id (a proxy
+   * reconnecting before its old stream is noticed dead, or someone else using that id), the oldest
+   * is under the node id and each other under `<node id> (stream <key>)`.
+   */
+  view(): Record<string, StreamSyncView> {
+    const out: Record<string, StreamSyncView> = {};
+    // The map holds streams in connection order; a stable sort by node id keeps the oldest first.
+    const byNode = [...this.streams].sort(([, a], [, b]) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0));
+    for (const [stream, s] of byNode) {
+      const key = out[s.nodeId] ? `${s.nodeId} (stream ${stream})` : s.nodeId;
+      out[key] = { stream, connectedAt: s.connectedAt, ...(s.identity ? { identity: s.identity } : {}), types: Object.fromEntries([...s.types].map(([t, ts]) => [t, { ...ts }])) };
     }
     return out;
   }

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { DefaultTrustDomain, SystemNamespace } from '../../../api/src/names';
 import { assembleAuthority, type AuthorityPem } from '../../../ca/src/core/authority';
 import { createSelfSignedRoot } from '../../../ca/src/core/root';
+import { type LiveCa } from '../../../ca/src/service/live-ca';
 import { CaFiles, type LoadedCa } from '../../../ca/src/store/ca-dir';
 import { type KubeApi, isConflict, isNotFound } from './api';
 import { SecretResource, resourcePath } from './resources';
@@ -145,4 +146,37 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
       resolve();
     }
   });
+}
+
+/**
+ * Root rotation on Kubernetes: re-reads the CA Secret (`cacerts`, else `skein-ca`) every
+ * `intervalMs` and hands a changed CA to the live one (new signer, new trust bundle). A Secret that
+ * does not load is refused with the reason; the current CA keeps signing.
+ */
+export function watchClusterCa(options: { api: KubeApi; live: LiveCa; namespace?: string; intervalMs?: number; log?: (line: string) => void }): { stop(): void } {
+  const namespace = options.namespace ?? SystemNamespace;
+  let seen = '';
+  let busy = false;
+  const check = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const secret = (await readSecret(options.api, namespace, PluggedInCaSecret)) ?? (await readSecret(options.api, namespace, SelfSignedCaSecret));
+      if (!secret) return;
+      const fingerprint = JSON.stringify([secret.metadata.name, secret.data ?? {}]);
+      if (fingerprint === seen) return;
+      const first = seen === '';
+      seen = fingerprint;
+      const change = options.live.replace(await caFromSecret(secret, options.live.trustDomain, options.live.now()));
+      if (!first || change.signer || change.bundle) options.log?.(`ca: Secret ${namespace}/${secret.metadata.name} reloaded: ${change.signer ? 'new signer' : 'same signer'}, trust bundle ${options.live.ca.authority.roots.length} root(s)`);
+    } catch (err) {
+      options.log?.(`ca: not reloading the CA Secret, the current CA keeps signing: ${(err as Error).message}`);
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void check(), options.intervalMs ?? 60_000);
+  timer.unref();
+  void check();
+  return { stop: () => clearInterval(timer) };
 }

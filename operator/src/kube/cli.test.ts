@@ -31,6 +31,7 @@ describe('skein controlplane kube: bad usage is refused before anything starts',
     [['--injection-config', 'list.yaml'], /expected a mapping of fields/],
     [['--injection-config', 'broken.yaml'], /--injection-config .*broken\.yaml/],
     [['--injection-config', 'other-td.yaml'], /trustDomain "example.org" differs from the control plane's "cluster.local"/],
+    [['--capture-mode', 'ebpf'], /--capture-mode must be init or cni, got "ebpf"/],
   ])('%j → %s', async (args, message) => {
     const resolved = args.map((a) => (a.endsWith('.yaml') && !a.startsWith('/') ? path.join(dir, a) : a));
     const err = await command.run(resolved, io()).catch((e: unknown) => e);

@@ -12,6 +12,8 @@ import { type Command, UsageError, usageErrors } from '../../../api/src/command'
 import { ControlPlanePorts, DefaultTrustDomain, SystemNamespace, WebhookConfigurationName as DefaultWebhookConfigurationName } from '../../../api/src/names';
 import { formatDuration, parseDuration } from '../../../api/src/duration';
 import { validateTrustDomain } from '../../../api/src/spiffe';
+import { issuanceLimits } from '../../../ca/src/cli';
+import { defaultIssuanceLimits, formatRateLimit } from '../../../ca/src/core/rate-limit';
 import type * as LeaderElection from './leader-election';
 import { type InformerNamespaceLookup } from './namespace-lookup';
 import type * as RestModule from './rest';
@@ -55,11 +57,15 @@ singleton work (CA Secret, skein-root-cert ConfigMaps, webhook caBundle, CRD sta
   --no-webhook               do not serve the injection webhook
   --injection-config FILE    injection config (YAML, fields in docs/injection.md)
   --proxy-image IMAGE        image of the injected containers (overrides the config's image)
+  --capture-mode init|cni    how injected pods get their traffic capture (overrides the config's captureMode):
+                             init = the skein-init container, cni = the Skein CNI node agent
   --trust-domain TD          (default ${DefaultTrustDomain})
   --cluster-domain DOMAIN    (default cluster.local)
   --lease-duration DURATION  how long a leader's Lease is honoured after its last renewal (default ${formatDuration(LeaseDefaults.leaseDurationMs)})
   --renew-deadline DURATION  a leader that cannot renew for this long steps down (default ${formatDuration(LeaseDefaults.renewDeadlineMs)})
   --retry-period DURATION    how often the Lease is renewed or tried (default ${formatDuration(LeaseDefaults.retryPeriodMs)})
+  --ca-identity-limit R      certificates per identity, RATE/UNIT:BURST (default ${formatRateLimit(defaultIssuanceLimits.perIdentity)}; beyond: RESOURCE_EXHAUSTED)
+  --ca-global-limit R        certificates in total (default ${formatRateLimit(defaultIssuanceLimits.global)})
 
 The control plane never exits because the API server is unreachable or a CRD is missing: it retries
 with capped backoff, /healthz stays live and /readyz answers 503 with the reason.`;
@@ -86,7 +92,7 @@ function leaseTimings(duration: string | undefined, renewDeadline: string | unde
   return { durationMs: timings.leaseDurationMs, renewDeadlineMs: timings.renewDeadlineMs, retryPeriodMs: timings.retryPeriodMs };
 }
 
-function injectionConfig(file: string | undefined, image: string | undefined, trustDomain: string): Record<string, unknown> {
+function injectionConfig(file: string | undefined, image: string | undefined, trustDomain: string, captureMode: string | undefined): Record<string, unknown> {
   let raw: unknown = {};
   if (file) {
     try {
@@ -100,7 +106,8 @@ function injectionConfig(file: string | undefined, image: string | undefined, tr
   if (fileTrustDomain !== undefined && fileTrustDomain !== trustDomain) {
     throw new UsageError(`--injection-config ${file}: trustDomain ${JSON.stringify(fileTrustDomain)} differs from the control plane's ${JSON.stringify(trustDomain)} (--trust-domain); proxies would not trust each other`);
   }
-  return { ...(raw as Record<string, unknown>), trustDomain, ...(image ? { image } : {}) };
+  if (captureMode !== undefined && captureMode !== 'init' && captureMode !== 'cni') throw new UsageError(`--capture-mode must be init or cni, got "${captureMode}"`);
+  return { ...(raw as Record<string, unknown>), trustDomain, ...(image ? { image } : {}), ...(captureMode ? { captureMode } : {}) };
 }
 
 export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): Command {
@@ -118,15 +125,16 @@ export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): 
             kubeconfig: { type: 'string' }, identity: { type: 'string' }, namespace: { type: 'string' },
             'xds-host': { type: 'string' }, 'xds-port': { type: 'string' }, 'monitor-host': { type: 'string' }, 'monitor-port': { type: 'string' },
             'webhook-host': { type: 'string' }, 'webhook-port': { type: 'string' }, 'webhook-configuration': { type: 'string' }, 'no-webhook': { type: 'boolean' },
-            'injection-config': { type: 'string' }, 'proxy-image': { type: 'string' },
+            'injection-config': { type: 'string' }, 'proxy-image': { type: 'string' }, 'capture-mode': { type: 'string' },
             'trust-domain': { type: 'string' }, 'cluster-domain': { type: 'string' },
             'lease-duration': { type: 'string' }, 'renew-deadline': { type: 'string' }, 'retry-period': { type: 'string' },
+            'ca-identity-limit': { type: 'string' }, 'ca-global-limit': { type: 'string' },
           },
         }),
       );
       const trustDomain = values['trust-domain'] ?? DefaultTrustDomain;
       usageErrors(() => validateTrustDomain(trustDomain));
-      const injection = injectionConfig(values['injection-config'], values['proxy-image'], trustDomain);
+      const injection = injectionConfig(values['injection-config'], values['proxy-image'], trustDomain, values['capture-mode']);
       const xdsPort = port(values['xds-port'], '--xds-port', ControlPlanePorts.xds);
       const monitorPort = port(values['monitor-port'], '--monitor-port', ControlPlanePorts.monitoring);
       const webhookPort = port(values['webhook-port'], '--webhook-port', ControlPlanePorts.webhook);
@@ -152,6 +160,7 @@ export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): 
           monitorHost: values['monitor-host'] ?? '0.0.0.0', monitorPort,
           webhookPort, webhookConfigurationName: values['webhook-configuration'], lease,
           ...(values['webhook-host'] ? { webhookHost: values['webhook-host'] } : {}),
+          caLimits: issuanceLimits(values['ca-identity-limit'], values['ca-global-limit'], '--ca-'),
           ...(values['no-webhook'] ? {} : {
             webhookHandler: (namespaces: InformerNamespaceLookup, cluster: { version?: string }) =>
               webhookHandler(namespaces, { ...(cluster.version ? { clusterVersion: cluster.version } : {}), ...injection }),

@@ -4,7 +4,6 @@ import { projectForIndex, slimPod } from './kube-source';
 import { meshedNamespaces } from './root-cert-publisher';
 import { desiredStatus, statusUpToDate } from './status-writer';
 import { caBundlePatch } from './webhook-ca-bundle';
-import { rotationDelayMs } from './webhook-serving';
 
 const obj = (kind: string, meta: Partial<ApiObject['metadata']>, rest: Record<string, unknown> = {}): ApiObject => ({
   apiVersion: kind === 'VirtualService' ? 'networking.skein.dev/v1alpha1' : 'v1', kind, metadata: { name: 'x', ...meta }, ...rest,
@@ -26,14 +25,6 @@ describe('caBundlePatch', () => {
       { op: 'test', path: '/webhooks/2/name', value: 'none' }, { op: 'add', path: '/webhooks/2/clientConfig/caBundle', value: 'B' },
     ]);
     expect(caBundlePatch({ webhooks: [{ name: 'ok', clientConfig: { caBundle: 'B' } }] }, 'B')).toEqual([]);
-  });
-});
-
-describe('rotationDelayMs', () => {
-  it.each([
-    [0, 16_000], [8_000, 8_000], [16_000, 0], [23_000, 0],
-  ])('at %d ms into a 24 s certificate → rotate in %d ms', (elapsed, delay) => {
-    expect(rotationDelayMs({ notBefore: new Date(0), notAfter: new Date(24_000) }, new Date(elapsed))).toBe(delay);
   });
 });
 

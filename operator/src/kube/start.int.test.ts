@@ -100,9 +100,9 @@ describe('startKubeControlPlane against the API double', () => {
     expect(answer.peerNames).toContain('DNS:skein-controlplane.skein-system.svc');
 
     // Rotation swaps the served certificate without a restart.
-    const before = a.webhook!.current().context.cert;
+    const before = a.webhook!.current().chainPem;
     await a.webhook!.rotate();
-    expect(a.webhook!.current().context.cert).not.toBe(before);
+    expect(a.webhook!.current().chainPem).not.toBe(before);
     expect((await callWebhook(a.webhook!.port, caBundle)).body).toBe(JSON.stringify({ 'skein.dev/inject': 'enabled' }));
 
     await waitFor(() => api.get('networking.skein.dev/v1alpha1/virtualservices', 'shop', 'r')!.status !== undefined, 'CRD status');

@@ -5,18 +5,19 @@
  * Every replica serves; only the Lease holder writes: CA Secret creation, skein-root-cert ConfigMaps,
  * the webhook's caBundle, CRD status conditions.
  */
-import { randomBytes } from 'node:crypto';
 import { type RequestListener } from 'node:http';
 import { SystemNamespace } from '../../../api/src/names';
 import { TokenReviewAuthenticator } from '../../../ca/src/auth/token-review';
-import { CertificateIssuer } from '../../../ca/src/core/issuer';
+import { type IssuanceLimits } from '../../../ca/src/core/rate-limit';
+import { LiveCa } from '../../../ca/src/service/live-ca';
 import { ControlPlane } from '../controlplane';
 import { type MeshSettings } from '../core/mesh-index';
+import { debugAccess } from '../monitoring/debug-access';
 import { startMonitoring } from '../monitoring/http-server';
 import { ControlPlaneMetrics } from '../monitoring/metrics';
 import { startXdsServer } from '../xds/grpc-server';
 import { type KubeApi } from './api';
-import { obtainClusterCa } from './ca-secret';
+import { obtainClusterCa, watchClusterCa } from './ca-secret';
 import { KubeSource } from './kube-source';
 import { LeaderElector } from './leader-election';
 import { InformerNamespaceLookup } from './namespace-lookup';
@@ -50,6 +51,8 @@ export interface KubeControlPlaneOptions {
   lease?: { durationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
   /** How often the leader re-checks the webhook caBundle and every skein-root-cert ConfigMap (default 60 s). */
   resyncMs?: number;
+  /** CA issuance rate limits (default ca/src/core/rate-limit.ts). */
+  caLimits?: IssuanceLimits;
   /** Aborts a start that is still waiting (e.g. for the API server or the CA): SIGTERM before ready. */
   signal?: AbortSignal;
   log?: (line: string) => void;
@@ -102,7 +105,8 @@ export async function startKubeControlPlane(options: KubeControlPlaneOptions): P
   const log = options.log ?? (() => undefined);
   const namespace = options.namespace ?? SystemNamespace;
   const { api } = options;
-  const controlPlane = new ControlPlane({ settings: options.settings, log, metrics: new ControlPlaneMetrics() });
+  // Pods are captured by iptables: explicit-port node metadata is local mode's, ignored here.
+  const controlPlane = new ControlPlane({ settings: options.settings, log, metrics: new ControlPlaneMetrics(), nodeRules: { localPorts: false } });
   const source = new KubeSource({ api, listener: controlPlane, log });
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
@@ -153,7 +157,10 @@ export async function startKubeControlPlane(options: KubeControlPlaneOptions): P
     const namespaces = new InformerNamespaceLookup(source.informer('Namespace'));
     const webhookFactory = options.webhookHandler && ((cluster: { version?: string }) => options.webhookHandler!(namespaces, cluster));
     webhookFactory?.({}); // a bad injection config fails the start before anything listens
-    const monitoring = await startMonitoring(controlPlane, options.monitorHost, options.monitorPort, readiness);
+    // Security (issue 18): /debug/* answers loopback (kubectl port-forward) or a token of this namespace.
+    const tokenReview = new TokenReviewAuthenticator(new KubeTokenReviewer(api));
+    const debug = debugAccess({ authenticator: tokenReview, namespaces: [namespace] });
+    const monitoring = await startMonitoring(controlPlane, options.monitorHost, options.monitorPort, readiness, { debug });
     stops.push(monitoring.close);
     log(`monitoring on ${options.monitorHost}:${monitoring.port} (/healthz, /readyz says what the control plane waits for)`);
     const handler = webhookFactory && await versionedWebhookHandler(webhookFactory, api, log, caAbort.signal);
@@ -166,7 +173,16 @@ export async function startKubeControlPlane(options: KubeControlPlaneOptions): P
       api, namespace, trustDomain: options.settings.trustDomain, isLeader: () => elector.isLeader(), signal: caAbort.signal, log,
       waiting: (reason) => (caWaiting = reason),
     });
-    trustBundle = new CertificateIssuer(ca.authority, { now: () => new Date(), randomBytes: (n) => randomBytes(n) }).trustBundlePem();
+    // Security (issue 18): the CA follows its Secret (root rotation); a new bundle is republished.
+    const live = new LiveCa(ca);
+    trustBundle = live.trustBundlePem();
+    live.onChange(() => {
+      trustBundle = live.trustBundlePem();
+      syncCaBundle();
+      publisher.resync();
+    });
+    const caWatch = watchClusterCa({ api, live, namespace, intervalMs: options.resyncMs ?? 60_000, log });
+    stops.push(async () => caWatch.stop());
     if (elector.isLeader()) leaderWork(true);
     caBundleTimer = setInterval(() => {
       syncCaBundle();
@@ -175,14 +191,13 @@ export async function startKubeControlPlane(options: KubeControlPlaneOptions): P
     caBundleTimer.unref();
     stops.push(async () => clearInterval(caBundleTimer));
     const xds = await startXdsServer({
-      ads: controlPlane.ads, ca, host: options.xdsHost, port: options.xdsPort,
-      authenticators: [new TokenReviewAuthenticator(new KubeTokenReviewer(api))],
+      ads: controlPlane.ads, ca: live, host: options.xdsHost, port: options.xdsPort, authenticators: [tokenReview], limits: options.caLimits, log,
       onCaEvent: controlPlane.recordCaEvent,
     });
     stops.push(xds.close);
     let webhook: RunningWebhookServer | undefined;
     if (handler) {
-      webhook = await startWebhookServing({ ca, handler, host: options.webhookHost ?? '0.0.0.0', port: options.webhookPort ?? 15017, log });
+      webhook = await startWebhookServing({ ca: live, handler, host: options.webhookHost ?? '0.0.0.0', port: options.webhookPort ?? 15017, log });
       stops.push(webhook.close);
     }
     void synced.catch((err: Error) => log(`informers: ${err.message}`));

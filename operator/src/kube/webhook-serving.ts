@@ -1,56 +1,33 @@
 /**
  * HTTPS for the admission webhook with a serving certificate issued in memory by the mesh CA for the
- * webhook Service's DNS names, rotated at two thirds of its lifetime (the key never touches disk).
- * The request handler is given by the caller (cli/ joins the webhook component in; operator/ may not
- * import webhook/).
+ * webhook Service's DNS names and renewed at half of its lifetime, like every Skein serving and
+ * workload certificate (ca/src/service/serving-certificate.ts); re-issued at once when the CA
+ * starts signing with another certificate (root rotation). The key never touches disk. The request
+ * handler is given by the caller (cli/ joins the webhook component in; operator/ may not import
+ * webhook/).
  */
-import { randomBytes } from 'node:crypto';
 import { type RequestListener } from 'node:http';
 import https from 'node:https';
 import { type AddressInfo } from 'node:net';
 import { type SecureContextOptions } from 'node:tls';
 import { SystemNamespace } from '../../../api/src/names';
-import { CertificateIssuer } from '../../../ca/src/core/issuer';
-import { exportPrivateKeyPem, generateKeyPair } from '../../../ca/src/core/keys';
-import { x509 } from '../../../ca/src/core/x509';
+import { TlsFloor } from '../../../api/src/tls-floor';
+import { LiveCa } from '../../../ca/src/service/live-ca';
+import { RotatingServingCertificate, type ServingCertificate } from '../../../ca/src/service/serving-certificate';
 import { type LoadedCa } from '../../../ca/src/store/ca-dir';
 
 export const webhookDnsNames = (service = 'skein-controlplane', namespace = SystemNamespace): string[] => [
   `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`,
 ];
 
-export interface ServingCertificate {
-  context: SecureContextOptions;
-  notBefore: Date;
-  notAfter: Date;
-}
-
-/** A fresh key and certificate for `dnsNames`, signed by the CA. */
-export async function issueServingCertificate(ca: LoadedCa, dnsNames: string[], now: () => Date, ttlMs?: number): Promise<ServingCertificate> {
-  const issuer = new CertificateIssuer(ca.authority, { now, randomBytes: (n) => randomBytes(n) });
-  const keys = await generateKeyPair('ec', true);
-  const issued = await issuer.issue(await x509.PublicKey.create(keys.publicKey), dnsNames.map((value) => ({ type: 'dns', value })), ttlMs ?? issuer.policy.maxTtlMs);
-  return {
-    context: { key: await exportPrivateKeyPem(keys.privateKey), cert: issued.chainPem.join('\n'), minVersion: 'TLSv1.2' },
-    notBefore: now(),
-    notAfter: issued.notAfter,
-  };
-}
-
-/** When to replace a certificate: at two thirds of its lifetime. */
-export function rotationDelayMs(cert: Pick<ServingCertificate, 'notBefore' | 'notAfter'>, now: Date): number {
-  const lifetime = cert.notAfter.getTime() - cert.notBefore.getTime();
-  return Math.max(0, cert.notBefore.getTime() + (lifetime * 2) / 3 - now.getTime());
-}
-
 export interface WebhookServingOptions {
-  ca: LoadedCa;
+  ca: LoadedCa | LiveCa;
   handler: RequestListener;
   host: string;
   port: number;
   dnsNames?: string[];
+  /** Certificate lifetime (default the CA's default, 24 h). */
   ttlMs?: number;
-  now?: () => Date;
   log?: (line: string) => void;
 }
 
@@ -62,46 +39,43 @@ export interface RunningWebhookServer {
   close(): Promise<void>;
 }
 
+function context(cert: ServingCertificate): SecureContextOptions {
+  return { ...TlsFloor, key: cert.keyPem, cert: cert.chainPem };
+}
+
 export async function startWebhookServing(options: WebhookServingOptions): Promise<RunningWebhookServer> {
-  const now = options.now ?? (() => new Date());
-  const dnsNames = options.dnsNames ?? webhookDnsNames();
-  let cert = await issueServingCertificate(options.ca, dnsNames, now, options.ttlMs);
-  const server = https.createServer({ ...cert.context }, options.handler);
+  const live = options.ca instanceof LiveCa ? options.ca : new LiveCa(options.ca);
+  const serving = new RotatingServingCertificate({
+    issuer: () => live.issuer(), names: (options.dnsNames ?? webhookDnsNames()).map((value) => ({ type: 'dns' as const, value })),
+    what: 'webhook serving certificate', now: live.now, ...(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}), ...(options.log ? { log: options.log } : {}),
+  });
+  const server = https.createServer(context(await serving.start()), options.handler);
+  serving.onChange((cert) => server.setSecureContext(context(cert)));
+  const offCa = live.onChange((_ca, change) => {
+    if (change.signer) serving.rotateNow().catch(() => undefined); // failures are logged and retried by the rotator
+  });
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const rotate = async () => {
-    try {
-      cert = await issueServingCertificate(options.ca, dnsNames, now, options.ttlMs);
-      server.setSecureContext(cert.context);
-      options.log?.(`webhook: serving certificate rotated, valid until ${cert.notAfter.toISOString()}`);
-    } catch (err) {
-      options.log?.(`webhook: serving certificate rotation failed, keeping the current one: ${(err as Error).message}`);
-    }
-    schedule();
-  };
-  const schedule = () => {
-    // A failed rotation retries in a minute at the latest.
-    timer = setTimeout(() => void rotate(), Math.min(rotationDelayMs(cert, now()) || 60_000, 2 ** 31 - 1));
-    timer.unref();
-  };
-  schedule();
+  } catch (err) {
+    offCa();
+    serving.stop();
+    throw err;
+  }
   return {
     port: (server.address() as AddressInfo).port,
-    current: () => cert,
-    rotate: async () => {
-      clearTimeout(timer);
-      await rotate();
-    },
+    current: () => serving.current(),
+    rotate: () => serving.rotateNow(),
     close: () => new Promise<void>((resolve) => {
-      clearTimeout(timer);
+      offCa();
+      serving.stop();
       server.close(() => resolve());
       server.closeAllConnections();
     }),

@@ -1,7 +1,9 @@
 /**
- * The control plane's ADS over TLS on loopback with a plain xDS client (api/src/xds AdsClient):
- * server verified against the CA root, CDS → EDS → LDS → RDS, ACK/NACK with the reason in
- * /debug/syncz, nothing re-sent when unchanged, bad node ids refused, the CA on the same port.
+ * The control plane's ADS over mTLS on loopback with a plain xDS client (api/src/xds AdsClient)
+ * presenting a workload certificate from the same port's CA: server verified against the CA root,
+ * CDS → EDS → LDS → RDS, ACK/NACK with the reason in /debug/syncz, nothing re-sent when unchanged,
+ * bad node ids refused. Attacks on it (anonymous callers, identity mismatch, stolen node ids) are
+ * in e2e/attacks/xds-auth.int.test.ts.
  */
 import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
@@ -9,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
-import { DiscoveryRequestSchema, type DiscoveryResponse } from '../../../api/gen/envoy/service/discovery/v3/discovery_pb';
+import { DiscoveryRequestSchema } from '../../../api/gen/envoy/service/discovery/v3/discovery_pb';
 import { AdsClient } from '../../../api/src/xds';
 import { CaClient, createCsr, generateWorkloadKey } from '../../../ca/src/client';
 import { signJoinToken } from '../../../ca/src/core/join-token';
@@ -17,40 +19,13 @@ import { CaFiles, type LoadedCa, initCaDir, loadCaDir } from '../../../ca/src/st
 import { defaultMeshSettings } from '../core/mesh-index';
 import { TypeUrls } from '../core/translate/envoy';
 import { runControlPlane, type RunningControlPlane } from '../run';
+import { adsClient, collect, discoveryRequest, workloadCertificate } from '../testing/mtls-ads';
 
 const nodeId = 'sidecar~10.0.2.1~productpage-1.default~default.svc.cluster.local';
 const testdata = path.join(__dirname, '../core/translate/testdata');
 
-/** Collects responses; `next()` resolves with the next one or rejects after 5 s. */
-function responses(stream: grpc.ClientDuplexStream<unknown, DiscoveryResponse>) {
-  const queue: DiscoveryResponse[] = [];
-  const waiters: ((r: DiscoveryResponse) => void)[] = [];
-  stream.on('data', (r: DiscoveryResponse) => (waiters.length ? waiters.shift()!(r) : queue.push(r)));
-  return {
-    next(step: string): Promise<DiscoveryResponse> {
-      if (queue.length) return Promise.resolve(queue.shift()!);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${step}: no response within 5 s`)), 5000);
-        waiters.push((r) => {
-          clearTimeout(timer);
-          resolve(r);
-        });
-      });
-    },
-    pending: () => queue.length,
-  };
-}
-
-function request(typeUrl: string, fields: { names?: string[]; version?: string; nonce?: string; error?: string } = {}) {
-  return create(DiscoveryRequestSchema, {
-    node: { id: nodeId, metadata: {} },
-    typeUrl,
-    resourceNames: fields.names ?? [],
-    versionInfo: fields.version ?? '',
-    responseNonce: fields.nonce ?? '',
-    ...(fields.error ? { errorDetail: { code: 3, message: fields.error } } : {}),
-  });
-}
+const responses = collect;
+const request = (typeUrl: string, fields: Parameters<typeof discoveryRequest>[2] = {}) => discoveryRequest(nodeId, typeUrl, fields);
 
 describe('ADS server (TLS, state of the world)', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skein-ads-'));
@@ -68,8 +43,9 @@ describe('ADS server (TLS, state of the world)', () => {
       configDir, ca: (ca = await loadCaDir(caDir)), settings: defaultMeshSettings, xdsHost: '127.0.0.1', xdsPort: 0,
       monitorHost: '127.0.0.1', monitorPort: 0, pollIntervalMs: 200, debounce: { quietMs: 20, maxMs: 100 },
     });
-    const root = fs.readFileSync(path.join(caDir, CaFiles.rootCert));
-    client = new AdsClient(`127.0.0.1:${cp.xdsPort}`, grpc.credentials.createSsl(root), { 'grpc.ssl_target_name_override': 'localhost' });
+    const root = fs.readFileSync(path.join(caDir, CaFiles.rootCert), 'utf8');
+    const cert = await workloadCertificate(`127.0.0.1:${cp.xdsPort}`, ca, { namespace: 'default', serviceAccount: 'productpage' });
+    client = adsClient(`127.0.0.1:${cp.xdsPort}`, root, cert);
   }, 30_000);
 
   afterAll(async () => {
@@ -80,11 +56,7 @@ describe('ADS server (TLS, state of the world)', () => {
 
   it('serves CDS, EDS, LDS, RDS; tracks ACK and NACK; re-sends only on change', async () => {
     const stream = client.streamAggregatedResources();
-    const rx = responses(stream as never);
-    const ended = new Promise<void>((resolve) => {
-      stream.on('end', () => resolve());
-      stream.on('error', () => resolve());
-    });
+    const rx = responses(stream);
     try {
       stream.write(request(TypeUrls.cluster));
       const cds = await rx.next('cds');
@@ -159,7 +131,7 @@ describe('ADS server (TLS, state of the world)', () => {
       expect(rx.pending()).toBe(0);
     } finally {
       stream.end();
-      await ended;
+      await rx.ended;
     }
   }, 30_000);
 
@@ -175,7 +147,7 @@ describe('ADS server (TLS, state of the world)', () => {
       const chain = await caClient.createCertificate(await createCsr(key, 'spiffe://cluster.local/ns/default/sa/productpage'), 3600);
       expect(chain.length).toBeGreaterThanOrEqual(2);
       expect(new X509Certificate(chain[0]!).subjectAltName).toContain('URI:spiffe://cluster.local/ns/default/sa/productpage');
-      expect(await (await fetch(`http://127.0.0.1:${cp.monitorPort}/metrics`)).text()).toMatch(/skein_ca_certificates_issued_total\{authenticator="[^"]+"\} 1/);
+      expect(await (await fetch(`http://127.0.0.1:${cp.monitorPort}/metrics`)).text()).toMatch(/skein_ca_certificates_issued_total\{authenticator="join-token"\} 2/); // this one and the ADS client's
     } finally {
       caClient.close();
     }

@@ -5,6 +5,9 @@ import { makeSnapshot } from '../core/snapshot';
 import { SyncState } from '../core/sync-state';
 import { TypeUrls, XdsTypeOrder } from '../core/translate/envoy';
 import { AdsStream } from './ads-server';
+import { localCallers } from './stream-auth';
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 const nodeId = 'sidecar~10.0.0.1~a.default~default.svc.cluster.local';
 
@@ -23,14 +26,16 @@ function fakeCall() {
 }
 
 describe('AdsStream', () => {
-  it('pushes changed types in ADS order CDS → EDS → LDS → RDS, and nothing when nothing changed', () => {
+  it('pushes changed types in ADS order CDS → EDS → LDS → RDS, and nothing when nothing changed', async () => {
     const call = fakeCall();
     let snapshot = makeSnapshot(1, parts('a'));
-    const stream = new AdsStream(call as never, { sync: new SyncState(), events: { connected: () => snapshot, disconnected: () => undefined } }, new Set());
+    const deps = { sync: new SyncState(), events: { connected: () => snapshot, disconnected: () => undefined }, authorizeNode: (_n: unknown, metadata: Record<string, unknown>) => ({ metadata, warnings: [] }) };
+    const stream = new AdsStream(call as never, deps, new Set(), localCallers);
     // Subscribe in the "wrong" order; ACK each response.
     for (const type of [TypeUrls.route, TypeUrls.listener, TypeUrls.endpoint, TypeUrls.cluster]) {
       const names = type === TypeUrls.route ? ['r'] : type === TypeUrls.endpoint ? ['c'] : [];
       call.emit('data', create(DiscoveryRequestSchema, { node: { id: nodeId }, typeUrl: type, resourceNames: names }));
+      await settle(); // the first request is authorized before it is answered
       const sent = call.written[call.written.length - 1]!;
       call.emit('data', create(DiscoveryRequestSchema, { node: { id: nodeId }, typeUrl: type, resourceNames: names, versionInfo: sent.versionInfo, responseNonce: sent.nonce }));
     }

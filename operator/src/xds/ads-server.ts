@@ -6,6 +6,10 @@
  * version of what the proxy subscribed to changed. Pushes go out in ADS order CDS → EDS → LDS → RDS.
  * A NACK (a request carrying the latest nonce and `error_detail`) is recorded with its reason and
  * nothing is re-sent until the config changes: the proxy keeps its last good config.
+ *
+ * Every stream is authorized by its first request (./stream-auth.ts: the caller's certificate must
+ * match the node id) and keeps its own state — node, metadata, snapshot, sync — under its own key:
+ * a second stream sending someone else's node id never changes what that proxy gets.
  */
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
@@ -18,11 +22,24 @@ import { type Snapshot, type VersionedResource, versionOf } from '../core/snapsh
 import { type SyncState } from '../core/sync-state';
 import { TypeUrls, type XdsTypeUrl, XdsTypeOrder } from '../core/translate/envoy';
 import { encodeResource } from './encode';
+import { authorizeStream, type CallerAuthenticator, type NodeAuthorizer, StreamAuthError } from './stream-auth';
+
+/** An authorized stream's proxy: what translation gets. */
+export interface ConnectedProxy {
+  /** The stream's key: state is kept per stream, never per node id. */
+  stream: string;
+  node: ProxyNode;
+  /** Metadata as authorized (ignored keys removed). */
+  metadata: Record<string, unknown>;
+  identity?: string;
+  /** Metadata that was ignored, and why. */
+  warnings: string[];
+}
 
 export interface AdsEvents {
-  /** A proxy's first request: the control plane must produce its snapshot (may be async). */
-  connected(proxy: { node: ProxyNode; metadata: Record<string, unknown> }): Snapshot | undefined;
-  disconnected(nodeId: string): void;
+  /** A stream's first request, authorized: the control plane produces its snapshot. */
+  connected(proxy: ConnectedProxy): Snapshot | undefined;
+  disconnected(stream: string): void;
   pushed?(typeUrl: string, nodeId: string, resources: number, encodeMs: number): void;
   nacked?(typeUrl: string, nodeId: string, message: string): void;
 }
@@ -30,6 +47,8 @@ export interface AdsEvents {
 export interface AdsServerDeps {
   sync: SyncState;
   events: AdsEvents;
+  /** Whether a caller may be a node (the control plane's rules and model). */
+  authorizeNode: NodeAuthorizer;
   now?: () => Date;
   log?: (line: string) => void;
 }
@@ -49,15 +68,21 @@ function isServedType(typeUrl: string): typeUrl is XdsTypeUrl {
 
 type AdsCall = grpc.ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>;
 
+let streamCounter = 0;
+
 /** One proxy's ADS stream. */
 export class AdsStream {
+  /** Unique per stream (the node id is the caller's claim; two streams may send the same one). */
+  readonly key = String(++streamCounter);
   private node: ProxyNode | undefined;
   private snapshot: Snapshot | undefined;
   private readonly watches = new Map<XdsTypeUrl, Watch>();
   private nonceCounter = 0;
   private closed = false;
+  /** Requests that arrived while the first one was being authorized. */
+  private waiting: DiscoveryRequest[] | undefined;
 
-  constructor(private readonly call: AdsCall, private readonly deps: AdsServerDeps, private readonly streams: Set<AdsStream>) {
+  constructor(private readonly call: AdsCall, private readonly deps: AdsServerDeps, private readonly streams: Set<AdsStream>, private readonly callers: CallerAuthenticator) {
     call.on('data', (req: DiscoveryRequest) => this.onRequest(req));
     call.on('end', () => {
       // The proxy half-closed: finish the RPC cleanly.
@@ -70,6 +95,11 @@ export class AdsStream {
 
   get nodeId(): string | undefined {
     return this.node?.id;
+  }
+
+  /** True once the stream is authorized and has a node. */
+  get connected(): boolean {
+    return this.node !== undefined && !this.closed;
   }
 
   private now(): string {
@@ -87,34 +117,61 @@ export class AdsStream {
     this.closed = true;
     this.streams.delete(this);
     if (this.node) {
-      const id = this.node.id;
-      if (![...this.streams].some((s) => s.nodeId === id)) {
-        this.deps.sync.disconnect(id);
-        this.deps.events.disconnected(id);
-      }
+      this.deps.sync.disconnect(this.key);
+      this.deps.events.disconnected(this.key);
     }
   }
 
   private onRequest(req: DiscoveryRequest): void {
     if (this.closed) return;
-    if (!this.node) {
-      if (!req.node?.id) return this.fail(grpc.status.INVALID_ARGUMENT, 'the first DiscoveryRequest must carry node.id');
-      let node: ProxyNode;
-      try {
-        node = parseNodeId(req.node.id);
-      } catch (err) {
-        return this.fail(grpc.status.INVALID_ARGUMENT, (err as Error).message);
-      }
-      this.node = node;
-      this.deps.sync.connect(node.id, this.now());
-      this.snapshot = this.deps.events.connected({ node, metadata: (req.node.metadata ?? {}) as Record<string, unknown> });
+    if (this.waiting) {
+      this.waiting.push(req);
+      return;
     }
+    if (!this.node) {
+      this.waiting = [];
+      this.start(req).then(
+        () => {
+          const queued = this.waiting ?? [];
+          this.waiting = undefined;
+          for (const r of [req, ...queued]) this.handle(r);
+        },
+        (err: unknown) => {
+          this.waiting = undefined;
+          if (err instanceof StreamAuthError) return this.fail(err.code, err.message);
+          this.deps.log?.(`ads: internal error authorizing a stream: ${(err as Error).stack ?? String(err)}`);
+          this.fail(grpc.status.INTERNAL, 'internal error');
+        },
+      );
+      return;
+    }
+    this.handle(req);
+  }
+
+  /** The first request: parse the node id, authorize the caller as that node, build its snapshot. */
+  private async start(req: DiscoveryRequest): Promise<void> {
+    if (!req.node?.id) throw new StreamAuthError(grpc.status.INVALID_ARGUMENT, 'the first DiscoveryRequest must carry node.id');
+    let node: ProxyNode;
+    try {
+      node = parseNodeId(req.node.id);
+    } catch (err) {
+      throw new StreamAuthError(grpc.status.INVALID_ARGUMENT, (err as Error).message);
+    }
+    const authorized = await authorizeStream(this.call, node, (req.node.metadata ?? {}) as Record<string, unknown>, this.callers, this.deps.authorizeNode);
+    if (this.closed) return;
+    this.node = node;
+    this.deps.sync.connect(this.key, node.id, this.now(), authorized.identity);
+    this.snapshot = this.deps.events.connected({ stream: this.key, node, ...authorized });
+  }
+
+  private handle(req: DiscoveryRequest): void {
+    if (this.closed || !this.node) return;
     const typeUrl = req.typeUrl;
     if (!isServedType(typeUrl)) {
       this.deps.log?.(`ads: ${this.node.id} asked for unsupported type ${typeUrl}; ignored`);
       return;
     }
-    const verdict = this.deps.sync.received(this.node.id, typeUrl, {
+    const verdict = this.deps.sync.received(this.key, typeUrl, {
       versionInfo: req.versionInfo, responseNonce: req.responseNonce, errorMessage: req.errorDetail?.message,
     }, this.now());
     if (verdict === 'stale') return; // answers an older response; a newer one is on its way
@@ -126,6 +183,23 @@ export class AdsStream {
     else watch.names = names;
     // After an ACK/NACK only a changed subscription triggers a response; an initial request always does.
     if (verdict === 'initial' || namesChanged) this.push(typeUrl, verdict === 'initial');
+  }
+
+  /**
+   * Authenticates the caller again (the trust bundle changed: a retired root no longer
+   * authenticates anyone); a caller that no longer passes is cut and reconnects with its current
+   * certificate. Returns whether the stream was cut.
+   */
+  async recheck(): Promise<boolean> {
+    if (this.closed || !this.node) return false;
+    try {
+      await this.callers(this.call);
+      return false;
+    } catch (err) {
+      if (!(err instanceof StreamAuthError)) throw err;
+      this.fail(err.code, `${err.message} (checked again after the trust bundle changed)`);
+      return true;
+    }
   }
 
   /** Called by the server when the node's snapshot changed. */
@@ -160,7 +234,7 @@ export class AdsStream {
     const nonce = String(++this.nonceCounter);
     watch.sentVersion = version;
     watch.nonce = nonce;
-    this.deps.sync.sent(this.node.id, typeUrl, version, nonce, this.now());
+    this.deps.sync.sent(this.key, typeUrl, version, nonce, this.now());
     this.call.write(create(DiscoveryResponseSchema, { versionInfo: version, typeUrl, nonce, resources, controlPlane: { identifier: 'skein' } }));
     this.deps.events.pushed?.(typeUrl, this.node.id, resources.length, performance.now() - started);
   }
@@ -171,16 +245,17 @@ function sameNames(a: Set<string> | undefined, b: Set<string> | undefined): bool
   return a.size === b.size && [...a].every((n) => b.has(n));
 }
 
-/** The ADS service: add it to a grpc.Server, then call `update(nodeId, snapshot)` on every change. */
+/** The ADS service: add it to a grpc.Server, then call `update(stream, snapshot)` on every change. */
 export class AdsServer {
   private readonly streams = new Set<AdsStream>();
 
   constructor(private readonly deps: AdsServerDeps) {}
 
-  register(server: grpc.Server): void {
+  /** Serves ADS on `server`, whose callers `callers` authenticates (mTLS port or loopback). */
+  register(server: grpc.Server, callers: CallerAuthenticator): void {
     server.addService(adsServiceDefinition as unknown as grpc.ServiceDefinition, {
       streamAggregatedResources: (call: AdsCall) => {
-        this.streams.add(new AdsStream(call, this.deps, this.streams));
+        this.streams.add(new AdsStream(call, this.deps, this.streams, callers));
       },
       deltaAggregatedResources: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
         call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'Skein serves state-of-the-world ADS; delta xDS is not implemented yet' });
@@ -188,11 +263,18 @@ export class AdsServer {
     });
   }
 
-  update(nodeId: string, snapshot: Snapshot): void {
-    for (const s of this.streams) if (s.nodeId === nodeId) s.update(snapshot);
+  /** Pushes a stream's new snapshot. */
+  update(stream: string, snapshot: Snapshot): void {
+    for (const s of this.streams) if (s.key === stream) s.update(snapshot);
+  }
+
+  /** Re-authenticates every stream's caller (after a trust bundle change); returns how many were cut. */
+  async recheckCallers(): Promise<number> {
+    const cut = await Promise.all([...this.streams].map((s) => s.recheck()));
+    return cut.filter(Boolean).length;
   }
 
   connectedNodes(): string[] {
-    return [...new Set([...this.streams].map((s) => s.nodeId).filter((id): id is string => id !== undefined))];
+    return [...new Set([...this.streams].filter((s) => s.connected).map((s) => s.nodeId!))];
   }
 }

@@ -7,8 +7,10 @@
 import { Counter, Registry, collectProcessMetrics } from './prom';
 import { SeriesCounter, SeriesHistogram, SeriesIndex } from './series-metrics';
 
-const requestLabels = ['reporter', 'source_workload', 'source_principal', 'destination_workload', 'destination_service', 'destination_principal', 'response_code', 'response_flags', 'grpc_response_status'] as const;
-const tcpLabels = ['reporter', 'source_workload', 'source_principal', 'destination_workload', 'destination_service', 'destination_principal'] as const;
+/** Istio's names; the workload labels are filled by workload-labels.ts (own node + metadata exchange). */
+const workloadLabelNames = ['source_workload_namespace', 'source_version', 'destination_workload_namespace', 'destination_version'] as const;
+const tcpLabels = ['reporter', 'source_workload', 'source_principal', 'destination_workload', 'destination_service', 'destination_principal', ...workloadLabelNames] as const;
+const requestLabels = ['reporter', 'source_workload', 'source_principal', 'destination_workload', 'destination_service', 'destination_principal', 'response_code', 'response_flags', 'grpc_response_status', ...workloadLabelNames] as const;
 
 export type RequestLabels = Record<(typeof requestLabels)[number], string>;
 export type TcpLabels = Record<(typeof tcpLabels)[number], string>;

@@ -41,6 +41,8 @@ export interface NodeInfo {
   /** Workload name (metric label `source_workload` / `destination_workload`). Default: pod name or `unknown`. */
   workload?: string;
   namespace?: string;
+  /** The pod's `version` label (metric label `source_version` / `destination_version`). */
+  version?: string;
 }
 
 // ───────────────────────────── listeners ─────────────────────────────

@@ -497,7 +497,7 @@ export function validateConfig(input: unknown): M.ProxyConfig {
   const node = obj(o.node, 'node');
   const cfg: M.ProxyConfig = {
     version: str(o.version, 'version'),
-    node: { id: str(node.id, 'node.id'), workload: optStr(node.workload, 'node.workload'), namespace: optStr(node.namespace, 'node.namespace') },
+    node: { id: str(node.id, 'node.id'), workload: optStr(node.workload, 'node.workload'), namespace: optStr(node.namespace, 'node.namespace'), version: optStr(node.version, 'node.version') },
     listeners: arr(o.listeners, 'listeners').map((l, i) => listener(l, `listeners[${i}]`)),
     routeConfigs: arr(o.routeConfigs, 'routeConfigs', true).map((r, i) => routeConfig(r, `routeConfigs[${i}]`)),
     clusters: arr(o.clusters, 'clusters', true).map((c, i) => cluster(c, `clusters[${i}]`)),

@@ -4,7 +4,8 @@
  * choice, and the upstream request headers. Everything the client may be told instead of being
  * forwarded comes back as a `Reply`.
  */
-import type { FilterChain, HashPolicy, HttpConnectionManager, LbEndpoint, Route, RouteConfiguration, WeightedCluster } from '../config/model';
+import { PeerMetadataHeader } from '../admin/workload-labels';
+import type { FilterChain, HashPolicy, HttpConnectionManager, LbEndpoint, NodeInfo, Route, RouteConfiguration, WeightedCluster } from '../config/model';
 import { errorResponse, type ResponseFlag } from '../core/errors';
 import { endToEndHeaders, mutateHeaders, type HeaderMap, type HeaderMutationSource } from '../core/headers';
 import { hash64 } from '../core/lb';
@@ -31,7 +32,7 @@ export interface ConnInfo {
   /** This connection's own x-forwarded-client-cert element, formatted once (`by`: our id when formatted). */
   xfcc?: { by: string | undefined; value: string };
   /** The metrics series of this connection's last request and what it was keyed on (the labels that vary). */
-  lastSeries?: { status: number; flags: string; cluster: string; grpc: string; ownId: string | undefined; workload: string | undefined; series: number };
+  lastSeries?: { status: number; flags: string; cluster: string; grpc: string; ownId: string | undefined; node: NodeInfo; peerMetadata: HeaderMap[string]; series: number };
 }
 
 export const kConnInfo = Symbol('skein.conn');
@@ -162,8 +163,11 @@ function joined(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v.join(',') : v;
 }
 
-/** Request headers never copied upstream: `expect` was answered downstream (100-continue), `host` becomes the authority. */
-const NotForwarded: ReadonlySet<string> = new Set(['expect', 'host']);
+/**
+ * Request headers never copied upstream: `expect` was answered downstream (100-continue), `host`
+ * becomes the authority, the peer metadata header is the sidecars' own (admin/workload-labels.ts).
+ */
+const NotForwarded: ReadonlySet<string> = new Set(['expect', 'host', PeerMetadataHeader]);
 /** The same, and the caller's x-forwarded-client-cert (every mode but forward-only replaces or drops it). */
 const NotForwardedWithXfcc: ReadonlySet<string> = new Set([...NotForwarded, 'x-forwarded-client-cert']);
 

@@ -12,7 +12,8 @@ import type { HttpConnectionManager, NodeInfo } from '../config/model';
 import { errorResponse, flagForUpstreamError, type ResponseFlag } from '../core/errors';
 import { endToEndHeaders, mutateHeaders, type HeaderMap } from '../core/headers';
 import { serializeRequestHead } from '../core/http1';
-import type { ProxyMetrics, RequestLabels } from '../admin/metrics';
+import type { ProxyMetrics } from '../admin/metrics';
+import { answerPeerMetadata, offerPeerMetadata, PeerMetadataHeader, requestLabels } from '../admin/workload-labels';
 import { endpointKey, type Snapshot } from '../runtime/snapshot';
 import type { BodySource } from '../upstream/h1-client';
 import type { Upstreams, UpstreamOptions } from '../upstream/upstreams';
@@ -232,6 +233,11 @@ export class HttpForwarder {
     /** Endpoints attempted (only kept when the request may be retried). */
     const tried = retry ? new Set<string>() : undefined;
     const ids = propagateTraceContext(f.headers, randomIds);
+    // Metadata exchange with the peer's sidecar, only over verified mTLS (admin/workload-labels.ts).
+    const inbound = conn.direction === 'inbound';
+    const exchange = inbound ? conn.peer?.spiffeId !== undefined : cluster.transport?.kind === 'mtls';
+    offerPeerMetadata(f.headers, this.deps.node(), !inbound && exchange);
+    let upstreamMetadata: string | undefined;
     if (mirrors.length) this.mirror(mirrors, dreq.method, f, replay);
     let hostKey = endpointKey(endpoint);
     let finished = false;
@@ -273,7 +279,7 @@ export class HttpForwarder {
           res.destroy();
         }
       }
-      this.record(conn, dreq, status, flag ?? (exhausted ? 'URX' : '-'), cluster.name, hostKey, start, contentLength(dreq.headers), responseBytes, grpcStatus, { requestId: ids.requestId, traceId: ids.traceId, attempts });
+      this.record(conn, dreq, status, flag ?? (exhausted ? 'URX' : '-'), cluster.name, hostKey, start, contentLength(dreq.headers), responseBytes, grpcStatus, { requestId: ids.requestId, traceId: ids.traceId, attempts }, upstreamMetadata);
     };
     res.once('close', () => {
       if (!finished) done('DC');
@@ -365,6 +371,7 @@ export class HttpForwarder {
         if (routeTimer) clearTimeout(routeTimer);
         status = upStatus;
         const out = endToEndHeaders(upHeaders);
+        upstreamMetadata = answerPeerMetadata(out, this.deps.node(), inbound, exchange);
         mutateHeaders(out, f.responseMutations, 'response');
         if (f.setCookie) out['set-cookie'] = [...[out['set-cookie'] ?? []].flat(), f.setCookie];
         if (typeof out['grpc-status'] === 'string') grpcStatus = out['grpc-status'];
@@ -553,30 +560,23 @@ export class HttpForwarder {
       });
   };
 
-  private record(conn: ConnInfo, dreq: DownstreamRequest, status: number, flags: string, clusterName: string, host: string, start: number, reqBytes: number, resBytes: number, grpcStatus: unknown, extra?: Pick<AccessLogEntry, 'requestId' | 'traceId' | 'attempts'>): void {
-    const workload = this.deps.node().workload;
+  /** `upstreamMetadata`: what the upstream's sidecar answered in the metadata exchange (outbound). */
+  private record(conn: ConnInfo, dreq: DownstreamRequest, status: number, flags: string, clusterName: string, host: string, start: number, reqBytes: number, resBytes: number, grpcStatus: unknown, extra?: Pick<AccessLogEntry, 'requestId' | 'traceId' | 'attempts'>, upstreamMetadata?: string): void {
+    const node = this.deps.node();
     const ownId = this.deps.ownId();
     const grpc = grpcStatus === undefined ? '' : String(grpcStatus);
+    const inbound = conn.direction === 'inbound';
+    const peerMetadata = inbound ? dreq.headers[PeerMetadataHeader] : upstreamMetadata;
     // Requests on a connection mostly repeat the previous one's labels: reuse its series then.
     const last = conn.lastSeries;
     let series: number;
-    if (last && last.status === status && last.flags === flags && last.cluster === clusterName && last.grpc === grpc && last.ownId === ownId && last.workload === workload) {
+    if (last && last.status === status && last.flags === flags && last.cluster === clusterName && last.grpc === grpc && last.ownId === ownId && last.node === node && last.peerMetadata === peerMetadata) {
       series = last.series;
     } else {
-      const inbound = conn.direction === 'inbound';
-      const labels: RequestLabels = {
-        reporter: inbound ? 'destination' : 'source',
-        source_workload: inbound ? 'unknown' : (workload ?? 'unknown'),
-        source_principal: inbound ? (conn.peer?.spiffeId ?? 'unknown') : (ownId ?? 'unknown'),
-        destination_workload: inbound ? (workload ?? 'unknown') : 'unknown',
-        destination_service: clusterName || 'unknown',
-        destination_principal: inbound ? (ownId ?? 'unknown') : 'unknown',
-        response_code: String(status),
-        response_flags: flags,
-        grpc_response_status: grpc,
-      };
-      series = this.deps.metrics.requestSeriesOf(labels);
-      conn.lastSeries = { status, flags, cluster: clusterName, grpc, ownId, workload, series };
+      const transport = inbound ? undefined : this.deps.snapshot().clusters.get(clusterName)?.config.transport;
+      const upstreamSans = transport?.kind === 'mtls' ? transport.expectedSans : undefined;
+      series = this.deps.metrics.requestSeriesOf(requestLabels({ inbound, node, ownId, peerId: conn.peer?.spiffeId, peerMetadata, upstreamSans, cluster: clusterName, status, flags, grpc }));
+      conn.lastSeries = { status, flags, cluster: clusterName, grpc, ownId, node, peerMetadata, series };
     }
     const durationMs = performance.now() - start;
     this.deps.metrics.recordRequestIn(series, durationMs, reqBytes, resBytes);

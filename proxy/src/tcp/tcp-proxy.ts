@@ -7,7 +7,8 @@ import type net from 'node:net';
 import type { Cluster, LbEndpoint, NodeInfo, TcpProxy } from '../config/model';
 import { evaluateRbac } from '../core/rbac';
 import { pickWeighted } from '../core/router';
-import type { ProxyMetrics, TcpLabels } from '../admin/metrics';
+import type { ProxyMetrics } from '../admin/metrics';
+import { tcpLabels } from '../admin/workload-labels';
 import type { ConnInfo } from '../http/decide';
 import { endpointKey, type Snapshot } from '../runtime/snapshot';
 import type { Upstreams } from '../upstream/upstreams';
@@ -46,16 +47,8 @@ export function proxyTcp(down: net.Socket, conn: ConnInfo, tcp: TcpProxy, deps: 
     down.destroy();
     return;
   }
-  const node = deps.node();
   const inbound = conn.direction === 'inbound';
-  const labels: TcpLabels = {
-    reporter: inbound ? 'destination' : 'source',
-    source_workload: inbound ? 'unknown' : (node.workload ?? 'unknown'),
-    source_principal: inbound ? (conn.peer?.spiffeId ?? 'unknown') : (deps.ownId() ?? 'unknown'),
-    destination_workload: inbound ? (node.workload ?? 'unknown') : 'unknown',
-    destination_service: cluster.name,
-    destination_principal: inbound ? (deps.ownId() ?? 'unknown') : 'unknown',
-  };
+  const labels = tcpLabels({ inbound, node: deps.node(), ownId: deps.ownId(), peerId: conn.peer?.spiffeId, cluster: cluster.name });
   const release = deps.upstreams.track(endpointKey(endpoint));
   const idle = tcp.idleTimeoutMs ?? 3_600_000;
   deps.upstreams

@@ -227,14 +227,14 @@ describe('XdsClient over ADS (loopback, mTLS)', () => {
     }
   });
 
-  it('waits for the first certificate when it has no trust bundle, then connects with it', async () => {
+  it('waits for the first certificate (the control plane requires mTLS) even when it has a trust bundle, then connects with it', async () => {
     let cert: WorkloadCertificate | undefined;
     const listeners: Array<(c: WorkloadCertificate) => void> = [];
     const identity: IdentityProvider = { current: () => cert, onChange: (l) => { listeners.push(l); return () => undefined; } };
-    const late = new XdsClient({ address: `127.0.0.1:${ads.port}`, node: NODE, identity, serverSpiffeIds: [SERVER_ID], serverName: 'skein-controlplane.skein-system.svc', onConfig: () => undefined });
+    const late = new XdsClient({ address: `127.0.0.1:${ads.port}`, node: NODE, identity, trustBundlePem: ca.certPem, serverSpiffeIds: [SERVER_ID], serverName: 'skein-controlplane.skein-system.svc', onConfig: () => undefined });
     try {
       late.start();
-      expect(late.status()).toMatchObject({ streams: 0, connected: false, lastError: expect.stringMatching(/no trust bundle yet/) });
+      expect(late.status()).toMatchObject({ streams: 0, connected: false, lastError: expect.stringMatching(/waiting for the workload certificate/) });
       const before = ads.streams.length;
       cert = ca.issue('spiffe://cluster.local/ns/default/sa/productpage');
       for (const l of listeners) l(cert);

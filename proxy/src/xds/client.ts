@@ -47,9 +47,12 @@ export interface XdsClientOptions {
   node: NodeSettings;
   /** Called with every new snapshot; a throw/rejection NACKs the response that produced it and keeps the old config. */
   onConfig(config: ProxyConfig): void | Promise<void>;
-  /** Our workload identity: presented to the control plane, and its trust bundle verifies the server. */
+  /**
+   * Our workload identity: presented to the control plane (which requires it: mTLS), and its trust
+   * bundle verifies the server. With an identity the stream opens once the first certificate exists.
+   */
   identity?: IdentityProvider;
-  /** Mesh roots to verify the control plane before the first certificate exists (e.g. the mounted root ConfigMap). */
+  /** Mesh roots to verify the control plane when there is no identity (server-only TLS: tests, tools). */
   trustBundlePem?: string;
   /** TLS name to verify and send as SNI/authority. Default: the host part of `address`. */
   serverName?: string;
@@ -143,11 +146,14 @@ export class XdsClient extends EventEmitter<XdsClientEvents> {
     this.options.log?.(`xds: ${line}`);
   }
 
+  /** mTLS with the current certificate; without an identity, server-only TLS with the given bundle. */
   private credentials(): grpc.ChannelCredentials | undefined {
-    const cert = this.options.identity?.current();
-    const trustBundlePem = cert?.trustBundlePem ?? this.options.trustBundlePem;
-    if (!trustBundlePem) return undefined;
-    return controlPlaneCredentials({ trustBundlePem, certificate: cert, serverSpiffeIds: this.options.serverSpiffeIds });
+    if (this.options.identity) {
+      const cert = this.options.identity.current();
+      return cert && controlPlaneCredentials({ trustBundlePem: cert.trustBundlePem, certificate: cert, serverSpiffeIds: this.options.serverSpiffeIds });
+    }
+    const trustBundlePem = this.options.trustBundlePem;
+    return trustBundlePem ? controlPlaneCredentials({ trustBundlePem, serverSpiffeIds: this.options.serverSpiffeIds }) : undefined;
   }
 
   private connect(): void {
@@ -155,7 +161,7 @@ export class XdsClient extends EventEmitter<XdsClientEvents> {
     if (this.closed) return;
     const creds = this.credentials();
     if (!creds) {
-      this.lastError = 'no trust bundle yet: waiting for the workload certificate';
+      this.lastError = this.options.identity ? 'waiting for the workload certificate (the control plane requires mTLS)' : 'no trust bundle';
       this.log(this.lastError);
       return;
     }

@@ -8,6 +8,7 @@ import { parseInboundPorts, parseOutboundPorts, type NodeSettings } from './core
 
 export interface NodeExtras {
   locality?: NodeSettings['locality'];
+  prometheusPort?: number;
 }
 
 /** Throws NodeConfigError (naming the setting) for bad ports. */
@@ -22,5 +23,6 @@ export function nodeSettingsFromEnv(env: ProxyEnvironment, extras: NodeExtras = 
     ...(env.outboundPorts ? { outboundPorts: parseOutboundPorts(env.outboundPorts) } : {}),
     ...(env.inboundPorts ? { inboundPorts: parseInboundPorts(env.inboundPorts) } : {}),
     ...(extras.locality ? { locality: extras.locality } : {}),
+    ...(extras.prometheusPort !== undefined ? { prometheusPort: extras.prometheusPort } : {}),
   };
 }

@@ -60,11 +60,13 @@ export function captureSettings(annotations: Record<string, string>): CaptureSet
   };
 }
 
-/** The argv of `skein init-network` (flags agreed with proxy/src/init). Empty lists are left out. */
-export function initNetworkArgs(settings: CaptureSettings): string[] {
+/**
+ * The flags of `skein init-network` (agreed with capture/src/flags.ts): the init container's
+ * arguments, and in CNI mode the pod's cni.skein.dev/capture annotation. Empty lists are left out.
+ */
+export function captureFlags(settings: CaptureSettings): string[] {
   const list = (values: '*' | (string | number)[]) => (values === '*' ? '*' : values.join(','));
   const args = [
-    'init-network',
     '--proxy-uid', String(ProxyUid),
     '--proxy-gid', String(ProxyGid),
     '--inbound-capture-port', String(ProxyPorts.inbound),
@@ -76,4 +78,9 @@ export function initNetworkArgs(settings: CaptureSettings): string[] {
   if (settings.excludeOutboundCidrs.length > 0) args.push('--exclude-outbound-cidrs', list(settings.excludeOutboundCidrs));
   args.push('--include-outbound-cidrs', list(settings.includeOutboundCidrs));
   return args;
+}
+
+/** The argv of `skein init-network` for these settings. */
+export function initNetworkArgs(settings: CaptureSettings): string[] {
+  return ['init-network', ...captureFlags(settings)];
 }

@@ -9,6 +9,8 @@ describe('parseInjectionConfig', () => {
     const c = parseInjectionConfig({ image: 'r/skein:x', nativeSidecars: 'on', resources: { limits: { memory: '2Gi' } } }, defaults);
     expect(c.image).toBe('r/skein:x');
     expect(c.nativeSidecars).toBe('on');
+    expect(c.captureMode).toBe('init');
+    expect(parseInjectionConfig({ captureMode: 'cni' }, defaults).captureMode).toBe('cni');
     expect(c.resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '2', memory: '2Gi' } });
     expect(c.excludedNamespaces).toEqual(['kube-system', 'kube-public', 'kube-node-lease', 'skein-system']);
     expect(defaults.image).toBe('ghcr.io/skein-mesh/skein:1.2.3');
@@ -19,6 +21,7 @@ describe('parseInjectionConfig', () => {
     [{ imagee: 'x' }, /imagee: unknown field/],
     [{ image: '' }, /image: expected a non-empty string/],
     [{ nativeSidecars: 'yes' }, /nativeSidecars: expected one of auto, on, off/],
+    [{ captureMode: 'ebpf' }, /captureMode: expected one of init, cni, got "ebpf"/],
     [{ imagePullPolicy: 'always' }, /imagePullPolicy: expected one of/],
     [{ clusterVersion: 'latest' }, /clusterVersion: "latest" is not a Kubernetes version/],
     [{ proxyArgs: [] }, /proxyArgs: expected a non-empty list/],

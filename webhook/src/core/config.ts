@@ -8,6 +8,13 @@ import { parseKubeVersion } from './kube-version';
 
 export type NativeSidecarMode = 'auto' | 'on' | 'off';
 
+/**
+ * How the pod's traffic capture is installed: `init`, the skein-init container (NET_ADMIN,
+ * NET_RAW, root); `cni`, the Skein CNI agent on the node, when the pod's sandbox is created (the pod
+ * gets only the unprivileged skein-validation check and passes Pod Security `restricted`).
+ */
+export type CaptureMode = 'init' | 'cni';
+
 export interface ResourceList {
   cpu?: string;
   memory?: string;
@@ -19,6 +26,7 @@ export interface InjectionConfig {
   imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
   /** Arguments of the proxy container (the image's entrypoint is `skein`). */
   proxyArgs: string[];
+  captureMode: CaptureMode;
   /** Native sidecars (restartable init container, Kubernetes 1.29+): auto follows clusterVersion. */
   nativeSidecars: NativeSidecarMode;
   /** Kubernetes version of the cluster, e.g. `1.30` or `v1.29.4-gke.1`; unknown means "too old" in auto mode. */
@@ -47,6 +55,7 @@ export function defaultInjectionConfig(version: string): InjectionConfig {
     image: `ghcr.io/skein-mesh/skein:${version}`,
     imagePullPolicy: 'IfNotPresent',
     proxyArgs: ['proxy'],
+    captureMode: 'init',
     nativeSidecars: 'auto',
     clusterVersion: undefined,
     trustDomain: DefaultTrustDomain,
@@ -66,6 +75,7 @@ export class ConfigError extends Error {
 
 const pullPolicies = ['Always', 'IfNotPresent', 'Never'] as const;
 const nativeModes = ['auto', 'on', 'off'] as const;
+const captureModes = ['init', 'cni'] as const;
 const fields = new Set<string>(Object.keys(defaultInjectionConfig('0')));
 
 function stringField(raw: Record<string, unknown>, key: string, fallback: string): string {
@@ -141,6 +151,7 @@ export function parseInjectionConfig(raw: unknown, defaults: InjectionConfig): I
     image: stringField(raw, 'image', defaults.image),
     imagePullPolicy: enumField(raw, 'imagePullPolicy', pullPolicies, defaults.imagePullPolicy),
     proxyArgs: stringListField(raw, 'proxyArgs', defaults.proxyArgs, { nonEmpty: true }),
+    captureMode: enumField(raw, 'captureMode', captureModes, defaults.captureMode),
     nativeSidecars: enumField(raw, 'nativeSidecars', nativeModes, defaults.nativeSidecars),
     clusterVersion,
     trustDomain: stringField(raw, 'trustDomain', defaults.trustDomain),

@@ -3,11 +3,11 @@
  * its volumes, rewritten app probes and the status annotation. The original is not modified.
  */
 import { Annotations, Containers } from '../../../api/src/names';
-import { captureSettings } from './capture';
+import { captureFlags, captureSettings } from './capture';
 import { type InjectionConfig } from './config';
 import { useNativeSidecar } from './kube-version';
 import { rewriteAppProbes } from './probes';
-import { initContainer, proxyContainer, proxyResources, proxyVolumes, Volumes } from './template';
+import { initContainer, proxyContainer, proxyResources, proxyVolumes, validationContainer, Volumes } from './template';
 import { InjectionError, type Pod } from './types';
 
 /** JSON of the `skein.dev/status` annotation: what was injected, so that it can be recognised (and removed). */
@@ -40,19 +40,26 @@ export function injectPod(original: Pod, config: InjectionConfig): Pod {
   const annotations = (metadata.annotations ??= {});
   const native = useNativeSidecar(config.nativeSidecars, config.clusterVersion);
 
-  const init = initContainer(captureSettings(annotations), config);
+  const cni = config.captureMode === 'cni';
+  const capture = captureSettings(annotations);
+  // CNI mode: the node's CNI agent installs the capture from this annotation before any container
+  // starts; the pod only checks it (skein-validation), with no privilege at all.
+  if (cni) annotations[Annotations.cniCapture] = JSON.stringify(captureFlags(capture));
+  const init = cni ? validationContainer(capture, config) : initContainer(capture, config);
   const appContainers = pod.spec.containers;
   const originals = rewriteAppProbes(appContainers);
   const appProbes = Object.keys(originals).length > 0;
-  const proxy = proxyContainer(proxyResources(annotations, config.resources), config, { native, appProbes });
+  const proxy = proxyContainer(proxyResources(annotations, config.resources), config, { native, appProbes, cni });
   const userInit = pod.spec.initContainers ?? [];
 
   if (native) {
-    // init-network, then the proxy (running), then the user's init containers, which are meshed.
+    // init-network (or the validation), then the proxy (running), then the user's init containers, which are meshed.
     pod.spec.initContainers = [init, proxy, ...userInit];
   } else {
-    // The user's init containers run before capture starts (no proxy is running yet to serve them).
-    pod.spec.initContainers = [...userInit, init];
+    // init mode: the user's init containers run before capture starts (no proxy is running yet to
+    // serve them). CNI mode: capture is in place before any container starts; validate first, so
+    // that no user init container runs in a pod whose capture is missing.
+    pod.spec.initContainers = cni ? [init, ...userInit] : [...userInit, init];
     // First, so that its postStart hook holds the app containers until the proxy is ready.
     pod.spec.containers = [proxy, ...appContainers];
   }

@@ -14,7 +14,7 @@ import {
   ProxyUid,
   RootCertConfigMap,
 } from '../../../api/src/names';
-import { type CaptureSettings, initNetworkArgs } from './capture';
+import { captureFlags, type CaptureSettings, initNetworkArgs } from './capture';
 import { type InjectionConfig, isQuantity, type ResourceList } from './config';
 import { type Container, InjectionError } from './types';
 
@@ -54,13 +54,33 @@ export function proxyResources(annotations: Record<string, string>, defaults: In
   };
 }
 
+/** Resources of the short-lived init containers (skein-init, skein-validation). */
+const initResources = { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } };
+
+/**
+ * The security context of a container running as the proxy's user: no root, no capability, no
+ * escalation, read-only. CNI mode adds the RuntimeDefault seccomp profile (Pod Security `restricted`).
+ */
+function proxyUserSecurityContext(cni: boolean): Record<string, unknown> {
+  return {
+    runAsUser: ProxyUid,
+    runAsGroup: ProxyGid,
+    runAsNonRoot: true,
+    privileged: false,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] },
+    ...(cni ? { seccompProfile: { type: 'RuntimeDefault' } } : {}),
+  };
+}
+
 export function initContainer(capture: CaptureSettings, config: InjectionConfig): Container {
   return {
     name: Containers.init,
     image: config.image,
     imagePullPolicy: config.imagePullPolicy,
     args: initNetworkArgs(capture),
-    resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
+    resources: initResources,
     securityContext: {
       runAsUser: 0,
       runAsGroup: 0,
@@ -71,6 +91,24 @@ export function initContainer(capture: CaptureSettings, config: InjectionConfig)
       readOnlyRootFilesystem: false,
       capabilities: { add: ['NET_ADMIN', 'NET_RAW'], drop: ['ALL'] },
     },
+  };
+}
+
+/**
+ * CNI mode: instead of skein-init, an unprivileged check that the Skein CNI agent installed the
+ * capture (`skein cni validate` with the same flags the agent applied). It fails the pod with a
+ * clear message when the capture is missing, so a pod never runs unmeshed.
+ */
+export function validationContainer(capture: CaptureSettings, config: InjectionConfig): Container {
+  return {
+    name: Containers.validation,
+    image: config.image,
+    imagePullPolicy: config.imagePullPolicy,
+    args: ['cni', 'validate', ...captureFlags(capture)],
+    resources: initResources,
+    // The container log's last lines become the pod's termination message when it fails.
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+    securityContext: proxyUserSecurityContext(true),
   };
 }
 
@@ -94,6 +132,8 @@ export const appProbesEnv = ProxyEnv.appProbes;
 export interface ProxyShape {
   /** Native sidecar: an init container with restartPolicy Always. */
   native: boolean;
+  /** CNI mode: the RuntimeDefault seccomp profile too (Pod Security `restricted`). */
+  cni: boolean;
   /** App probes were rewritten: pass their originals to the proxy. */
   appProbes: boolean;
 }
@@ -124,15 +164,7 @@ export function proxyContainer(resources: ProxyResources, config: InjectionConfi
     // Startup: up to 10 minutes for the first config and certificate; then readiness every 15 s.
     startupProbe: readyProbe(1, 600),
     readinessProbe: readyProbe(15, 4),
-    securityContext: {
-      runAsUser: ProxyUid,
-      runAsGroup: ProxyGid,
-      runAsNonRoot: true,
-      privileged: false,
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      capabilities: { drop: ['ALL'] },
-    },
+    securityContext: proxyUserSecurityContext(shape.cni),
     volumeMounts: [
       { name: Volumes.token, mountPath: ProxyMounts.token, readOnly: true },
       { name: Volumes.rootCert, mountPath: ProxyMounts.rootCert, readOnly: true },

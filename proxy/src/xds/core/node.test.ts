@@ -7,16 +7,17 @@ describe('buildNode', () => {
   it('uses the sidecar id shape, Istio metadata names and the operator\'s SKEIN_OUTBOUND_PORTS', () => {
     const node = buildNode({
       ...base, clusterDomain: 'corp.local', serviceAccount: 'reviews', labels: { app: 'reviews', version: 'v1' },
-      outboundPorts: parseOutboundPorts('15101=ratings:9080, 15102=db.data:5432'), locality: { region: 'eu', zone: 'eu-1a' },
+      outboundPorts: parseOutboundPorts('15101=ratings:9080, 15102=db.data:5432'), locality: { region: 'eu', zone: 'eu-1a' }, prometheusPort: 41090,
     });
     expect(node.id).toBe('sidecar~10.0.0.9~reviews-v1-7d9f.default~default.svc.corp.local');
     expect(node.cluster).toBe('reviews.default');
     expect(node.metadata).toEqual({
       NAMESPACE: 'default', NAME: 'reviews-v1-7d9f', INSTANCE_IPS: '10.0.0.9', WORKLOAD_NAME: 'reviews', SERVICE_ACCOUNT: 'reviews',
-      LABELS: { app: 'reviews', version: 'v1' }, SKEIN_OUTBOUND_PORTS: '15101=ratings:9080,15102=db.data:5432',
+      LABELS: { app: 'reviews', version: 'v1' }, SKEIN_OUTBOUND_PORTS: '15101=ratings:9080,15102=db.data:5432', SKEIN_PROMETHEUS_PORT: '41090',
     });
     expect(node.locality).toMatchObject({ region: 'eu', zone: 'eu-1a', subZone: '' });
     expect(nodeInfo({ ...base, labels: { app: 'reviews' } })).toEqual({ id: 'sidecar~10.0.0.9~reviews-v1-7d9f.default~default.svc.cluster.local', workload: 'reviews', namespace: 'default' });
+    expect(nodeInfo({ ...base, labels: { app: 'reviews', version: 'v1' } }).version).toBe('v1');
   });
 
   it('accepts an IPv6 pod address and defaults the workload to the pod name', () => {

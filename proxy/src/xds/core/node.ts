@@ -6,7 +6,7 @@
 import { create } from '@bufbuild/protobuf';
 import type { JsonObject } from '@bufbuild/protobuf';
 import { NodeSchema, type Node } from '../../../../api/gen/envoy/config/core/v3/base_pb';
-import { DefaultTrustDomain } from '../../../../api/src/names';
+import { DefaultTrustDomain, NodeMetadataPrometheusPort } from '../../../../api/src/names';
 import { ipFamily } from '../../../../api/src/net';
 import type { NodeInfo } from '../../config/model';
 
@@ -24,6 +24,7 @@ export const NodeMetadataKeys = {
   workloadName: 'WORKLOAD_NAME',
   outboundPorts: 'SKEIN_OUTBOUND_PORTS',
   inboundPorts: 'SKEIN_INBOUND_PORTS',
+  prometheusPort: NodeMetadataPrometheusPort,
 } as const;
 
 export interface OutboundPort {
@@ -55,6 +56,8 @@ export interface NodeSettings {
   /** Local mode: explicit inbound listeners on the pod IP. */
   inboundPorts?: InboundPort[];
   locality?: { region?: string; zone?: string; subzone?: string };
+  /** Where this proxy serves Prometheus metrics (on its pod IP), for the control plane's dashboard. */
+  prometheusPort?: number;
 }
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -136,6 +139,7 @@ export function buildNode(s: NodeSettings): Node {
   if (s.serviceAccount) metadata[NodeMetadataKeys.serviceAccount] = s.serviceAccount;
   if (s.outboundPorts?.length) metadata[NodeMetadataKeys.outboundPorts] = formatOutboundPorts(s.outboundPorts);
   if (s.inboundPorts?.length) metadata[NodeMetadataKeys.inboundPorts] = formatInboundPorts(s.inboundPorts);
+  if (s.prometheusPort !== undefined) metadata[NodeMetadataKeys.prometheusPort] = String(s.prometheusPort);
   return create(NodeSchema, {
     id: nodeId(s),
     cluster: `${workloadName(s)}.${s.namespace}`,
@@ -146,7 +150,7 @@ export function buildNode(s: NodeSettings): Node {
 }
 
 export function nodeInfo(s: NodeSettings): NodeInfo {
-  return { id: nodeId(s), workload: workloadName(s), namespace: s.namespace };
+  return { id: nodeId(s), workload: workloadName(s), namespace: s.namespace, ...(s.labels?.version ? { version: s.labels.version } : {}) };
 }
 
 /** listen port → service port, for the listener translation. */
