@@ -1,6 +1,6 @@
 /**
  * The operator's verbs when things are wrong, as a user meets it (the built CLI, a kubeconfig file,
- * the API double): an API server that is not there or refuses the credentials, no kubeconfig, a
+ * the simulated kube-apiserver or its lenient double): an API server that is not there or refuses the credentials, no kubeconfig, a
  * cluster without Skein's CRDs, a control plane that never becomes ready, missing permissions, and
  * usage mistakes. Each: one clear sentence, the right exit status, no stack trace.
  */
@@ -9,7 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { FakeApiServer } from '../../operator/src/kube/testing/fake-apiserver';
-import { skein, writeKubeconfig } from './testing/cluster-sim';
+import { type SimCluster, skein, startCluster, writeKubeconfig } from './testing/cluster-sim';
 
 jest.setTimeout(120_000);
 
@@ -83,7 +83,7 @@ describe('credentials and kubeconfig', () => {
   afterAll(() => api.close());
 
   it('a token the API server refuses: 401, said as such', async () => {
-    const r = await skein(['proxy-status', '--kubeconfig', writeKubeconfig(dir, url, 'wrong-token')]);
+    const r = await skein(['proxy-status', '--kubeconfig', writeKubeconfig(dir, url, { token: 'wrong-token' })]);
     expect(r).toMatchObject({ code: 1, err: `skein proxy-status: the Kubernetes API at ${url} refused the credentials (401 Unauthorized): check the kubeconfig's user\n` });
   });
 
@@ -102,13 +102,13 @@ describe('credentials and kubeconfig', () => {
 });
 
 describe('a cluster without Skein', () => {
-  let api: FakeApiServer;
+  let cluster: SimCluster;
   let kubeconfig: string;
   beforeAll(async () => {
-    api = new FakeApiServer();
-    kubeconfig = writeKubeconfig(dir, await api.start());
+    cluster = await startCluster(dir);
+    kubeconfig = cluster.kubeconfig;
   });
-  afterAll(() => api.close());
+  afterAll(() => cluster.stop());
 
   it('check: CRDs missing, no control plane, no webhook: each ×, with what to do; exit 1', async () => {
     const r = await skein(['check', '--kubeconfig', kubeconfig]);
@@ -117,13 +117,13 @@ describe('a cluster without Skein', () => {
     expect(r.out).toContain('× CRDs established: 0/4 established; missing: virtualservices.networking.skein.dev, destinationrules.networking.skein.dev, peerauthentications.security.skein.dev, authorizationpolicies.security.skein.dev\n    hint: run `skein install`');
     expect(r.out).toContain('× control plane ready: Deployment not found');
     expect(r.out).toContain('× webhook registered with a caBundle: MutatingWebhookConfiguration not found');
-    expect(r.out).toMatch(/× proxies connected and in sync: no ready control plane pod in skein-system \(is Skein installed\? `skein check`\)/);
+    expect(r.out).toMatch(/× proxies connected and in sync: no ready control plane pod in skein-system \(0 found; is Skein installed\?\)/);
     expect(r.out).toMatch(/\n× some checks failed \(hints above\)\n$/);
   });
 
   it('proxy-status: no control plane to ask, exit 1', async () => {
     const r = await skein(['proxy-status', '--kubeconfig', kubeconfig]);
-    expect(r).toMatchObject({ code: 1, out: 'no proxies connected\n', err: 'skein proxy-status: no ready control plane pod in skein-system (is Skein installed? `skein check`)\n' });
+    expect(r).toMatchObject({ code: 1, out: 'no proxies connected\n', err: 'skein proxy-status: no ready control plane pod in skein-system (0 found; is Skein installed?)\n' });
   });
 
   it('install: a control plane that never becomes available times out naming the step (exit 1)', async () => {
@@ -134,16 +134,24 @@ describe('a cluster without Skein', () => {
     expect(r.err).toMatch(/^skein install: timed out after 3s waiting for: Deployment skein-system\/skein-controlplane available \(0\/2 replicas available.*\); see `skein check`\n$/);
   });
 
-  it('check --pre: missing permissions are listed (exit 1)', async () => {
-    const other = new FakeApiServer();
-    other.accessReview = (a) => !(a.resource === 'clusterroles' || a.resource === 'mutatingwebhookconfigurations');
-    try {
-      const r = await skein(['check', '--pre', '--kubeconfig', writeKubeconfig(dir, await other.start())]);
-      expect(r.code).toBe(1);
-      expect(r.out).toContain('× permissions to install: not allowed to create clusterroles.rbac.authorization.k8s.io, patch clusterroles.rbac.authorization.k8s.io, create mutatingwebhookconfigurations.admissionregistration.k8s.io, patch mutatingwebhookconfigurations.admissionregistration.k8s.io\n    hint: install as a cluster administrator');
-    } finally {
-      await other.close();
-    }
+  it('check --pre: missing permissions are listed (exit 1), as RBAC answers the access reviews', async () => {
+    // A user who may do everything the install does except write ClusterRoles and webhook configurations.
+    const rbac = { group: 'rbac.authorization.k8s.io', version: 'v1' };
+    await cluster.api.client.create({ ...rbac, plural: 'clusterroles' }, {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'almost-admin' },
+      rules: [
+        { apiGroups: ['*'], resources: ['namespaces', 'serviceaccounts', 'services', 'configmaps', 'secrets', 'deployments', 'daemonsets', 'poddisruptionbudgets', 'roles', 'rolebindings', 'clusterrolebindings', 'customresourcedefinitions'], verbs: ['*'] },
+        { apiGroups: ['*'], resources: ['clusterroles', 'mutatingwebhookconfigurations'], verbs: ['get', 'list', 'watch'] },
+      ],
+    });
+    await cluster.api.client.create({ ...rbac, plural: 'clusterrolebindings' }, {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'almost-admin' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'almost-admin' }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'installer' }],
+    });
+    cluster.api.addToken('installer-token', { username: 'installer', groups: ['system:authenticated'] });
+    const r = await skein(['check', '--pre', '--kubeconfig', writeKubeconfig(dir, cluster.api.url, { token: 'installer-token', caPem: cluster.api.caPem })]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('× permissions to install: not allowed to create clusterroles.rbac.authorization.k8s.io, patch clusterroles.rbac.authorization.k8s.io, create mutatingwebhookconfigurations.admissionregistration.k8s.io, patch mutatingwebhookconfigurations.admissionregistration.k8s.io\n    hint: install as a cluster administrator');
   });
 });
 

@@ -1,29 +1,38 @@
 /**
  * The operator's verbs on a cluster, as a user runs them: the built CLI with a kubeconfig file, the
- * API double behind it, a real `skein controlplane kube` (started when install applies its
- * Deployment, as the kubelet would) and a real `skein proxy` authenticated by TokenReview. One
- * journey: check --pre → install (dry run, then for real, then again) → check → proxy-status →
- * proxy-config → version → analyze → inject → uninstall → uninstall --purge.
+ * simulated kube-apiserver behind it (HTTPS, RBAC, CRDs, admission webhooks, namespace deletion), a
+ * real `skein controlplane kube` as its service account (started when install applies its
+ * Deployment, as the kubelet would), a pod the real webhook injects, and a real `skein proxy`
+ * authenticated by its pod-bound token. One journey: check --pre → install (dry run, then for real,
+ * then again) → check → proxy-status → proxy-config → version → analyze → inject → uninstall →
+ * uninstall --purge.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { installYaml } from '../../manifests/src/install';
-import { resolveValues } from '../../manifests/src/values';
-import { FakeApiServer } from '../../operator/src/kube/testing/fake-apiserver';
+import { installObjects, installYaml } from '../../manifests/src/install';
+import { resolveValues, setLayer } from '../../manifests/src/values';
+import { resourceTypeOf } from '../../operator/src/kube/install';
 import { waitFor } from '../../operator/src/kube/testing/wait-for';
 import { freePort } from './demo/processes';
-import { type ControlPlaneProcess, runningPod, simulateControlPlaneRollout, skein, skeinMain, writeKubeconfig } from './testing/cluster-sim';
+import { type ControlPlaneProcess, createPod, markRunning, podToken, ref, type SimCluster, simulateControlPlaneRollout, skein, skeinMain, startCluster } from './testing/cluster-sim';
 
 jest.setTimeout(180_000); // key generation, a control plane and a proxy on a loaded 2-core machine
 
 const crds = ['authorizationpolicies.security.skein.dev', 'destinationrules.networking.skein.dev', 'peerauthentications.security.skein.dev', 'virtualservices.networking.skein.dev'];
 
+/** Where the simulated API server keeps an object (`apps/deployments`, `namespaces` …). */
+function stored(cluster: SimCluster, obj: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }) {
+  const type = resourceTypeOf(obj);
+  const group = obj.apiVersion.includes('/') ? obj.apiVersion.split('/')[0]! : '';
+  return cluster.api.store.get(group ? `${group}/${type.plural}` : type.plural, type.namespaced ? obj.metadata.namespace : undefined, obj.metadata.name);
+}
+
 describe('skein install | check | proxy-status | proxy-config | version | analyze | inject | uninstall on a (simulated) cluster', () => {
   let dir: string;
-  let api: FakeApiServer;
+  let cluster: SimCluster;
   let kubeconfig: string;
   let rollout: ReturnType<typeof simulateControlPlaneRollout>;
   let controlPlane: ControlPlaneProcess;
@@ -31,11 +40,8 @@ describe('skein install | check | proxy-status | proxy-config | version | analyz
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skein-verbs-'));
-    api = new FakeApiServer();
-    kubeconfig = writeKubeconfig(dir, await api.start(), 'test-token', 'shop');
-    api.tokenReview = (spec) => spec.token === 'productpage-token'
-      ? { authenticated: true, audiences: spec.audiences, user: { username: 'system:serviceaccount:shop:productpage', extra: { 'authentication.kubernetes.io/pod-name': ['productpage-v1-5d8f'] } } }
-      : { authenticated: false, error: 'unknown token' };
+    cluster = await startCluster(dir, { namespace: 'shop' });
+    kubeconfig = cluster.kubeconfig;
   });
 
   afterAll(async () => {
@@ -45,14 +51,14 @@ describe('skein install | check | proxy-status | proxy-config | version | analyz
       await gone;
     }
     await rollout?.stop();
-    await api.close();
+    await cluster.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('check --pre: the cluster can take Skein', async () => {
     const r = await skein(['check', '--pre', '--kubeconfig', kubeconfig]);
     expect(r.err).toBe('');
-    expect(r.out).toMatch(/✓ Kubernetes API reachable: http:\/\/127\.0\.0\.1:\d+/);
+    expect(r.out).toMatch(/✓ Kubernetes API reachable: https:\/\/127\.0\.0\.1:\d+/);
     expect(r.out).toMatch(/✓ Kubernetes version supported: Kubernetes v1\.31\.2 \(native sidecars: yes\)/);
     expect(r.out).toMatch(/✓ permissions to install: may create and patch all \d+ kinds/);
     expect(r.out).toMatch(/✓ no conflicting installation/);
@@ -63,26 +69,26 @@ describe('skein install | check | proxy-status | proxy-config | version | analyz
   it('install --dry-run prints exactly what npm run manifests renders for these values, and touches nothing', async () => {
     const values = path.join(dir, 'values.yaml');
     fs.writeFileSync(values, 'replicas: 3\nresources:\n  limits: { memory: 2Gi }\n');
-    const writes = api.writes(/./).length;
+    const rv = cluster.api.store.resourceVersion;
     const r = await skein(['install', '--dry-run', '-f', values, '--set', 'replicas=1', '--set', 'imagePullPolicy=Always', '--kubeconfig', kubeconfig]);
     expect(r.code).toBe(0);
     expect(r.out).toBe(installYaml(resolveValues([{ source: 'f', values: { replicas: 1, imagePullPolicy: 'Always', resources: { limits: { memory: '2Gi' } } } }])));
     expect(r.out).toMatch(/replicas: 1\n/);
-    expect(api.writes(/./).length).toBe(writes);
+    expect(cluster.api.store.resourceVersion).toBe(rv);
   });
 
   it('install: a bad value is a usage error naming it (exit 2), before anything is applied', async () => {
-    const writes = api.writes(/./).length;
+    const rv = cluster.api.store.resourceVersion;
     const r = await skein(['install', '--set', 'replicas=many', '--kubeconfig', kubeconfig]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/skein install: --set replicas=many: replicas: expected an integer 1\.\.100, got "many"/);
     const unknown = await skein(['install', '--set', 'nope=1', '--kubeconfig', kubeconfig]);
     expect(unknown.err).toMatch(/unknown value "nope" \(known: image, imagePullPolicy, replicas/);
-    expect(api.writes(/./)).toHaveLength(writes);
+    expect(cluster.api.store.resourceVersion).toBe(rv);
   });
 
   it('install: server-side applies every object, waits for CRDs, the control plane and the caBundle, with progress lines', async () => {
-    rollout = simulateControlPlaneRollout(api, kubeconfig, path.join(dir, 'controlplane.log'));
+    rollout = simulateControlPlaneRollout(cluster, dir);
     const r = await skein(['install', '--set', 'replicas=1', '--timeout', '2m', '--kubeconfig', kubeconfig]);
     controlPlane = await rollout.ready;
     expect(r.err).toBe('');
@@ -99,32 +105,42 @@ describe('skein install | check | proxy-status | proxy-config | version | analyz
       '  ✓ caBundle of MutatingWebhookConfiguration skein-sidecar-injector set by the control plane (caBundle on 2/2 webhooks)',
       '✓ Skein 0.1.0 installed: 14 created.',
     ]));
-    const applies = api.requests.filter((q) => q.method === 'PATCH' && q.contentType === 'application/apply-patch+yaml');
-    expect(applies).toHaveLength(14);
-    expect(applies.every((q) => q.query.get('fieldManager') === 'skein' && q.query.get('force') === 'true')).toBe(true);
+    // Each object as the API server keeps it: applied by the field manager skein.
+    for (const obj of installObjects(resolveValues([setLayer('replicas=1')])).objects) {
+      const managers = (stored(cluster, obj)?.metadata.managedFields as { manager: string; operation: string }[] | undefined ?? []).map((m) => `${m.manager}/${m.operation}`);
+      expect({ object: `${obj.kind} ${obj.metadata.name}`, managers }).toEqual({ object: `${obj.kind} ${obj.metadata.name}`, managers: expect.arrayContaining(['skein/Apply']) });
+    }
   });
 
   it('install again: nothing changes, and it says so (the caBundle the control plane wrote stays)', async () => {
-    const before = api.get('admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', undefined, 'skein-sidecar-injector')!;
+    const webhook = () => cluster.api.store.get('admissionregistration.k8s.io/mutatingwebhookconfigurations', undefined, 'skein-sidecar-injector')!;
+    const before = webhook();
     const r = await skein(['install', '--set', 'replicas=1', '--kubeconfig', kubeconfig]);
+    expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/\n {2}Deployment skein-system\/skein-controlplane unchanged\n/);
     expect(r.out).toMatch(/✓ Skein 0\.1\.0 is installed; nothing changed \(14 objects unchanged\)\./);
-    const after = api.get('admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', undefined, 'skein-sidecar-injector')!;
+    const after = webhook();
     expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
     expect((after.webhooks as { clientConfig: { caBundle?: string } }[])[0]!.clientConfig.caBundle).toMatch(/^LS0t/);
   });
 
-  it('a meshed namespace gets the root certificate; a sidecar joins with its projected token', async () => {
-    api.put('v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'skein.dev/inject': 'enabled' } } });
-    await waitFor(() => api.get('v1/configmaps', 'shop', 'skein-root-cert') !== undefined, 'skein-root-cert in shop', 30_000);
+  it('a meshed namespace gets the root certificate; the webhook injects a pod; its sidecar joins with its pod-bound token', async () => {
+    const { api } = cluster;
+    await api.client.create(ref.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'skein.dev/inject': 'enabled' } } });
+    await waitFor(() => api.store.get('configmaps', 'shop', 'skein-root-cert') !== undefined, 'skein-root-cert in shop', 30_000);
     const rootCert = path.join(dir, 'root-cert.pem');
-    fs.writeFileSync(rootCert, (api.get('v1/configmaps', 'shop', 'skein-root-cert')!.data as Record<string, string>)['root-cert.pem']!);
+    fs.writeFileSync(rootCert, (api.store.get('configmaps', 'shop', 'skein-root-cert')!.data as Record<string, string>)['root-cert.pem']!);
+    await api.client.create(ref.serviceAccounts, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'productpage', namespace: 'shop' } });
+    // Through the API server's admission: the control plane's webhook adds the sidecar (native on 1.31).
+    const pod = await createPod(api, 'shop', 'productpage-v1-5d8f', {
+      metadata: { labels: { app: 'productpage', version: 'v1' } },
+      spec: { serviceAccountName: 'productpage', containers: [{ name: 'productpage', image: 'productpage:1', ports: [{ containerPort: 9080 }] }] },
+    });
+    expect((pod.spec as { initContainers?: { name: string; restartPolicy?: string }[] }).initContainers).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'skein-proxy', restartPolicy: 'Always' })]));
+    await markRunning(api, 'shop', 'productpage-v1-5d8f', '127.0.30.1');
     const token = path.join(dir, 'token');
-    fs.writeFileSync(token, 'productpage-token');
-    api.put('v1/pods', runningPod('shop', 'productpage-v1-5d8f', {
-      labels: { app: 'productpage', version: 'v1' }, annotations: { 'skein.dev/status': '{}' }, containers: ['productpage', 'skein-proxy'], ip: '127.0.30.1', serviceAccount: 'productpage',
-    }));
+    fs.writeFileSync(token, await podToken(api, pod, 'productpage', 'skein-ca'));
     const admin = await freePort();
     const [health, prometheus, agent] = [await freePort(), await freePort(), await freePort()];
     const log = fs.openSync(path.join(dir, 'proxy.log'), 'a');
@@ -136,7 +152,7 @@ describe('skein install | check | proxy-status | proxy-config | version | analyz
       stdio: ['ignore', log, log],
     });
     fs.closeSync(log);
-    api.portForwardTarget = ((previous) => (ns, pod, port) => (ns === 'shop' && pod === 'productpage-v1-5d8f' && port === 15000 ? { host: '127.0.0.1', port: admin } : previous(ns, pod, port)))(api.portForwardTarget);
+    cluster.route('127.0.30.1', 15000, admin);
     await waitFor(async () => (await skein(['proxy-status', '--kubeconfig', kubeconfig])).out.includes('productpage-v1-5d8f.shop'), 'the proxy connected', 60_000);
   });
 
@@ -163,9 +179,8 @@ describe('skein install | check | proxy-status | proxy-config | version | analyz
     expect(r.code).toBe(0);
     const [header, row] = r.out.split('\n');
     expect(header).toMatch(/^NAME\s+CDS\s+LDS\s+EDS\s+RDS\s+CONTROL PLANE\s+VERSION\s+CERT EXPIRES IN$/);
-    // No explicit HTTP listener here (no capture, no SKEIN_OUTBOUND_PORTS): nothing asks for routes.
-    expect(row).toMatch(/^productpage-v1-5d8f\.shop\s+SYNCED\s+SYNCED\s+SYNCED\s+NOT SENT\s+skein-controlplane-7d4f9-abcde\s+\d+\s+23h\d+m \(\d{4}-\d\d-\d\d \d\d:\d\dZ\)$/);
-    expect(api.requests.some((q) => q.path === '/api/v1/namespaces/skein-system/pods/skein-controlplane-7d4f9-abcde/portforward' && q.query.get('ports') === '15014')).toBe(true);
+    // Its inbound HTTP port (9080 in the pod spec) takes routes too: every type is in sync.
+    expect(row).toMatch(/^productpage-v1-5d8f\.shop\s+SYNCED\s+SYNCED\s+SYNCED\s+SYNCED\s+skein-controlplane-7d4f9-abcde\s+\d+\s+23h\d+m \(\d{4}-\d\d-\d\d \d\d:\d\dZ\)$/);
     const json = JSON.parse((await skein(['proxy-status', '-o', 'json', '--kubeconfig', kubeconfig])).out) as { name: string; certificate: { matchedBy: string; spiffeId: string } }[];
     expect(json).toEqual([expect.objectContaining({ name: 'productpage-v1-5d8f.shop', certificate: expect.objectContaining({ matchedBy: 'pod', spiffeId: 'spiffe://cluster.local/ns/shop/sa/productpage' }) })]);
   });
@@ -193,7 +208,9 @@ describe('skein install | check | proxy-status | proxy-config | version | analyz
     const missing = await skein(['proxy-config', 'cluster', 'ghost-1.shop', '--kubeconfig', kubeconfig]);
     expect(missing).toMatchObject({ code: 1, out: '' });
     expect(missing.err).toBe('skein proxy-config: pod "ghost-1" not found in namespace "shop" (kubectl get pods -n shop)\n');
-    api.put('v1/pods', runningPod('shop', 'plain-1', { containers: ['app'], ip: '127.0.30.9' }));
+    // Opted out as with Istio: the webhook is asked and leaves the pod alone.
+    await createPod(cluster.api, 'shop', 'plain-1', { metadata: { annotations: { 'sidecar.istio.io/inject': 'false' } }, spec: { containers: [{ name: 'app', image: 'app:1' }] } });
+    await markRunning(cluster.api, 'shop', 'plain-1', '127.0.30.9');
     const plain = await skein(['proxy-config', 'cluster', 'plain-1.shop', '--kubeconfig', kubeconfig]);
     expect(plain).toMatchObject({ code: 1, err: 'skein proxy-config: pod shop/plain-1 has no skein-proxy container: it is not in the mesh\n' });
   });
@@ -207,8 +224,8 @@ describe('skein install | check | proxy-status | proxy-config | version | analyz
   });
 
   it("analyze on the live cluster: its Services and Skein resources, every problem; files apply over the cluster's objects", async () => {
-    api.put('v1/services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'reviews', namespace: 'shop' }, spec: { ports: [{ name: 'http', port: 9080 }] } });
-    api.put('networking.skein.dev/v1alpha1/virtualservices', {
+    await cluster.api.client.create(ref.services, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'reviews', namespace: 'shop' }, spec: { selector: { app: 'reviews' }, ports: [{ name: 'http', port: 9080 }] } });
+    await cluster.api.client.create(ref.virtualServices, {
       apiVersion: 'networking.skein.dev/v1alpha1', kind: 'VirtualService', metadata: { name: 'reviews', namespace: 'shop' },
       spec: { hosts: ['reviews'], http: [{ route: [{ destination: { host: 'reviews', subset: 'v2' } }] }] },
     });
@@ -228,17 +245,17 @@ describe('skein install | check | proxy-status | proxy-config | version | analyz
     const deployment = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web, namespace: shop }\nspec:\n  selector: { matchLabels: { app: web } }\n  template:\n    metadata: { labels: { app: web, skein.dev/inject: "true" } }\n    spec: { containers: [{ name: web, image: web }] }\n';
     const native = await skein(['inject', '-f', '-', '--kubeconfig', kubeconfig], { input: deployment });
     expect(native.code).toBe(0);
-    expect(native.err).toMatch(/^cluster version v1\.31\.2 \(http:\/\/127\.0\.0\.1:\d+, kubeconfig .*\): native sidecars\n$/);
+    expect(native.err).toMatch(/^cluster version v1\.31\.2 \(https:\/\/127\.0\.0\.1:\d+, kubeconfig .*\): native sidecars\n$/);
     const pod = (parseYaml(native.out) as { spec: { template: { spec: { initContainers: { name: string; restartPolicy?: string }[] } } } }).spec.template.spec;
     expect(pod.initContainers.find((c) => c.name === 'skein-proxy')?.restartPolicy).toBe('Always');
-    api.version = 'v1.28.7';
+    cluster.api.hooks.version = 'v1.28.7';
     const classic = await skein(['inject', '-f', '-', '--kubeconfig', kubeconfig], { input: deployment });
     expect(classic.err).toMatch(/^cluster version v1\.28\.7 .*: classic sidecars \(native ones need 1\.29\+\)\n$/);
     expect((parseYaml(classic.out) as { spec: { template: { spec: { containers: { name: string }[] } } } }).spec.template.spec.containers.map((c) => c.name)).toContain('skein-proxy');
     // An explicit choice asks nothing.
     const explicit = await skein(['inject', '-f', '-', '--native-sidecars', 'on', '--kubeconfig', kubeconfig], { input: deployment });
     expect(explicit.err).toBe('');
-    api.version = 'v1.31.2';
+    cluster.api.hooks.version = 'v1.31.2';
   });
 
   it('check --pre on an installed cluster: the installation is a conflict', async () => {
@@ -249,18 +266,19 @@ describe('skein install | check | proxy-status | proxy-config | version | analyz
   });
 
   it('uninstall: removes what install created, webhook first; says what stays (CRDs and policies, the CA namespace, root certs)', async () => {
-    await rollout.stop(); // the control plane's pods go with the Deployment
+    await rollout.stop(); // the control plane's pod goes with the Deployment
     const r = await skein(['uninstall', '--kubeconfig', kubeconfig]);
     expect(r.code).toBe(0);
     const lines = r.out.split('\n');
     expect(lines[1]).toBe('  MutatingWebhookConfiguration skein-sidecar-injector deleted');
     expect(lines).toContain('  Deployment skein-system/skein-controlplane deleted');
-    expect(r.out).toMatch(/✓ Skein uninstalled from http:\/\/127\.0\.0\.1:\d+: 9 deleted\.\nKept \(`skein uninstall --purge` removes them\):\n/);
+    expect(r.out).toMatch(/✓ Skein uninstalled from https:\/\/127\.0\.0\.1:\d+: 9 deleted\.\nKept \(`skein uninstall --purge` removes them\):\n/);
     expect(r.out).toMatch(/ {2}CustomResourceDefinition virtualservices\.networking\.skein\.dev \(1 object\)\n/);
     expect(r.out).toMatch(/ {2}Namespace skein-system with the CA Secret/);
-    expect(api.get('apps/v1/deployments', 'skein-system', 'skein-controlplane')).toBeUndefined();
-    expect(api.get('apiextensions.k8s.io/v1/customresourcedefinitions', undefined, crds[3]!)).toBeDefined();
-    expect(api.get('v1/secrets', 'skein-system', 'skein-ca')).toBeDefined();
+    const { store } = cluster.api;
+    expect(store.get('apps/deployments', 'skein-system', 'skein-controlplane')).toBeUndefined();
+    expect(store.get('apiextensions.k8s.io/customresourcedefinitions', undefined, crds[3]!)).toBeDefined();
+    expect(store.get('secrets', 'skein-system', 'skein-ca')).toBeDefined();
     const check = await skein(['check', '--kubeconfig', kubeconfig]);
     expect(check.code).toBe(1);
     expect(check.out).toMatch(/× control plane ready: Deployment not found\n {4}hint: /);
@@ -271,10 +289,12 @@ describe('skein install | check | proxy-status | proxy-config | version | analyz
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/ConfigMap shop\/skein-root-cert deleted/);
     expect(r.out).not.toMatch(/Kept/);
-    for (const c of crds) expect(api.get('apiextensions.k8s.io/v1/customresourcedefinitions', undefined, c)).toBeUndefined();
-    expect(api.get('networking.skein.dev/v1alpha1/virtualservices', 'shop', 'reviews')).toBeUndefined();
-    expect(api.get('v1/namespaces', undefined, 'skein-system')).toBeUndefined();
-    expect(api.get('v1/secrets', 'skein-system', 'skein-ca')).toBeUndefined();
-    expect(api.get('v1/configmaps', 'shop', 'skein-root-cert')).toBeUndefined();
+    // The API server finishes what the deletes started: CRDs take their resources, the namespace its contents.
+    const { store } = cluster.api;
+    await waitFor(() => store.get('namespaces', undefined, 'skein-system') === undefined, 'skein-system gone', 30_000);
+    await waitFor(() => crds.every((c) => store.get('apiextensions.k8s.io/customresourcedefinitions', undefined, c) === undefined), 'the CRDs gone', 30_000);
+    expect(store.get('networking.skein.dev/virtualservices', 'shop', 'reviews')).toBeUndefined();
+    expect(store.get('secrets', 'skein-system', 'skein-ca')).toBeUndefined();
+    expect(store.get('configmaps', 'shop', 'skein-root-cert')).toBeUndefined();
   });
 });

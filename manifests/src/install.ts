@@ -60,10 +60,11 @@ function controlPlaneChart(app: App, values: InstallValues): void {
       image: values.image,
       imagePullPolicy: pullPolicies[values.imagePullPolicy],
       args,
+      // protocol spelled out: with server-side apply it is part of the ports' list key (port, protocol).
       ports: [
-        { name: 'grpc-xds', number: ControlPlanePorts.xds },
-        { name: 'https-webhook', number: ControlPlanePorts.webhook },
-        { name: 'http-monitoring', number: ControlPlanePorts.monitoring },
+        { name: 'grpc-xds', number: ControlPlanePorts.xds, protocol: kplus.Protocol.TCP },
+        { name: 'https-webhook', number: ControlPlanePorts.webhook, protocol: kplus.Protocol.TCP },
+        { name: 'http-monitoring', number: ControlPlanePorts.monitoring, protocol: kplus.Protocol.TCP },
       ],
       startup: kplus.Probe.fromHttpGet('/healthz', { port: ControlPlanePorts.monitoring, failureThreshold: 60, periodSeconds: Duration.seconds(2) }),
       liveness: kplus.Probe.fromHttpGet('/healthz', { port: ControlPlanePorts.monitoring }),
@@ -96,9 +97,9 @@ function controlPlaneChart(app: App, values: InstallValues): void {
   const service = new kplus.Service(chart, 'service', {
     metadata: { name: ControlPlaneName },
     ports: [
-      { name: 'grpc-xds', port: ControlPlanePorts.xds, targetPort: ControlPlanePorts.xds },
-      { name: 'https-webhook', port: webhookServicePort, targetPort: ControlPlanePorts.webhook },
-      { name: 'http-monitoring', port: ControlPlanePorts.monitoring, targetPort: ControlPlanePorts.monitoring },
+      { name: 'grpc-xds', port: ControlPlanePorts.xds, targetPort: ControlPlanePorts.xds, protocol: kplus.Protocol.TCP },
+      { name: 'https-webhook', port: webhookServicePort, targetPort: ControlPlanePorts.webhook, protocol: kplus.Protocol.TCP },
+      { name: 'http-monitoring', port: ControlPlanePorts.monitoring, targetPort: ControlPlanePorts.monitoring, protocol: kplus.Protocol.TCP },
     ],
   });
   service.selectLabel('app', ControlPlaneName);

@@ -10,21 +10,10 @@ import { type MeshSettings } from '../core/mesh-index';
 import { formatProxyStatus, type ProxyStatus } from '../core/proxy-status';
 import { localProxyStatuses } from '../monitoring-client';
 import { checkInstallation, checkPreInstall, formatCheck } from '../kube/check';
-import { type Cluster, type ClusterOptions, connectCluster, describeApiFailure, isApiFailure } from '../kube/cluster';
+import { type Cluster, type ClusterOptions, withCluster } from '../kube/cluster';
 import { clusterProxyStatuses } from '../kube/control-plane';
 import { install, installSummary, keptAfterUninstall, type ManifestObject, uninstall } from '../kube/install';
 import { NamespaceResource, resourcePath, type ResourceType, ServiceResource, SkeinResources } from '../kube/resources';
-
-/** Connects, runs `fn`, and turns API failures into one sentence (exit 1 through the dispatcher). */
-export async function withCluster<T>(options: ClusterOptions, fn: (cluster: Cluster) => Promise<T>): Promise<T> {
-  const cluster = connectCluster(options);
-  try {
-    return await fn(cluster);
-  } catch (err) {
-    if (isApiFailure(err)) throw new Error(describeApiFailure(err, cluster.server));
-    throw err;
-  }
-}
 
 const line = (io: CommandIo) => (text: string) => void io.stdout.write(`${text}\n`);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

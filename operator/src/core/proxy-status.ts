@@ -5,7 +5,7 @@
  */
 import { formatTable } from '../../../api/src/table';
 import { formatAge } from './readiness';
-import { type SyncStatus, syncStatus, type TypeSyncState } from './sync-state';
+import { settled, type SyncStatus, syncStatus, type TypeSyncState } from './sync-state';
 import { TypeUrls } from './translate/envoy';
 
 /** The columns, in istioctl's order. */
@@ -76,7 +76,7 @@ export function mergeStatuses(lists: readonly ProxyStatus[][]): ProxyStatus[] {
 }
 
 export function inSync(s: ProxyStatus): boolean {
-  return Object.values(s.states).every((st) => st === 'SYNCED' || st === 'NOT SENT') && s.snapshotErrors.length === 0 && s.nacks.length === 0;
+  return Object.values(s.states).every(settled) && s.snapshotErrors.length === 0 && s.nacks.length === 0;
 }
 
 function certificateCell(s: ProxyStatus, now: Date): string {

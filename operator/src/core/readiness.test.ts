@@ -1,5 +1,5 @@
 import {
-  certificateFresh, crdsEstablished, deploymentAvailable, formatAge, kubernetesVersionSupported, webhookCaBundleSet, workloadCertificateFresh,
+  certificateFresh, crdsEstablished, daemonSetReady, deploymentAvailable, formatAge, kubernetesVersionSupported, webhookCaBundleSet, workloadCertificateFresh,
 } from './readiness';
 
 const established = { status: { conditions: [{ type: 'NamesAccepted', status: 'True' }, { type: 'Established', status: 'True' }] } };
@@ -36,6 +36,17 @@ describe('readiness rules (what install waits for and check reports)', () => {
     [deployment({}, 1, 1), false, '0/1 replicas available; rollout not observed yet'],
   ])('Deployment %#', (d, ok, detail) => {
     expect(deploymentAvailable(d)).toEqual({ ok, detail });
+  });
+
+  const daemonSet = (status: Record<string, unknown>, generation = 1) => ({ metadata: { generation }, status: { observedGeneration: 1, ...status } });
+  it.each([
+    [undefined, false, 'DaemonSet not found'],
+    [daemonSet({ desiredNumberScheduled: 3, updatedNumberScheduled: 3, numberReady: 3 }), true, '3/3 nodes ready'],
+    [daemonSet({ desiredNumberScheduled: 3, updatedNumberScheduled: 3, numberReady: 2 }), false, '2/3 nodes ready'],
+    [daemonSet({ desiredNumberScheduled: 3, updatedNumberScheduled: 1, numberReady: 3 }), false, '3/3 nodes ready; 1/3 updated'],
+    [daemonSet({ desiredNumberScheduled: 3, updatedNumberScheduled: 3, numberReady: 3 }, 2), false, '3/3 nodes ready; rollout not observed yet'],
+  ])('DaemonSet %#', (d, ok, detail) => {
+    expect(daemonSetReady(d)).toEqual({ ok, detail });
   });
 
   it.each([

@@ -69,6 +69,19 @@ export function deploymentAvailable(deployment: ObjectLike | undefined): Progres
   return { ok: true, detail };
 }
 
+/** A DaemonSet (the CNI agent with `cni.enabled`) has an updated, ready pod on every node it is scheduled to. */
+export function daemonSetReady(daemonSet: ObjectLike | undefined): Progress {
+  if (!daemonSet) return { ok: false, detail: 'DaemonSet not found' };
+  const s = daemonSet.status ?? {};
+  const desired = Number(s.desiredNumberScheduled ?? 0);
+  const ready = Number(s.numberReady ?? 0);
+  const updated = Number(s.updatedNumberScheduled ?? 0);
+  const detail = `${ready}/${desired} nodes ready`;
+  if (Number(s.observedGeneration ?? 0) < (daemonSet.metadata?.generation ?? 0)) return { ok: false, detail: `${detail}; rollout not observed yet` };
+  if (updated < desired) return { ok: false, detail: `${detail}; ${updated}/${desired} updated` };
+  return { ok: ready >= desired, detail };
+}
+
 interface WebhookConfiguration {
   webhooks?: { name: string; clientConfig?: { caBundle?: string } }[];
 }

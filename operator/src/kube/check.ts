@@ -12,6 +12,7 @@ import tls from 'node:tls';
 import { Kinds, SkeinKinds } from '../../../api/src/crd';
 import { Annotations, ControlPlaneHost, ControlPlaneName, ControlPlanePorts, Labels, RootCertConfigMap, SystemNamespace } from '../../../api/src/names';
 import { inSync, type ProxyStatus } from '../core/proxy-status';
+import { settled } from '../core/sync-state';
 import {
   certificateFresh, crdsEstablished, deploymentAvailable, kubernetesVersionSupported, type ObjectLike, type Progress,
   rootCertificateMinimumMs, webhookCaBundleSet, workloadCertificateFresh,
@@ -189,7 +190,7 @@ export async function checkInstallation(cluster: Cluster, io: CheckIo): Promise<
         const behind = statuses.filter((s) => !inSync(s));
         const problems = [
           ...statusErrors,
-          ...behind.map((s) => `${s.name}: ${s.nacks.length ? s.nacks.map((n) => `${n.type} NACKED: ${n.message}`).join('; ') : Object.entries(s.states).filter(([, v]) => v !== 'SYNCED' && v !== 'NOT SENT').map(([k, v]) => `${k} ${v}`).join(', ') || s.snapshotErrors.join('; ')}`),
+          ...behind.map((s) => `${s.name}: ${s.nacks.length ? s.nacks.map((n) => `${n.type} NACKED: ${n.message}`).join('; ') : Object.entries(s.states).filter(([, v]) => !settled(v)).map(([k, v]) => `${k} ${v}`).join(', ') || s.snapshotErrors.join('; ')}`),
           ...(notConnected.length ? [`injected pods not connected: ${notConnected.join(', ')}`] : []),
         ];
         if (problems.length) return { ok: false, detail: problems.join('; ') };

@@ -53,6 +53,7 @@ export function findKubeconfig(options: { kubeconfig?: string; env?: NodeJS.Proc
 export function connectCluster(options: ClusterOptions = {}, env: NodeJS.ProcessEnv = process.env): Cluster {
   const source = findKubeconfig({ kubeconfig: options.kubeconfig, env });
   if (!source) throw new ClusterConfigError('no kubeconfig: pass --kubeconfig FILE, set KUBECONFIG, or create ~/.kube/config');
+  if (source !== 'in-cluster' && !fs.existsSync(source)) throw new ClusterConfigError(`${source}: no such kubeconfig`);
   const config = new k8s.KubeConfig();
   try {
     if (source === 'in-cluster') config.loadFromCluster();
@@ -85,6 +86,17 @@ export function describeApiFailure(err: unknown, server: string): string {
     : e.code === 'ECONNRESET' ? 'connection reset'
     : e.message ?? String(err);
   return `cannot reach the Kubernetes API at ${server}: ${cause} (is the cluster running, and is this the right kubeconfig/context?)`;
+}
+
+/** Connects, runs `fn`, and turns API failures into one sentence (exit 1 through the dispatcher). */
+export async function withCluster<T>(options: ClusterOptions, fn: (cluster: Cluster) => Promise<T>): Promise<T> {
+  const cluster = connectCluster(options);
+  try {
+    return await fn(cluster);
+  } catch (err) {
+    if (isApiFailure(err)) throw new Error(describeApiFailure(err, cluster.server));
+    throw err;
+  }
 }
 
 /** The API server's version (`GET /version`). */

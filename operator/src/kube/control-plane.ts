@@ -48,6 +48,19 @@ export function controlPlanePods(cluster: Pick<Cluster, 'api'>): Promise<PodSumm
   return listPods(cluster, SystemNamespace, `${Labels.app}=${ControlPlaneName}`);
 }
 
+/** Why there is no control plane replica to ask, given how many pods were found. */
+export function noReadyControlPlane(found: number): string {
+  return `no ready control plane pod in ${SystemNamespace} (${found} found; is Skein installed?)`;
+}
+
+/** The ready control plane replicas; throws (noReadyControlPlane) when there is none. */
+export async function readyControlPlanePods(cluster: Pick<Cluster, 'api'>): Promise<PodSummary[]> {
+  const pods = await controlPlanePods(cluster);
+  const ready = pods.filter((p) => p.ready);
+  if (ready.length === 0) throw new Error(noReadyControlPlane(pods.length));
+  return ready;
+}
+
 /** Opens a forward to the pod's port, runs `fn` with a GET through it, closes it. */
 export async function withPodPort<T>(cluster: Pick<Cluster, 'config'>, target: PodPort, fn: (get: Get) => Promise<T>): Promise<T> {
   const forward = await forwardPodPort(cluster, target);
@@ -60,9 +73,10 @@ export async function withPodPort<T>(cluster: Pick<Cluster, 'config'>, target: P
 
 /** `/debug/syncz` of every ready control plane pod, merged; replicas that fail are reported, not fatal. */
 export async function clusterProxyStatuses(cluster: Cluster): Promise<{ statuses: ProxyStatus[]; replicas: number; errors: string[] }> {
-  const pods = (await controlPlanePods(cluster)).filter((p) => p.ready);
+  const all = await controlPlanePods(cluster);
+  const pods = all.filter((p) => p.ready);
   const errors: string[] = [];
-  if (pods.length === 0) errors.push(`no ready control plane pod in ${SystemNamespace} (is Skein installed? \`skein check\`)`);
+  if (pods.length === 0) errors.push(noReadyControlPlane(all.length));
   const lists = await Promise.all(pods.map(async (pod) => {
     try {
       return await withPodPort(cluster, { namespace: SystemNamespace, pod: pod.name, port: ControlPlanePorts.monitoring }, (get) => fetchSyncz(get, pod.name));

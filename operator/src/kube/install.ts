@@ -7,7 +7,7 @@
  * them; cli/ passes them here), so this module knows no chart.
  */
 import { Labels, RootCertConfigMap } from '../../../api/src/names';
-import { crdsEstablished, deploymentAvailable, formatAge, type ObjectLike, type Progress, webhookCaBundleSet } from '../core/readiness';
+import { crdsEstablished, daemonSetReady, deploymentAvailable, formatAge, type ObjectLike, type Progress, webhookCaBundleSet } from '../core/readiness';
 import { type KubeApi, isNotFound } from './api';
 import { ConfigMapResource, NamespaceResource, resourcePath, type ResourceType } from './resources';
 
@@ -92,6 +92,7 @@ export interface InstallOptions {
 function readinessSteps(objects: readonly ManifestObject[]): { name: string; check(api: KubeApi): Promise<Progress> }[] {
   const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
   const deployments = objects.filter((o) => o.kind === 'Deployment');
+  const daemonSets = objects.filter((o) => o.kind === 'DaemonSet');
   const webhooks = objects.filter((o) => o.kind === 'MutatingWebhookConfiguration');
   const getOrUndefined = async <T>(api: KubeApi, path: string): Promise<T | undefined> => {
     try {
@@ -107,6 +108,7 @@ function readinessSteps(objects: readonly ManifestObject[]): { name: string; che
       check: async (api: KubeApi) => crdsEstablished(new Map(await Promise.all(crds.map(async (c) => [c.metadata.name, await getOrUndefined<ObjectLike>(api, objectPath(c))] as const)))),
     }] : []),
     ...deployments.map((d) => ({ name: `${describeObject(d)} available`, check: async (api: KubeApi) => deploymentAvailable(await getOrUndefined<ObjectLike>(api, objectPath(d))) })),
+    ...daemonSets.map((d) => ({ name: `${describeObject(d)} ready`, check: async (api: KubeApi) => daemonSetReady(await getOrUndefined<ObjectLike>(api, objectPath(d))) })),
     ...webhooks.map((w) => ({
       name: `caBundle of ${describeObject(w)} set by the control plane`,
       check: async (api: KubeApi) => webhookCaBundleSet(await getOrUndefined<{ webhooks?: { name: string; clientConfig?: { caBundle?: string } }[] }>(api, objectPath(w))),

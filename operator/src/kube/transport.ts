@@ -3,8 +3,8 @@
  * a sidecar's admin :15000): a port-forward through the API server, as `kubectl port-forward`, to a
  * local listener on 127.0.0.1. A port-forward reaches ports bound to the pod's loopback too (the
  * proxy's admin API is loopback-only; the control plane's debug endpoints may become so), which the
- * API server's `pods/proxy` subresource cannot. Every verb goes through `forwardPodPort`, so this is
- * the one module to change for another transport.
+ * API server's `pods/proxy` subresource cannot. Every verb (and `skein dashboard`) goes through
+ * `forwardPodPort`, so this is the one module to change for another transport.
  *
  * Each local connection opens its own forwarding stream (client-node's PortForward over WebSocket,
  * `v4.channel.k8s.io`), as kubectl does. Errors the kubelet reports on the error channel ("connection
@@ -36,8 +36,8 @@ function describe(err: unknown): string {
   return e?.error?.message ?? e?.message ?? String(err);
 }
 
-/** Listens on 127.0.0.1:0 and forwards every connection to the pod's port. */
-export async function forwardPodPort(cluster: Pick<Cluster, 'config'>, target: PodPort): Promise<LocalForward> {
+/** Listens on 127.0.0.1:`localPort` (0: any free port) and forwards every connection to the pod's port. */
+export async function forwardPodPort(cluster: Pick<Cluster, 'config'>, target: PodPort, localPort = 0): Promise<LocalForward> {
   const portForward = new k8s.PortForward(cluster.config);
   const sockets = new Set<net.Socket>();
   let lastError: string | undefined;
@@ -74,8 +74,8 @@ export async function forwardPodPort(cluster: Pick<Cluster, 'config'>, target: P
     );
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.once('error', (err) => reject(new Error(`cannot listen on 127.0.0.1:${localPort}: ${err.message}`)));
+    server.listen(localPort, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as net.AddressInfo).port;
   return {
