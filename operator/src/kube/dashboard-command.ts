@@ -11,9 +11,17 @@ import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { type Command, type CommandIo, UsageError, usageErrors } from '../../../api/src/command';
 import { ControlPlanePorts, SystemNamespace } from '../../../api/src/names';
-import { ClusterConfigError, withCluster } from './cluster';
-import { readyControlPlanePods } from './control-plane';
-import { forwardPodPort } from './transport';
+import type * as ClusterModule from './cluster';
+import type * as ControlPlaneModule from './control-plane';
+import type * as TransportModule from './transport';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy loading: listing the commands (`skein help`) must not load client-node */
+const kube = () => ({
+  ...(require('./cluster') as typeof ClusterModule),
+  ...(require('./control-plane') as typeof ControlPlaneModule),
+  ...(require('./transport') as typeof TransportModule),
+});
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 const usage = `Usage: skein dashboard [--port N] [--open] [--kubeconfig FILE] [--context NAME]
        skein dashboard --local [--monitor-host HOST] [--monitor-port N] [--open]
@@ -100,6 +108,7 @@ export const dashboardCommand: Command = {
       return 0;
     }
     const localPort = portFlag(values.port, '--port', 0);
+    const { ClusterConfigError, forwardPodPort, readyControlPlanePods, withCluster } = kube();
     const options = { ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), ...(values.context ? { context: values.context } : {}) };
     const { pod, forward } = await withCluster(options, async (cluster) => {
       const name = (await readyControlPlanePods(cluster))[0]!.name;
