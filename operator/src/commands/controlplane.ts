@@ -3,20 +3,14 @@ import { type CommandIo, UsageError } from '../../../api/src/command';
 import { type IssuanceLimits } from '../../../ca/src/core/rate-limit';
 import { loadCaDir } from '../../../ca/src/store/ca-dir';
 import { type MeshSettings } from '../core/mesh-index';
-import { runControlPlane } from '../run';
+import { runControlPlane, type RunOptions } from '../run';
 
-export interface LocalControlPlaneOptions {
-  configDir: string;
+/** Where it listens: as runControlPlane takes it. */
+export interface LocalControlPlaneOptions extends Pick<RunOptions, 'configDir' | 'xdsHost' | 'xdsPort' | 'plaintextXdsPort' | 'monitorHost' | 'monitorPort' | 'pollIntervalMs'> {
   caDir?: string;
   /** The flag's value (checked against the CA's trust domain). */
   trustDomain?: string;
   settings: (trustDomain: string | undefined) => MeshSettings;
-  xdsHost: string;
-  xdsPort: number;
-  plaintextXdsPort?: number;
-  monitorHost: string;
-  monitorPort: number;
-  pollIntervalMs?: number;
   caLimits?: IssuanceLimits;
 }
 
