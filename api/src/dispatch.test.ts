@@ -51,4 +51,32 @@ describe('dispatch', () => {
     expect(text.out).toBe('usage: ca init\n');
     expect(calls).toEqual([]);
   });
+
+  it('help CMD prints that command\'s usage; help GROUP lists the group; help of an unknown command exits 2', async () => {
+    let c = capture();
+    expect(await dispatch(table, ['help', 'ca', 'init'], c.io)).toBe(0);
+    expect(c.text.out).toBe('usage: ca init\n');
+    c = capture();
+    expect(await dispatch(table, ['help', 'bad'], c.io)).toBe(0);
+    expect(c.text.out).toBe('usage: bad\n');
+    c = capture();
+    expect(await dispatch(table, ['help', 'nope'], c.io)).toBe(2);
+    expect(c.text.err).toMatch(/skein help: unknown command "nope"/);
+    c = capture();
+    expect(await dispatch(table, ['help', 'ca', 'init', 'extra'], c.io)).toBe(2);
+    expect(calls).toEqual([]);
+  });
+
+  it('help GROUP lists the commands under a first word that is not itself a command', async () => {
+    const grouped: Command[] = [
+      { path: ['ca', 'init'], summary: 'make a CA', usage: 'usage: ca init', run: async () => 0 },
+      { path: ['ca', 'serve'], summary: 'serve it', usage: 'usage: ca serve', run: async () => 0 },
+      { path: ['other'], summary: 'other', usage: 'usage: other', run: async () => 0 },
+    ];
+    const c = capture();
+    expect(await dispatch(grouped, ['help', 'ca'], c.io)).toBe(0);
+    expect(c.text.out).toMatch(/skein ca init\s+make a CA/);
+    expect(c.text.out).toMatch(/skein ca serve\s+serve it/);
+    expect(c.text.out).not.toMatch(/other/);
+  });
 });

@@ -19,11 +19,30 @@ export function findCommand(commands: readonly Command[], argv: readonly string[
 export function helpText(commands: readonly Command[]): string {
   const width = Math.max(...commands.map((c) => c.path.join(' ').length));
   const lines = commands.map((c) => `  skein ${c.path.join(' ').padEnd(width)}  ${c.summary}`);
-  return `Skein: a service mesh for Kubernetes.\n\nUsage: skein <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'skein <command> --help' for a command's options.\n`;
+  return `Skein: a service mesh for Kubernetes.\n\nUsage: skein <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'skein help <command>' or 'skein <command> --help' for a command's options.\n`;
+}
+
+function usageOf(command: Command): string {
+  return command.usage.endsWith('\n') ? command.usage : `${command.usage}\n`;
 }
 
 /** Runs argv against the command table; returns the exit code. Never throws. */
 export async function dispatch(commands: readonly Command[], argv: readonly string[], io: CommandIo): Promise<number> {
+  if (argv[0] === 'help' && argv.length > 1) {
+    // `skein help ca init`: that command's usage, as `skein ca init --help` prints it.
+    const found = findCommand(commands, argv.slice(1));
+    const group = commands.filter((c) => argv.slice(1).every((word, i) => c.path[i] === word));
+    if ((!found || found.rest.length > 0) && group.length > 0) {
+      io.stdout.write(helpText(group)); // `skein help ca`: the ca subcommands
+      return 0;
+    }
+    if (!found || found.rest.length > 0) {
+      io.stderr.write(`skein help: unknown command "${argv.slice(1).join(' ')}"\n\n${helpText(commands)}`);
+      return 2;
+    }
+    io.stdout.write(usageOf(found.command));
+    return 0;
+  }
   if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
     io.stdout.write(helpText(commands));
     return argv.length === 0 ? 2 : 0;
@@ -35,7 +54,7 @@ export async function dispatch(commands: readonly Command[], argv: readonly stri
   }
   const { command, rest } = found;
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout.write(command.usage.endsWith('\n') ? command.usage : `${command.usage}\n`);
+    io.stdout.write(usageOf(command));
     return 0;
   }
   try {

@@ -52,6 +52,9 @@ export const ControlPlaneHost = `${ControlPlaneName}.${SystemNamespace}.svc`;
 /** DNS names of the control plane's serving certificate (xDS, CA and webhook). */
 export const ControlPlaneDnsNames: readonly string[] = ['localhost', ControlPlaneHost, `${ControlPlaneHost}.cluster.local`];
 
+/** The MutatingWebhookConfiguration the install creates and the control plane's leader keeps the caBundle of. */
+export const WebhookConfigurationName = 'skein-sidecar-injector';
+
 /** Default SPIFFE trust domain. */
 export const DefaultTrustDomain = 'cluster.local';
 

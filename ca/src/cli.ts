@@ -1,6 +1,7 @@
 /**
  * `skein ca …`: make a CA, issue certificates and join tokens, run a standalone CA server.
  * Output is meant for people and scripts: results on stdout, diagnostics on stderr, exit 0/1/2.
+ * What `skein help` loads: key handling, the store and the gRPC server load when a command runs.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,17 +10,31 @@ import { type Command, type CommandIo, UsageError, usageErrors } from '../../api
 import { formatDuration, parseDuration } from '../../api/src/duration';
 import { ControlPlanePorts, DefaultTrustDomain } from '../../api/src/names';
 import { parseSpiffeId } from '../../api/src/spiffe';
-import { mintJoinToken } from './auth/join-token';
-import { generateWorkloadKey } from './client/csr';
-import { parseKeyType } from './core/keys';
-import { joinPem } from './core/pem';
+import type * as JoinTokenAuth from './auth/join-token';
+import type * as Csr from './client/csr';
+import type * as Keys from './core/keys';
+import type * as Pem from './core/pem';
 import { defaultValidityPolicy } from './core/validity';
-import { x509 } from './core/x509';
+import type * as X509 from './core/x509';
 import { defaultIssuanceLimits, formatRateLimit, type IssuanceLimits, parseRateLimit } from './core/rate-limit';
-import { defaultCaDnsNames, createIssuer, startCaServer } from './service/ca-server';
-import { LiveCa } from './service/live-ca';
-import { addTrustedRoots, CaFiles, initCaDir, loadCaDir, removeTrustedRoots, switchSigner } from './store/ca-dir';
-import { watchCaDir } from './store/ca-dir-watch';
+import type * as CaServer from './service/ca-server';
+import type * as LiveCaModule from './service/live-ca';
+import type * as CaDir from './store/ca-dir';
+import type * as CaDirWatch from './store/ca-dir-watch';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy loading: keys, store and gRPC only when a command runs */
+const load = {
+  joinToken: () => require('./auth/join-token') as typeof JoinTokenAuth,
+  csr: () => require('./client/csr') as typeof Csr,
+  keys: () => require('./core/keys') as typeof Keys,
+  pem: () => require('./core/pem') as typeof Pem,
+  x509: () => (require('./core/x509') as typeof X509).x509,
+  server: () => require('./service/ca-server') as typeof CaServer,
+  liveCa: () => require('./service/live-ca') as typeof LiveCaModule,
+  dir: () => require('./store/ca-dir') as typeof CaDir,
+  dirWatch: () => require('./store/ca-dir-watch') as typeof CaDirWatch,
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -37,7 +52,7 @@ function duration(value: string | undefined, flag: string, fallback: number): nu
 }
 
 function keyType(value: string | undefined) {
-  return usageErrors(() => parseKeyType(value ?? 'ec'), '--key-type');
+  return usageErrors(() => load.keys().parseKeyType(value ?? 'ec'), '--key-type');
 }
 
 function readInput(file: string, flag: string): string {
@@ -48,7 +63,7 @@ function readInput(file: string, flag: string): string {
   }
 }
 
-const initUsage = `Usage: skein ca init --dir DIR [--trust-domain TD] [--key-type ec|rsa] [--force]
+const initUsage = () => `Usage: skein ca init --dir DIR [--trust-domain TD] [--key-type ec|rsa] [--force]
        skein ca init --dir DIR --ca-cert FILE --ca-key FILE --cert-chain FILE --root-cert FILE [--trust-domain TD] [--force]
 
 Creates a CA in DIR (keys 0600). Without --ca-* flags: a new self-signed root valid 10 years
@@ -57,13 +72,15 @@ elsewhere (same files as Istio's cacerts): --ca-cert the intermediate, --ca-key 
 --cert-chain its issuers up to the root, --root-cert the trust bundle (one or more roots).
 Everything is validated (key matches, CA:true, chain links, anchored in the bundle) before anything
 is written. Refuses to replace an existing CA unless --force.
-Also writes ${CaFiles.joinTokenKey}, the key that signs join tokens (skein ca token).
+Also writes ${load.dir().CaFiles.joinTokenKey}, the key that signs join tokens (skein ca token).
   --trust-domain   SPIFFE trust domain (default ${DefaultTrustDomain})`;
 
 const initCommand: Command = {
   path: ['ca', 'init'],
   summary: 'create a CA (self-signed root or plugged-in intermediate)',
-  usage: initUsage,
+  get usage() {
+    return initUsage();
+  },
   async run(args, io) {
     const f = flags(args, {
       dir: { type: 'string' }, 'trust-domain': { type: 'string' }, 'key-type': { type: 'string' }, force: { type: 'boolean' },
@@ -79,7 +96,7 @@ const initCommand: Command = {
     const pluggedIn = given.length > 0
       ? { caCertPem: readInput(f['ca-cert']!, '--ca-cert'), caKeyPem: readInput(f['ca-key']!, '--ca-key'), certChainPem: readInput(f['cert-chain']!, '--cert-chain'), rootCertPem: readInput(f['root-cert']!, '--root-cert') }
       : undefined;
-    const ca = await initCaDir(dir, { trustDomain: f['trust-domain'] ?? DefaultTrustDomain, keyType: keyType(f['key-type']), force: f.force === true, ...(pluggedIn ? { pluggedIn } : {}) });
+    const ca = await load.dir().initCaDir(dir, { trustDomain: f['trust-domain'] ?? DefaultTrustDomain, keyType: keyType(f['key-type']), force: f.force === true, ...(pluggedIn ? { pluggedIn } : {}) });
     const caCert = ca.authority.chain[0]!;
     io.stdout.write(`CA ready in ${dir}: ${pluggedIn ? 'plugged-in intermediate' : 'self-signed root'} "${caCert.subject}", ${ca.authority.keyType === 'ec' ? 'ECDSA P-256' : 'RSA'}, trust domain ${ca.authority.trustDomain}, valid until ${caCert.notAfter.toISOString()}\n`);
     return 0;
@@ -105,18 +122,18 @@ const issueCommand: Command = {
     const id = usageErrors(() => parseSpiffeId(idText), '--spiffe-id');
     const ttlMs = duration(f.ttl, '--ttl', defaultValidityPolicy.defaultTtlMs);
     const type = keyType(f['key-type']);
-    const ca = await loadCaDir(dir);
+    const ca = await load.dir().loadCaDir(dir);
     if (id.trustDomain !== ca.authority.trustDomain) throw new UsageError(`--spiffe-id is in trust domain ${id.trustDomain}, but this CA serves ${ca.authority.trustDomain}`);
     const files = { cert: path.join(out, 'cert.pem'), key: path.join(out, 'key.pem'), root: path.join(out, 'root.pem') };
     const existing = Object.values(files).filter((file) => fs.existsSync(file));
     if (existing.length > 0 && !f.force) throw new UsageError(`${existing.join(', ')} already exist; pass --force to overwrite`);
-    const issuer = createIssuer(ca);
-    const key = await generateWorkloadKey(type);
-    const issued = await issuer.issue(await x509.PublicKey.create(key.keys.publicKey), [{ type: 'url', value: idText }], ttlMs);
+    const issuer = load.server().createIssuer(ca);
+    const key = await load.csr().generateWorkloadKey(type);
+    const issued = await issuer.issue(await load.x509().PublicKey.create(key.keys.publicKey), [{ type: 'url', value: idText }], ttlMs);
     fs.mkdirSync(out, { recursive: true, mode: 0o700 });
     fs.writeFileSync(files.key, key.privateKeyPem + '\n', { mode: 0o600 });
     fs.chmodSync(files.key, 0o600);
-    fs.writeFileSync(files.cert, joinPem(issued.chainPem.slice(0, -1)), { mode: 0o644 });
+    fs.writeFileSync(files.cert, load.pem().joinPem(issued.chainPem.slice(0, -1)), { mode: 0o644 });
     fs.writeFileSync(files.root, issuer.trustBundlePem(), { mode: 0o644 });
     io.stdout.write(`issued ${idText} serial ${issued.serialNumber} valid until ${issued.notAfter.toISOString()}: ${files.cert}, ${files.key}, ${files.root}\n`);
     return 0;
@@ -139,11 +156,11 @@ const tokenCommand: Command = {
     const namespace = required(f.namespace, '--namespace');
     const serviceAccount = required(f['service-account'], '--service-account');
     const ttlMs = duration(f.ttl, '--ttl', 3_600_000);
-    const ca = await loadCaDir(dir);
-    if (!ca.joinTokenKey) throw new Error(`${path.join(dir, CaFiles.joinTokenKey)} not found: this CA cannot mint join tokens (re-run skein ca init)`);
+    const ca = await load.dir().loadCaDir(dir);
+    if (!ca.joinTokenKey) throw new Error(`${path.join(dir, load.dir().CaFiles.joinTokenKey)} not found: this CA cannot mint join tokens (re-run skein ca init)`);
     let token: string;
     try {
-      token = await mintJoinToken(ca.joinTokenKey, { namespace, serviceAccount, ttlMs, now: new Date() });
+      token = await load.joinToken().mintJoinToken(ca.joinTokenKey, { namespace, serviceAccount, ttlMs, now: new Date() });
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
@@ -152,18 +169,20 @@ const tokenCommand: Command = {
   },
 };
 
-const bundleUsage = `Usage: skein ca bundle --dir DIR --add FILE
+const bundleUsage = () => `Usage: skein ca bundle --dir DIR --add FILE
        skein ca bundle --dir DIR --remove FILE
 
 Root rotation, steps 1 and 3: adds the root certificate(s) in FILE to the trust bundle
-(DIR/${CaFiles.rootCert}), or removes them. Removing is refused while the CA still signs under a
+(DIR/${load.dir().CaFiles.rootCert}), or removes them. Removing is refused while the CA still signs under a
 root being removed. A running control plane or CA server reloads the directory; hand the new
-${CaFiles.rootCert} to every workload (the skein-root-cert ConfigMap, the proxies' root file) too.`;
+${load.dir().CaFiles.rootCert} to every workload (the skein-root-cert ConfigMap, the proxies' root file) too.`;
 
 const bundleCommand: Command = {
   path: ['ca', 'bundle'],
   summary: 'add roots to the trust bundle or remove them (root rotation)',
-  usage: bundleUsage,
+  get usage() {
+    return bundleUsage();
+  },
   async run(args, io) {
     const f = flags(args, { dir: { type: 'string' }, add: { type: 'string' }, remove: { type: 'string' } });
     const dir = required(f.dir, '--dir');
@@ -171,8 +190,8 @@ const bundleCommand: Command = {
     const adding = f.add !== undefined;
     const file = adding ? f.add! : f.remove!;
     const pem = readInput(file, adding ? '--add' : '--remove');
-    const n = adding ? await addTrustedRoots(dir, pem) : await removeTrustedRoots(dir, pem);
-    const roots = (await loadCaDir(dir)).authority.roots.length;
+    const n = adding ? await load.dir().addTrustedRoots(dir, pem) : await load.dir().removeTrustedRoots(dir, pem);
+    const roots = (await load.dir().loadCaDir(dir)).authority.roots.length;
     io.stdout.write(`${n === 0 ? 'nothing to do' : `${adding ? 'added' : 'removed'} ${n} root${n === 1 ? '' : 's'}`}: the trust bundle in ${dir} holds ${roots} root${roots === 1 ? '' : 's'}\n`);
     return 0;
   },
@@ -193,18 +212,18 @@ const switchCommand: Command = {
     const f = flags(args, { dir: { type: 'string' }, from: { type: 'string' } });
     const dir = required(f.dir, '--dir');
     const from = required(f.from, '--from');
-    const authority = await switchSigner(dir, from);
+    const authority = await load.dir().switchSigner(dir, from);
     io.stdout.write(`${dir} now signs with "${authority.chain[0]!.subject}" (valid until ${authority.chain[0]!.notAfter.toISOString()}); the trust bundle holds ${authority.roots.length} roots\n`);
     return 0;
   },
 };
 
-const serveUsage = `Usage: skein ca serve --dir DIR [--host 127.0.0.1] [--port ${ControlPlanePorts.xds}] [--dns-name NAME]... [--max-ttl 90d] [--default-ttl 24h]
+const serveUsage = () => `Usage: skein ca serve --dir DIR [--host 127.0.0.1] [--port ${ControlPlanePorts.xds}] [--dns-name NAME]... [--max-ttl 90d] [--default-ttl 24h]
                       [--identity-limit ${formatRateLimit(defaultIssuanceLimits.perIdentity)}] [--global-limit ${formatRateLimit(defaultIssuanceLimits.global)}]
 
 Serves skein.ca.v1.CertificateService over gRPC with TLS. First certificates: join tokens from
 skein ca token; renewals: the caller's current certificate over mTLS. The serving certificate is
-issued by this CA for --dns-name (default: ${defaultCaDnsNames.join(', ')}) and the --host address,
+issued by this CA for --dns-name (default: ${load.server().defaultCaDnsNames.join(', ')}) and the --host address,
 renewed at half its lifetime; clients verify it with root-cert.pem. DIR is reloaded when it
 changes (root rotation). Issuance is rate limited per identity and in total (RATE/UNIT:BURST,
 UNIT s, m or h; refusals are RESOURCE_EXHAUSTED). Runs until SIGINT/SIGTERM. Logs issued and
@@ -242,10 +261,11 @@ export async function serveCa(args: string[], io: CommandIo, untilStopped: () =>
   const policy = { ...defaultValidityPolicy, maxTtlMs: duration(f['max-ttl'], '--max-ttl', defaultValidityPolicy.maxTtlMs), defaultTtlMs: duration(f['default-ttl'], '--default-ttl', defaultValidityPolicy.defaultTtlMs) };
   if (policy.defaultTtlMs > policy.maxTtlMs) throw new UsageError('--default-ttl must not exceed --max-ttl');
   const limits = issuanceLimits(f['identity-limit'], f['global-limit']);
-  const live = new LiveCa(await loadCaDir(dir), { policy });
+  const { LiveCa } = load.liveCa();
+  const live = new LiveCa(await load.dir().loadCaDir(dir), { policy });
   const host = f.host ?? '127.0.0.1';
   const log = (line: string) => io.stderr.write(`${line}\n`);
-  const server = await startCaServer({
+  const server = await load.server().startCaServer({
     ca: live,
     host,
     port,
@@ -254,7 +274,7 @@ export async function serveCa(args: string[], io: CommandIo, untilStopped: () =>
     ...(f['dns-name'] ? { dnsNames: f['dns-name'] } : {}),
     onEvent: (e) => log(e.type === 'issued' ? `issued ${e.spiffeId} serial ${e.serialNumber} until ${e.notAfter} (${e.authenticator})` : `refused (code ${e.code}): ${e.reason}`),
   });
-  const watch = watchCaDir(dir, live, { log });
+  const watch = load.dirWatch().watchCaDir(dir, live, { log });
   io.stdout.write(`skein CA (trust domain ${live.trustDomain}) listening on ${host}:${server.port}\n`);
   const reason = await untilStopped();
   io.stderr.write(`${reason}: shutting down\n`);
@@ -266,7 +286,9 @@ export async function serveCa(args: string[], io: CommandIo, untilStopped: () =>
 const serveCommand: Command = {
   path: ['ca', 'serve'],
   summary: 'run a standalone CA gRPC server (local mode)',
-  usage: serveUsage,
+  get usage() {
+    return serveUsage();
+  },
   run: (args, io) => serveCa(args, io, waitForSignal),
 };
 

@@ -8,11 +8,12 @@ import { parseAllDocuments } from 'yaml';
 import { parseAgentArgs } from '../../cni/src/cli';
 import { DefaultAgentSocket } from '../../cni/src/names';
 import { installYaml } from './install';
+import { resolveValues, setLayer } from './values';
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown };
 const parse = (text: string) => parseAllDocuments(text).map((d) => d.toJS() as Obj);
 const plain = parse(installYaml());
-const withCni = parse(installYaml({ cni: { enabled: true } }));
+const withCni = parse(installYaml(resolveValues([setLayer('cni.enabled=true')])));
 const key = (o: Obj) => `${o.kind}/${o.metadata.name}`;
 const agentObjects = withCni.filter((o) => o.metadata.name === 'skein-cni-agent');
 const find = (kind: string) => agentObjects.find((o) => o.kind === kind)!;
@@ -68,7 +69,7 @@ describe('install with cni.enabled', () => {
     expect(mounts['skein-run']!.mountPath).toBe('/var/run/skein');
     expect(DefaultAgentSocket.startsWith(`${mounts['skein-run']!.mountPath}/`)).toBe(true);
     expect(mounts.netns).toEqual({ name: 'netns', mountPath: '/var/run/netns', mountPropagation: 'HostToContainer' });
-    const custom = parse(installYaml({ cni: { enabled: true, confDir: '/var/lib/rancher/k3s/agent/etc/cni/net.d' } })).find((o) => o.kind === 'DaemonSet') as unknown as ReturnType<typeof daemonSet>;
+    const custom = parse(installYaml(resolveValues([setLayer('cni.enabled=true'), setLayer('cni.confDir=/var/lib/rancher/k3s/agent/etc/cni/net.d')]))).find((o) => o.kind === 'DaemonSet') as unknown as ReturnType<typeof daemonSet>;
     expect(custom.spec.template.spec.volumes[0]!.hostPath.path).toBe('/var/lib/rancher/k3s/agent/etc/cni/net.d');
   });
 

@@ -102,6 +102,14 @@ describe('install manifests', () => {
     expect(svc.selector).toEqual({ app: 'skein-controlplane' });
   });
 
+  it('every port names its protocol: server-side apply keys ports by (port, protocol), so a re-apply merges instead of adding duplicates', () => {
+    const svc = one('Service').spec as { ports: { protocol?: string }[] };
+    const containers = (one('Deployment') as unknown as { spec: { template: { spec: { containers: { ports?: { protocol?: string }[] }[] } } } }).spec.template.spec.containers;
+    const ports = [...svc.ports, ...containers.flatMap((c) => c.ports ?? [])];
+    expect(ports.length).toBeGreaterThan(0);
+    expect(ports.map((p) => p.protocol)).toEqual(ports.map(() => 'TCP'));
+  });
+
   it('the Deployment: 2 replicas, probes on :15014, hardened security context, downward-API env, token mounted', () => {
     const d = one('Deployment') as unknown as { spec: { replicas: number; selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: Record<string, unknown> & { containers: Record<string, unknown>[] } } } };
     expect(d.spec.replicas).toBe(2);

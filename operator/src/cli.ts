@@ -1,21 +1,37 @@
-/** `skein controlplane`, `skein analyze`, `skein proxy-config`. */
-import fs from 'node:fs';
-import path from 'node:path';
+/**
+ * The operator's verbs: `skein controlplane` (local mode), `analyze`, `install`, `uninstall`,
+ * `check`, `proxy-status`. This module holds what `skein help` shows (flags, usage) and stays light:
+ * each command loads its implementation (the control plane, the Kubernetes client) when it runs.
+ * `install`/`uninstall`/`check --pre` get the manifests from cli/ (operator/ may not import manifests/).
+ */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type Command, type CommandIo, UsageError, usageErrors } from '../../api/src/command';
+import { type Command, UsageError, usageErrors } from '../../api/src/command';
+import { parseDuration } from '../../api/src/duration';
 import { ControlPlanePorts, DefaultTrustDomain, SystemNamespace } from '../../api/src/names';
 import { validateTrustDomain } from '../../api/src/spiffe';
 import { issuanceLimits } from '../../ca/src/cli';
 import { defaultIssuanceLimits, formatRateLimit } from '../../ca/src/core/rate-limit';
-import { loadCaDir } from '../../ca/src/store/ca-dir';
-import { analyzeModel } from './core/analyze';
-import { type ConfigError, formatConfigError } from './core/config-error';
-import { objectKey } from './core/kube';
-import { MeshIndex, type MeshSettings } from './core/mesh-index';
-import { parseNodeId } from './core/node-id';
-import { Translator } from './core/translate/translate';
-import { parseConfigFile } from './core/yaml-docs';
-import { runControlPlane } from './run';
+import type * as ClusterVerbs from './commands/cluster-verbs';
+import type * as ConfigFiles from './commands/config-files';
+import type * as LocalControlPlane from './commands/controlplane';
+import { type MeshSettings } from './core/mesh-index';
+import { type ManifestObject } from './kube/install';
+import pkg from '../../package.json';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy loading: `skein help` must not load what the verbs run */
+const clusterVerbs = () => require('./commands/cluster-verbs') as typeof ClusterVerbs;
+const configFiles = () => require('./commands/config-files') as typeof ConfigFiles;
+const localControlPlane = () => require('./commands/controlplane') as typeof LocalControlPlane;
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/** The install manifests, as cli/ provides them (rendered by manifests/ from its values model). */
+export interface InstallManifests {
+  /** The values table for --help (one line per key). */
+  valuesHelp(): string;
+  /** Renders with the -f files (name and text, in order) then the --set assignments; throws naming a bad value. */
+  render(files: { name: string; text: string }[], sets: string[]): { yaml: string; objects: ManifestObject[] };
+}
 
 function port(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -30,42 +46,18 @@ function settings(values: { 'trust-domain'?: string; 'cluster-domain'?: string }
   return { trustDomain, clusterDomain: values['cluster-domain'] ?? 'cluster.local', rootNamespace: SystemNamespace };
 }
 
-
-/** Reads every config file of a directory (recursively) into an index; returns the problems found. */
-export function loadDirectory(dir: string, meshSettings: MeshSettings): { index: MeshIndex; errors: ConfigError[] } {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`${dir} is not a directory`);
-  const files = (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[])
-    .filter((e) => e.isFile() && /\.(ya?ml|json)$/i.test(e.name) && !e.name.startsWith('.'))
-    .map((e) => path.join(e.parentPath, e.name)).sort();
-  const index = new MeshIndex(meshSettings);
-  const errors: ConfigError[] = [];
-  const owners = new Map<string, string>();
-  for (const file of files) {
-    const rel = path.relative(dir, file);
-    const parsed = parseConfigFile(rel, fs.readFileSync(file, 'utf8'));
-    errors.push(...parsed.errors);
-    for (const obj of parsed.objects) {
-      const key = objectKey(obj);
-      const owner = owners.get(key);
-      if (owner) {
-        errors.push({ file: rel, object: key, path: 'metadata.name', message: `duplicate: also defined in ${owner}` });
-        continue;
-      }
-      owners.set(key, rel);
-      index.apply(obj);
-    }
-  }
-  // Cross-resource problems name the object; add its file.
-  for (const e of analyzeModel(index.model())) errors.push({ ...e, file: e.object ? owners.get(e.object) : undefined });
-  return { index, errors };
-}
+const clusterFlags = { kubeconfig: { type: 'string' }, context: { type: 'string' } } as const;
+const clusterUsage = `  --kubeconfig FILE          kubeconfig (default: $KUBECONFIG, ~/.kube/config, else in-cluster)
+  --context NAME             kubeconfig context (default: the current one)`;
+const clusterOptions = (values: { kubeconfig?: string; context?: string }) => ({ ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), ...(values.context ? { context: values.context } : {}) });
 
 const controlplaneUsage = `Usage: skein controlplane --config-dir DIR [--ca-dir DIR] [options]
 
 Local-mode control plane: serves ADS (and the CA) for the mesh described by the YAML in DIR,
 reloading on change. ADS requires each proxy's workload certificate (mTLS) matching its node id;
 the CA issues first certificates for join tokens and renews over mTLS. The CA directory is
-reloaded when it changes (root rotation: skein ca bundle, skein ca switch).
+reloaded when it changes (root rotation: skein ca bundle, skein ca switch). (On Kubernetes: skein
+controlplane kube.)
 
   --config-dir DIR          Kubernetes-shaped YAML (Namespace, Service, EndpointSlice, Pod, Skein CRDs)
   --ca-dir DIR              CA directory (skein ca init); required for the TLS listener
@@ -74,7 +66,7 @@ reloaded when it changes (root rotation: skein ca bundle, skein ca switch).
   --plaintext-xds-port PORT also serve ADS without TLS on 127.0.0.1:PORT (proxyless gRPC clients
                             and tests; bound to loopback only, its callers are trusted like the host)
   --monitor-host HOST       (default 127.0.0.1)
-  --monitor-port PORT       /metrics /healthz /readyz /debug/syncz /debug/configz (default ${ControlPlanePorts.monitoring});
+  --monitor-port PORT       /metrics /healthz /readyz /version /debug/syncz /debug/configz (default ${ControlPlanePorts.monitoring});
                             /debug/* answers loopback, or a join token of ${SystemNamespace} (authorization: Bearer)
   --ca-identity-limit R     certificates per identity, RATE/UNIT:BURST (default ${formatRateLimit(defaultIssuanceLimits.perIdentity)};
                             beyond it the CA answers RESOURCE_EXHAUSTED)
@@ -87,7 +79,7 @@ export const controlplaneCommand: Command = {
   path: ['controlplane'],
   summary: 'run the control plane (ADS + CA) in local mode from a config directory',
   usage: controlplaneUsage,
-  async run(args: string[], io: CommandIo): Promise<number> {
+  async run(args, io) {
     const { values } = usageErrors(() => parseArgs({
       args, strict: true, allowPositionals: false,
       options: {
@@ -103,87 +95,175 @@ export const controlplaneCommand: Command = {
     if (!values['ca-dir'] && plaintext === undefined) throw new UsageError('--ca-dir is required (TLS is the default); --plaintext-xds-port alone serves loopback-only plaintext ADS');
     const poll = values['poll-interval'] === undefined ? undefined : Number(values['poll-interval']);
     if (poll !== undefined && !(Number.isInteger(poll) && poll >= 100)) throw new UsageError('--poll-interval must be an integer >= 100 (ms)');
+    settings(values); // a bad --trust-domain is a usage error before anything starts, a bad limit too:
     const caLimits = issuanceLimits(values['ca-identity-limit'], values['ca-global-limit'], '--ca-');
-    const ca = values['ca-dir'] ? await loadCaDir(values['ca-dir']) : undefined;
-    // The mesh's trust domain is the CA's: SANs the proxies expect must be what the CA signs.
-    const caDomain = ca?.authority.trustDomain;
-    if (caDomain && values['trust-domain'] && values['trust-domain'] !== caDomain) {
-      throw new UsageError(`--trust-domain ${values['trust-domain']} differs from the CA's trust domain ${caDomain}`);
-    }
-    const log = (line: string) => io.stderr.write(`${new Date().toISOString()} ${line}\n`);
-    const running = await runControlPlane({
-      configDir, ca, log, settings: settings({ ...values, 'trust-domain': values['trust-domain'] ?? caDomain }),
+    return localControlPlane().runLocalControlPlane({
+      configDir, caDir: values['ca-dir'], trustDomain: values['trust-domain'],
+      settings: (trustDomain) => settings({ ...values, 'trust-domain': trustDomain }),
       xdsHost: values['xds-host'] ?? '0.0.0.0', xdsPort: port(values['xds-port'], '--xds-port', ControlPlanePorts.xds),
       plaintextXdsPort: plaintext,
       monitorHost: values['monitor-host'] ?? '127.0.0.1', monitorPort: port(values['monitor-port'], '--monitor-port', ControlPlanePorts.monitoring),
       pollIntervalMs: poll, caLimits,
-    });
-    if (running.xdsPort !== undefined) log(`controlplane: ADS+CA (TLS) on ${values['xds-host'] ?? '0.0.0.0'}:${running.xdsPort}`);
-    if (running.plaintextXdsPort !== undefined) log(`controlplane: WARNING plaintext ADS on 127.0.0.1:${running.plaintextXdsPort} (no TLS)`);
-    log(`controlplane: monitoring on ${values['monitor-host'] ?? '127.0.0.1'}:${running.monitorPort}`);
-    await new Promise<void>((resolve) => {
-      const done = () => resolve();
-      process.once('SIGINT', done);
-      process.once('SIGTERM', done);
-    });
-    log('controlplane: shutting down');
-    await running.stop();
-    return 0;
+    }, io);
   },
 };
 
 export const analyzeCommand: Command = {
   path: ['analyze'],
-  summary: 'check a config directory: invalid objects and cross-resource problems (exit 1 if any)',
-  usage: 'Usage: skein analyze DIR [--trust-domain TD] [--cluster-domain DOMAIN]\n\nPrints every problem as FILE document N KIND/NS/NAME: FIELD: MESSAGE.',
-  run(args: string[], io: CommandIo): Promise<number> {
-    const { values, positionals } = usageErrors(() => parseArgs({ args, strict: true, allowPositionals: true, options: { 'trust-domain': { type: 'string' }, 'cluster-domain': { type: 'string' } } }));
-    if (positionals.length !== 1) throw new UsageError('expected exactly one directory');
-    const { index, errors } = loadDirectory(positionals[0]!, settings(values));
-    for (const e of errors) io.stdout.write(`${formatConfigError(e)}\n`);
-    io.stdout.write(errors.length ? `\n${errors.length} problem(s) found\n` : `no problems found (${index.size} objects)\n`);
-    return Promise.resolve(errors.length ? 1 : 0);
+  summary: 'report every configuration problem in one pass: files, or the live cluster (exit 1 if any)',
+  usage: `Usage: skein analyze [PATH …] [--kubeconfig FILE] [--context NAME] [--trust-domain TD] [--cluster-domain DOMAIN]
+
+Checks each object (the validator the CRDs and the control plane use) and then what one object
+cannot show alone: routes to unknown hosts, subsets no DestinationRule defines, DestinationRules for
+unknown hosts, conflicting VirtualServices. Everything in one pass: an object with a schema error
+still gets its cross-reference checks.
+
+  PATH       YAML files or directories (recursively). Without PATH: the live cluster's Namespaces,
+             Services and Skein resources. With PATH and --kubeconfig/--context: the files as if
+             applied to the cluster (they replace cluster objects of the same kind/namespace/name).
+${clusterUsage}
+
+Prints every problem as FILE:LINE document N KIND/NS/NAME: FIELD: MESSAGE (objects from the cluster
+have no file).`,
+  run(args, io) {
+    const { values, positionals } = usageErrors(() => parseArgs({
+      args, strict: true, allowPositionals: true,
+      options: { 'trust-domain': { type: 'string' }, 'cluster-domain': { type: 'string' }, ...clusterFlags },
+    }));
+    const mesh = settings(values);
+    const live = positionals.length === 0 || values.kubeconfig !== undefined || values.context !== undefined;
+    const files = configFiles().readSources(positionals);
+    return clusterVerbs().runAnalyze({ files, ...(live ? { cluster: clusterOptions(values) } : {}), settings: mesh }, io);
   },
 };
 
-export const proxyConfigCommand: Command = {
-  path: ['proxy-config'],
-  summary: 'print the xDS resources a proxy would get (config_dump-style JSON)',
-  usage: `Usage: skein proxy-config --config-dir DIR --node NODE_ID [--metadata JSON] [--type TYPE]
+function renderOptions(values: { values?: string[]; set?: string[] }) {
+  const files = (values.values ?? []).map((name) => {
+    try {
+      return { name, text: readFileSync(name, 'utf8') };
+    } catch (err) {
+      throw new UsageError(`-f ${name}: ${(err as Error).message}`);
+    }
+  });
+  return { files, sets: values.set ?? [] };
+}
 
-  --node      sidecar~<podIP>~<pod>.<ns>~<ns>.svc.cluster.local
-  --metadata  node metadata as JSON, e.g. '{"GENERATOR":"grpc"}' or '{"SKEIN_OUTBOUND_PORTS":"15101=echo:8080"}'
-  --type      clusters | endpoints | listeners | routes (default: all)`,
-  run(args: string[], io: CommandIo): Promise<number> {
+function render(manifests: InstallManifests, values: { values?: string[]; set?: string[] }) {
+  const { files, sets } = renderOptions(values);
+  return usageErrors(() => manifests.render(files, sets));
+}
+
+const valuesFlags = { values: { type: 'string', short: 'f', multiple: true }, set: { type: 'string', multiple: true } } as const;
+const valuesUsage = `  -f, --values FILE          values (a YAML mapping); several apply in order
+  --set KEY=VALUE            one value, after the files; repeatable`;
+
+/** `skein install`, `skein uninstall`, `skein check`: they need the manifests, which cli/ provides. */
+export function installCommands(manifests: InstallManifests): Command[] {
+  const install: Command = {
+    path: ['install'],
+    summary: 'install or upgrade Skein on the cluster (server-side apply), wait until it is ready',
+    get usage() {
+      return `Usage: skein install [--dry-run] [-f values.yaml …] [--set key=value …] [--timeout 5m] [--no-wait] [--kubeconfig FILE] [--context NAME]
+
+Installs Skein, or upgrades it in place: server-side apply (field manager "skein") of exactly the
+objects \`npm run manifests\` renders with these values, then waits until it works: CRDs Established,
+the control plane Deployment available, the webhook's caBundle written by the control plane. A
+progress line per object and step. Running it again changes nothing and says so.
+
+  --dry-run                  print the manifests (YAML) with these values; touch nothing
+${valuesUsage}
+  --timeout DURATION         how long to wait for readiness (default 5m)
+  --no-wait                  apply, do not wait
+${clusterUsage}
+
+Values (--set KEY=VALUE, or the same keys in a -f file, nested or dotted):
+${manifests.valuesHelp()}`;
+    },
+    async run(args, io) {
+      const { values } = usageErrors(() => parseArgs({
+        args, strict: true, allowPositionals: false,
+        options: { 'dry-run': { type: 'boolean' }, timeout: { type: 'string' }, 'no-wait': { type: 'boolean' }, ...valuesFlags, ...clusterFlags },
+      }));
+      const timeoutMs = values.timeout === undefined ? 300_000 : usageErrors(() => parseDuration(values.timeout!), '--timeout');
+      const rendered = render(manifests, values);
+      if (values['dry-run']) {
+        io.stdout.write(rendered.yaml);
+        return 0;
+      }
+      return clusterVerbs().runInstall({ cluster: clusterOptions(values), objects: rendered.objects, version: pkg.version, timeoutMs, wait: !values['no-wait'] }, io);
+    },
+  };
+  const uninstall: Command = {
+    path: ['uninstall'],
+    summary: 'remove Skein from the cluster (--purge: also its CRDs, policies, CA and root certificates)',
+    usage: `Usage: skein uninstall [--purge] [-f values.yaml …] [--set key=value …] [--kubeconfig FILE] [--context NAME]
+
+Deletes what \`skein install\` created, the webhook configuration first (no pod creation waits on a
+webhook that is going away). Pass the -f/--set you installed with if they added objects.
+
+Without --purge these stay, and it says so: the CRDs with every VirtualService, DestinationRule,
+PeerAuthentication and AuthorizationPolicy (your policies); namespace ${SystemNamespace} with the CA
+Secret (the mesh's root of trust: a reinstall reuses it and running sidecars keep trusting each
+other); the skein-root-cert ConfigMaps in meshed namespaces. Running sidecars stay until their pods
+restart.
+
+  --purge                    remove those too (every Skein resource in the cluster is deleted)
+${valuesUsage}
+${clusterUsage}`,
+    async run(args, io) {
+      const { values } = usageErrors(() => parseArgs({ args, strict: true, allowPositionals: false, options: { purge: { type: 'boolean' }, ...valuesFlags, ...clusterFlags } }));
+      const { objects } = render(manifests, values);
+      return clusterVerbs().runUninstall({ cluster: clusterOptions(values), objects, purge: values.purge === true }, io);
+    },
+  };
+  const check: Command = {
+    path: ['check'],
+    summary: 'check the installation (or, with --pre, whether Skein can be installed); exit 1 if a check fails',
+    usage: `Usage: skein check [--pre] [--kubeconfig FILE] [--context NAME]
+
+One line per check, ✓ or × with a hint; exit status 1 if any failed.
+
+  skein check          Kubernetes API reachable and version supported; CRDs established; control
+                       plane ready; webhook registered, its caBundle verifying the webhook's serving
+                       certificate (connects to it); root certificate published in meshed
+                       namespaces; proxies connected and in sync; certificates not close to expiry.
+  skein check --pre    before installing: API reachable, version supported, permission to create
+                       what install applies, no Skein installation already there.
+${clusterUsage}`,
+    run(args, io) {
+      const { values } = usageErrors(() => parseArgs({ args, strict: true, allowPositionals: false, options: { pre: { type: 'boolean' }, ...clusterFlags } }));
+      return clusterVerbs().runCheck({ cluster: clusterOptions(values), pre: values.pre === true, objects: () => manifests.render([], []).objects }, io);
+    },
+  };
+  return [install, uninstall, check];
+}
+
+export const proxyStatusCommand: Command = {
+  path: ['proxy-status'],
+  summary: 'every connected proxy: CDS/LDS/EDS/RDS sync state, config version, certificate expiry',
+  usage: `Usage: skein proxy-status [-o table|json] [--kubeconfig FILE] [--context NAME]
+       skein proxy-status --monitoring-url URL [-o table|json]
+
+Asks the control plane (every ready replica, through a port-forward to its monitoring port
+${ControlPlanePorts.monitoring}) which proxies are connected and, per xDS type, whether each ACKed what it
+was sent last: SYNCED, NACKED (with the proxy's reason below the table), STALE (sent, not answered
+yet) or NOT SENT. VERSION is the model generation of the proxy's configuration; CERT EXPIRES IN, the
+certificate the control plane's CA issued it. Exit status 1 if a control plane could not be asked.
+
+  --monitoring-url URL       local mode: the control plane's monitoring address, e.g. http://127.0.0.1:${ControlPlanePorts.monitoring}
+  -o, --output FORMAT        table (default) or json
+${clusterUsage}`,
+  run(args, io) {
     const { values } = usageErrors(() => parseArgs({
       args, strict: true, allowPositionals: false,
-      options: { 'config-dir': { type: 'string' }, node: { type: 'string' }, metadata: { type: 'string' }, type: { type: 'string' }, 'trust-domain': { type: 'string' }, 'cluster-domain': { type: 'string' } },
+      options: { 'monitoring-url': { type: 'string' }, output: { type: 'string', short: 'o' }, ...clusterFlags },
     }));
-    if (!values['config-dir']) throw new UsageError('--config-dir is required');
-    if (!values.node) throw new UsageError('--node is required');
-    const node = usageErrors(() => parseNodeId(values.node!));
-    let metadata: Record<string, unknown> = {};
-    if (values.metadata !== undefined) {
-      try {
-        metadata = JSON.parse(values.metadata) as Record<string, unknown>;
-      } catch {
-        throw new UsageError('--metadata must be a JSON object');
-      }
-      if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) throw new UsageError('--metadata must be a JSON object');
-    }
-    const kinds = { clusters: 'Cluster', endpoints: 'ClusterLoadAssignment', listeners: 'Listener', routes: 'RouteConfiguration' } as const;
-    const type = values.type as keyof typeof kinds | undefined;
-    if (type !== undefined && !(type in kinds)) throw new UsageError(`--type must be one of ${Object.keys(kinds).join(', ')}`);
-    const { index, errors } = loadDirectory(values['config-dir'], settings(values));
-    for (const e of errors) io.stderr.write(`warning: ${formatConfigError(e)}\n`);
-    const translation = new Translator(index.model()).translate({ node, metadata });
-    for (const w of translation.warnings) io.stderr.write(`warning: ${w}\n`);
-    const configs = Object.entries(translation.resources)
-      .filter(([typeUrl]) => !type || typeUrl.endsWith(`.${kinds[type]}`))
-      .map(([typeUrl, resources]) => ({ type_url: typeUrl, resources }));
-    io.stdout.write(`${JSON.stringify({ node: node.id, configs }, null, 2)}\n`);
-    return Promise.resolve(0);
+    const output = values.output ?? 'table';
+    if (output !== 'table' && output !== 'json') throw new UsageError(`-o must be table or json, got "${output}"`);
+    if (values['monitoring-url'] && (values.kubeconfig || values.context)) throw new UsageError('--monitoring-url (local mode) and --kubeconfig/--context (cluster) exclude each other');
+    if (values['monitoring-url'] && !/^https?:\/\//.test(values['monitoring-url'])) throw new UsageError(`--monitoring-url must be an http:// URL, got "${values['monitoring-url']}"`);
+    return clusterVerbs().runProxyStatus({ cluster: clusterOptions(values), ...(values['monitoring-url'] ? { monitoringUrl: values['monitoring-url'] } : {}), output }, io);
   },
 };
 
-export const operatorCommands: Command[] = [controlplaneCommand, analyzeCommand, proxyConfigCommand];
+export const operatorCommands: Command[] = [controlplaneCommand, analyzeCommand, proxyStatusCommand];

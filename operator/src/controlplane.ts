@@ -5,7 +5,9 @@
  * A connected proxy is an authorized ADS stream: everything here (its metadata, snapshot, errors)
  * is keyed by the stream, so a second stream with the same node id is a separate proxy.
  */
+import { formatSpiffeId } from '../../api/src/spiffe';
 import { type ConfigError, formatConfigError } from './core/config-error';
+import { type CertificateMatch, IssuedCertificates } from './core/issued-certificates';
 import { MeshIndex, type MeshSettings, defaultMeshSettings } from './core/mesh-index';
 import { analyzeModel } from './core/analyze';
 import { InconsistentSnapshotError, type Snapshot, SnapshotCache, makeSnapshot } from './core/snapshot';
@@ -32,8 +34,8 @@ export class ControlPlane implements SourceListener {
   readonly sync = new SyncState();
   readonly metrics: ControlPlaneMetrics;
   readonly ads: AdsServer;
-  /** Per ADS stream. */
-  private readonly proxies = new Map<string, ProxyInfo>();
+  /** Per ADS stream; `identity`: the SPIFFE id of the certificate the stream was authenticated with. */
+  private readonly proxies = new Map<string, ProxyInfo & { identity?: string }>();
   private readonly debouncer: Debouncer;
   private translator: Translator;
   private generation = 0;
@@ -43,6 +45,8 @@ export class ControlPlane implements SourceListener {
   readonly snapshotErrors = new Map<string, string[]>();
   /** Per stream: translation warnings and node metadata that was ignored. */
   readonly translationWarnings = new Map<string, string[]>();
+  /** Certificates the CA issued (fed by `recordCaEvent`): each proxy's expiry in /debug/syncz. */
+  readonly certificates = new IssuedCertificates();
   private readonly ignoredMetadata = new Map<string, string[]>();
   ready = false;
 
@@ -129,7 +133,7 @@ export class ControlPlane implements SourceListener {
 
   private connected(proxy: ConnectedProxy): Snapshot | undefined {
     const info: ProxyInfo = { node: proxy.node, metadata: proxy.metadata };
-    this.proxies.set(proxy.stream, info);
+    this.proxies.set(proxy.stream, { ...info, ...(proxy.identity ? { identity: proxy.identity } : {}) });
     if (proxy.warnings.length) this.ignoredMetadata.set(proxy.stream, proxy.warnings);
     this.metrics.connectedProxies.set(this.proxies.size);
     return this.build(proxy.stream, info);
@@ -142,6 +146,32 @@ export class ControlPlane implements SourceListener {
     this.snapshotErrors.delete(id);
     this.translationWarnings.delete(id);
     this.metrics.connectedProxies.set(this.proxies.size);
+  }
+
+  /** Wire the CA's events here (`onCaEvent`): issued certificates are shown per proxy. */
+  readonly recordCaEvent = (event: { type: string; spiffeId?: string; serialNumber?: string; notAfter?: string; podName?: string }): void => {
+    if (event.type !== 'issued' || !event.spiffeId || !event.serialNumber || !event.notAfter) return;
+    this.certificates.record({ spiffeId: event.spiffeId, serialNumber: event.serialNumber, notAfter: event.notAfter, ...(event.podName ? { podName: event.podName } : {}) }, new Date().toISOString());
+  };
+
+  /**
+   * The certificate of the proxy on an ADS stream as far as this CA knows it: by its pod, else by
+   * its identity (the certificate it authenticated the stream with, else its service account's).
+   */
+  certificateOf(stream: string): CertificateMatch | undefined {
+    const proxy = this.proxies.get(stream);
+    if (!proxy) return undefined;
+    return this.certificates.forProxy(proxy.node, proxy.identity ?? this.serviceAccountIdentity(proxy));
+  }
+
+  private serviceAccountIdentity(proxy: ProxyInfo): string | undefined {
+    const sa = proxy.metadata.SERVICE_ACCOUNT;
+    if (typeof sa !== 'string') return undefined;
+    try {
+      return formatSpiffeId({ trustDomain: this.index.model().trustDomain, namespace: proxy.node.namespace, serviceAccount: sa });
+    } catch {
+      return undefined;
+    }
   }
 
   /** The proxies with an ADS stream now: node id and the metadata they sent (the dashboard scrapes them). */

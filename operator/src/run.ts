@@ -76,6 +76,7 @@ export async function runControlPlane(options: RunOptions): Promise<RunningContr
       limits: options.caLimits, servingTtlMs: options.servingTtlMs, log: options.log,
       onCaEvent: (event) => {
         recordCaEvent(event);
+        controlPlane.recordCaEvent(event);
         options.log?.(event.type === 'issued' ? `ca: issued ${event.spiffeId} (${event.authenticator}) until ${event.notAfter}` : `ca: refused: ${event.reason}`);
       },
     });

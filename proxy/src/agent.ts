@@ -29,6 +29,7 @@ import type { OriginalDst } from './listeners/listener';
 import { Proxy, type ProxyOptions } from './proxy';
 import { XdsClient } from './xds/client';
 import { nodeSettingsFromEnv } from './xds/from-env';
+import { secretsDump } from './admin/secrets-dump';
 
 export class AgentConfigError extends Error {
   override name = 'AgentConfigError';
@@ -275,6 +276,7 @@ export class ProxyAgent {
     const inner = this.proxy ? await this.fetchAdmin('/config_dump').then((r) => JSON.parse(r.body) as Record<string, unknown>) : {
       version: null,
       identity: cert ? { spiffeId: cert.spiffeId, notBefore: cert.notBefore, notAfter: cert.notAfter } : null,
+      secrets: secretsDump(cert),
       config: null,
     };
     const body = JSON.stringify({ ...inner, ready: this.status(), xds: this.xds?.status() ?? null }, null, 2);

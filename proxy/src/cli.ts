@@ -9,11 +9,19 @@ import { ProxyEnv } from '../../api/src/names';
 import type * as AgentModule from './agent';
 import { EnvError, readProxyEnv } from './env';
 import type * as NodeModule from './xds/core/node';
-import { originalDestination } from './original-dst';
-import { FileIdentity } from './file-identity';
-import { startStaticProxy } from './static';
+import type * as OriginalDst from './original-dst';
+import type * as FileIdentityModule from './file-identity';
+import type * as StaticModule from './static';
 
-const usage = `usage: skein proxy [options]                      (xDS mode, configured by the environment)
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy loading: `skein help` must not load the data plane */
+const load = {
+  originalDst: () => require('./original-dst') as typeof OriginalDst,
+  fileIdentity: () => require('./file-identity') as typeof FileIdentityModule,
+  static: () => require('./static') as typeof StaticModule,
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+const usage = `Usage: skein proxy [options]                      (xDS mode, configured by the environment)
        skein proxy --static-config FILE --cert FILE --key FILE --ca FILE [options]
 
 xDS mode (the sidecar): gets its certificate from the CA and its configuration from the control
@@ -98,11 +106,11 @@ export const proxyCommand: Command = {
     if (values['no-original-dst']) throw new UsageError('--no-original-dst applies to xDS mode only');
     if (!values.cert || !values.key || !values.ca) throw new UsageError('--cert, --key and --ca are required');
     const env = readProxyEnv();
-    const identity = new FileIdentity({ certChain: values.cert, privateKey: values.key, trustBundle: values.ca }, (err) => io.stderr.write(`identity reload failed, keeping the current certificate: ${err.message}\n`));
+    const identity = new (load.fileIdentity().FileIdentity)({ certChain: values.cert, privateKey: values.key, trustBundle: values.ca }, (err) => io.stderr.write(`identity reload failed, keeping the current certificate: ${err.message}\n`));
     identity.watch();
     let quit: () => void = () => undefined;
     const quitting = new Promise<void>((resolve) => (quit = resolve));
-    const running = await startStaticProxy(file, identity, {
+    const running = await load.static().startStaticProxy(file, identity, {
       admin: { port: ports.admin },
       health: { port: ports.health },
       prometheus: { port: ports.prometheus },
@@ -154,7 +162,7 @@ async function runAgent(io: Parameters<Command['run']>[1], o: AgentRunOptions): 
     agent = new ProxyAgent({
       env,
       ports: o.ports,
-      ...(o.originalDst ? { originalDst: originalDestination } : {}),
+      ...(o.originalDst ? { originalDst: load.originalDst().originalDestination } : {}),
       ...(o.inboundSource ? {} : { inboundSource: false as const }),
       ...(o.accessLog ? { accessLog: o.accessLog } : {}),
       ...(o.streamIdleTimeoutMs !== undefined ? { streamIdleTimeoutMs: o.streamIdleTimeoutMs } : {}),

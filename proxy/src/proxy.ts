@@ -23,6 +23,7 @@ import { Snapshot } from './runtime/snapshot';
 import { TlsContexts } from './tls/contexts';
 import { poolKey, Upstreams } from './upstream/upstreams';
 import type http from 'node:http';
+import { secretsDump } from './admin/secrets-dump';
 
 export interface ProxyOptions {
   /** Admin API bind (loopback only). Default 127.0.0.1:15000; port 0 picks a free one; `null` disables. */
@@ -238,6 +239,7 @@ export class Proxy {
         return {
           version: this.snapshot.config.version,
           identity: cert ? { spiffeId: cert.spiffeId, notBefore: cert.notBefore, notAfter: cert.notAfter } : null,
+          secrets: secretsDump(cert),
           config: this.snapshot.config,
         };
       },

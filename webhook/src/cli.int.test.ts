@@ -9,7 +9,7 @@ import { webhookCommands } from './cli';
 
 /** Runs `skein <args>` through the CLI's own dispatcher. */
 function run(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
-  return runCommands(webhookCommands, args, stdin);
+  return runCommands(webhookCommands(), args, stdin);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'skein-inject-'));

@@ -1,19 +1,40 @@
-/** `skein inject`, `skein webhook`, `skein wait-ready`. */
+/**
+ * `skein inject`, `skein webhook`, `skein wait-ready`. What `skein help` loads: the server, the
+ * injector and the readiness poller load when their command runs.
+ */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml, parseAllDocuments, YAMLError } from 'yaml';
+import type * as Yaml from 'yaml';
 import { type Command, type CommandIo, UsageError, usageErrors } from '../../api/src/command';
 import { parseDuration } from '../../api/src/duration';
 import { ControlPlanePorts, ProxyPorts } from '../../api/src/names';
 import pkg from '../../package.json';
 import { ConfigError, defaultInjectionConfig, type InjectionConfig, parseInjectionConfig } from './core/config';
 import { isEnabling } from './core/decide';
-import { injectManifests } from './core/manifests';
+import { useNativeSidecar } from './core/kube-version';
 import { isObject, type Labels } from './core/types';
-import { WebhookMetrics } from './metrics';
-import { InMemoryNamespaceLookup } from './namespace-lookup';
-import { jsonLogger, startWebhookServer } from './server';
-import { waitReady } from './wait-ready';
+import type * as ManifestsModule from './core/manifests';
+import type * as MetricsModule from './metrics';
+import type * as NamespaceLookupModule from './namespace-lookup';
+import type * as ServerModule from './server';
+import type * as WaitReadyModule from './wait-ready';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy loading: `skein help` must not load the server */
+const load = {
+  yaml: () => require('yaml') as typeof Yaml,
+  manifests: () => require('./core/manifests') as typeof ManifestsModule,
+  metrics: () => require('./metrics') as typeof MetricsModule,
+  namespaceLookup: () => require('./namespace-lookup') as typeof NamespaceLookupModule,
+  server: () => require('./server') as typeof ServerModule,
+  waitReady: () => require('./wait-ready') as typeof WaitReadyModule,
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/**
+ * Asks a cluster for its Kubernetes version (cli/ provides it from the operator's client; webhook/
+ * has none). undefined: no kubeconfig to ask with.
+ */
+export type ClusterVersionLookup = (o: { kubeconfig?: string; context?: string }) => Promise<{ version: string; source: string } | { error: string; source: string } | undefined>;
 
 const configFlags = {
   config: { type: 'string' },
@@ -45,9 +66,9 @@ function loadConfig(values: { config?: string; image?: string; 'native-sidecars'
   if (values.config) {
     const file = values.config;
     try {
-      config = parseInjectionConfig(parseYaml(readFileSync(file, 'utf8')), config);
+      config = parseInjectionConfig(load.yaml().parse(readFileSync(file, 'utf8')), config);
     } catch (err) {
-      if (err instanceof ConfigError || err instanceof YAMLError) throw new UsageError(`${file}: ${err.message}`);
+      if (err instanceof ConfigError || err instanceof load.yaml().YAMLError) throw new UsageError(`${file}: ${err.message}`);
       throw err;
     }
   }
@@ -65,45 +86,65 @@ function loadConfig(values: { config?: string; image?: string; 'native-sidecars'
 }
 
 
-export const injectCommand: Command = {
-  path: ['inject'],
-  summary: 'inject the Skein sidecar into Kubernetes manifests (like istioctl kube-inject)',
-  usage: `Usage: skein inject -f FILE|- [-o FILE] [options]
+/** `skein inject`; with `clusterVersion`, native sidecars follow the cluster's version when a kubeconfig is there to ask. */
+export function injectCommand(clusterVersion?: ClusterVersionLookup): Command {
+  return {
+    path: ['inject'],
+    summary: 'inject the Skein sidecar into Kubernetes manifests (like istioctl kube-inject)',
+    usage: `Usage: skein inject -f FILE|- [-o FILE] [options]
 
 Reads multi-document YAML and writes it back with the sidecar injected into every pod template
 (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, List
 items). Other documents are copied unchanged; injected templates are left as they are (idempotent).
 
+Native sidecars (Kubernetes 1.29+) or classic: --native-sidecars on|off decides; with auto (the
+default) the cluster's version decides: --cluster-version, else the version the cluster reports when
+a kubeconfig is there to ask (--kubeconfig, $KUBECONFIG, ~/.kube/config), else classic.
+
   -f, --filename FILE        input manifest, - for stdin
   -o, --output FILE          write here instead of stdout
   --namespace NS             namespace of objects that name none (default: default)
-${configUsage}`,
-  async run(args, io) {
-    const options = {
-      filename: { type: 'string', short: 'f' },
-      output: { type: 'string', short: 'o' },
-      namespace: { type: 'string' },
-      ...configFlags,
-    } as const;
-    const { values } = usageErrors(() => parseArgs({ args, options, strict: true }));
-    if (!values.filename) throw new UsageError('-f FILE (or - for stdin) is required');
-    const config = loadConfig(values);
-    const source = await readText(values.filename, io);
-    const result = injectManifests(source, { config, defaultNamespace: values.namespace ?? 'default' });
-    for (const t of result.templates) {
-      if (t.decision.inject) continue;
-      const why = t.decision.reasons.filter((r) => !isEnabling(r.code)).map((r) => r.message);
-      io.stderr.write(`not injected: ${t.kind} ${t.name || '(unnamed)'} (document ${t.document}): ${why.join('; ')}\n`);
-    }
-    if (values.output) writeFileSync(values.output, result.output);
-    else io.stdout.write(result.output);
-    return 0;
-  },
-};
+${configUsage}
+  --kubeconfig FILE          ask this cluster for its version (native sidecars on 1.29+)
+  --context NAME             kubeconfig context to ask`,
+    async run(args, io) {
+      const options = {
+        filename: { type: 'string', short: 'f' },
+        output: { type: 'string', short: 'o' },
+        namespace: { type: 'string' },
+        kubeconfig: { type: 'string' },
+        context: { type: 'string' },
+        ...configFlags,
+      } as const;
+      const { values } = usageErrors(() => parseArgs({ args, options, strict: true }));
+      if (!values.filename) throw new UsageError('-f FILE (or - for stdin) is required');
+      let config = loadConfig(values);
+      if (config.nativeSidecars === 'auto' && config.clusterVersion === undefined && clusterVersion) {
+        const found = await clusterVersion({ ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), ...(values.context ? { context: values.context } : {}) });
+        if (found && 'version' in found) {
+          config = parseInjectionConfig({ clusterVersion: found.version }, config);
+          io.stderr.write(`cluster version ${found.version} (${found.source}): ${useNativeSidecar(config.nativeSidecars, config.clusterVersion) ? 'native sidecars' : 'classic sidecars (native ones need 1.29+)'}\n`);
+        } else if (found) {
+          io.stderr.write(`cannot ask the cluster for its version (${found.source}: ${found.error}): classic sidecars; pass --cluster-version or --native-sidecars on|off\n`);
+        }
+      }
+      const source = await readText(values.filename, io);
+      const result = load.manifests().injectManifests(source, { config, defaultNamespace: values.namespace ?? 'default' });
+      for (const t of result.templates) {
+        if (t.decision.inject) continue;
+        const why = t.decision.reasons.filter((r) => !isEnabling(r.code)).map((r) => r.message);
+        io.stderr.write(`not injected: ${t.kind} ${t.name || '(unnamed)'} (document ${t.document}): ${why.join('; ')}\n`);
+      }
+      if (values.output) writeFileSync(values.output, result.output);
+      else io.stdout.write(result.output);
+      return 0;
+    },
+  };
+}
 
 function readNamespaces(file: string): Record<string, Labels> {
   const out: Record<string, Labels> = {};
-  for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
+  for (const doc of load.yaml().parseAllDocuments(readFileSync(file, 'utf8'))) {
     if (doc.errors.length > 0) throw new UsageError(`${file}: invalid YAML: ${doc.errors[0]!.message}`);
     const ns: unknown = doc.toJS();
     if (ns == null) continue;
@@ -148,13 +189,14 @@ ${configUsage}`,
     const { values } = usageErrors(() => parseArgs({ args, options, strict: true }));
     if (!values['tls-cert'] || !values['tls-key']) throw new UsageError('--tls-cert and --tls-key are required');
     const config = loadConfig(values);
-    const namespaces = new InMemoryNamespaceLookup(values.namespaces ? readNamespaces(values.namespaces) : {});
+    const namespaces = new (load.namespaceLookup().InMemoryNamespaceLookup)(values.namespaces ? readNamespaces(values.namespaces) : {});
+    const { jsonLogger, startWebhookServer } = load.server();
     const log = jsonLogger(io.stderr);
     const webhook = await startWebhookServer({
       config,
       namespaces,
       log,
-      metrics: new WebhookMetrics({ processMetrics: true }),
+      metrics: new (load.metrics().WebhookMetrics)({ processMetrics: true }),
       tls: { certFile: values['tls-cert'], keyFile: values['tls-key'] },
       port: parsePort(values.port, '--port', ControlPlanePorts.webhook),
       host: values.host ?? '0.0.0.0',
@@ -191,10 +233,12 @@ Polls http://127.0.0.1:PORT/PATH until it answers 200; exits 1 after the timeout
     const timeoutMs = duration(values.timeout, '--timeout', 60_000);
     const path = values.path ?? '/healthz/ready';
     if (!path.startsWith('/')) throw new UsageError(`--path: "${path}" must start with /`);
-    const attempts = await waitReady({ port, timeoutMs, path, intervalMs: duration(values.interval, '--interval', 200) });
+    const attempts = await load.waitReady().waitReady({ port, timeoutMs, path, intervalMs: duration(values.interval, '--interval', 200) });
     io.stderr.write(`proxy ready after ${attempts} attempt(s)\n`);
     return 0;
   },
 };
 
-export const webhookCommands: Command[] = [injectCommand, webhookCommand, waitReadyCommand];
+export function webhookCommands(clusterVersion?: ClusterVersionLookup): Command[] {
+  return [injectCommand(clusterVersion), webhookCommand, waitReadyCommand];
+}

@@ -12,13 +12,16 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, usageErrors, type Command, type CommandIo } from '../../../api/src/command';
 import { closeClientConnections, get, recordFailure, startApp } from './apps';
-import { proxyConfigCommand, sidecarNode, skeinInvocation } from './commands';
+import type * as DemoCommandLines from './commands';
 import { freePort, httpStatus, portOpen, runSkein, skeinMain, startSkein, stopChild, waitFor, type Child } from './processes';
 import { LiveBlock } from './screen';
 import { demoConfigYaml, demoTopology, sidecarEnv, type DemoWorkload } from './topology';
 import { renderTable, TrafficCounters, type TrafficSample } from './traffic';
 
-const usage = `usage: skein demo [--duration 30s] [--concurrency N] [--keep]
+/* eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: it loads the xDS translation, which listing the commands (`skein help`) must not */
+const commandLines = () => require('./commands') as typeof DemoCommandLines;
+
+const usage = `Usage: skein demo [--duration 30s] [--concurrency N] [--keep]
 
 Starts a local mesh on this machine, no root needed: a CA, the control plane (local mode), three
 services with sidecars (frontend -> reviews v1 80% / v2 20% -> ratings, all calls mTLS between
@@ -119,6 +122,7 @@ class Demo {
     this.say('');
     this.say(`dashboard: http://127.0.0.1:${monitorPort}/`);
     this.say(`control plane   ADS+CA 127.0.0.1:${xdsPort}   monitoring http://127.0.0.1:${monitorPort}/debug/syncz  /metrics  /debug/configz`);
+    const { proxyConfigCommand, sidecarNode, skeinInvocation } = commandLines();
     const skein = skeinInvocation(process.cwd(), skeinMain);
     topology.workloads.forEach((w, i) => {
       this.say(`${w.pod.padEnd(12)} app 127.0.0.1:${w.appPort}  sidecar in ${w.ip}:${w.inboundPort}${w.outbound ? `  out 127.0.0.1:${w.outbound.port} -> ${w.outbound.service}:${w.outbound.servicePort}` : ''}`);

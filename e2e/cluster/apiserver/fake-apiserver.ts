@@ -5,12 +5,14 @@
  * validation or namespace checks), as the control plane's unit-level integration tests want it;
  * the wire behaviour — list/get/create/update with optimistic concurrency, merge/JSON/strategic
  * patch and server-side apply, the status subresource of the Skein kinds, generation, watches
- * with resourceVersion, bookmarks and 410 Gone, TokenReview answered by a test function — is the
- * simulated API server's, one implementation for both. Test code only.
+ * with resourceVersion, bookmarks and 410 Gone, TokenReview answered by a test function,
+ * pods/portforward through `dialer` — is the simulated API server's, one implementation for both.
+ * Test code only.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { type AddressInfo } from 'node:net';
+import { type Dialer } from './admission/webhook-client';
 import { buildCore, type Core } from './core-wiring';
 import { clone, deepEqual, type KubeObject } from './core/json';
 import { storageKey } from './core/resource-types';
@@ -67,14 +69,21 @@ export class FakeApiServer {
     this.core.hooks.version = v;
   }
 
+  /** How the server reaches pods (pods/proxy, pods/portforward); default: TCP to the pod IP. */
+  set dialer(d: Dialer) {
+    this.core.hooks.dialer = d;
+  }
+
   async start(): Promise<string> {
     this.server = http.createServer(this.core.frontend.handler);
+    this.server.on('upgrade', this.core.frontend.upgrade);
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   async close(): Promise<void> {
     this.closeWatches();
+    this.core.frontend.closeUpgraded();
     if (!this.server) return;
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));

@@ -2,7 +2,8 @@
  * The HTTP face of the simulated API server: bearer-token authentication, discovery and /version,
  * the REST verbs (through the engine), watch streams (newline-delimited JSON events, BOOKMARKs,
  * ERROR 410, timeoutSeconds, sendInitialEvents), the pods/services proxy subresource through the
- * injectable dialer, and Status errors on every failure. Bodies are JSON (or YAML), capped at 3 MiB
+ * injectable dialer, pods/portforward (the `upgrade` handler, ./port-forward.ts), and Status errors
+ * on every failure. Bodies are JSON (or YAML), capped at 3 MiB
  * as kube-apiserver caps them.
  */
 import http from 'node:http';
@@ -18,6 +19,7 @@ import { type UserInfo } from './core/rbac';
 import { type ApiEngine } from './engine';
 import { type Dialer } from './admission/webhook-client';
 import { type Authenticator } from './auth/authenticator';
+import { PortForwarder } from './port-forward';
 import { type Storage } from './storage';
 
 export const maxBodyBytes = 3 * 1024 * 1024;
@@ -99,8 +101,25 @@ export function splitSchemeNamePort(id: string): { scheme: string; name: string;
 
 export class HttpFrontend {
   private readonly watches = new Set<OpenWatch>();
+  private readonly portForwarder: PortForwarder;
 
-  constructor(private readonly o: FrontendOptions) {}
+  constructor(private readonly o: FrontendOptions) {
+    this.portForwarder = new PortForwarder({
+      authenticate: (req) => this.authenticate(req),
+      authorize: (user, namespace, name) => this.o.engine.authorize({ user, verb: 'create', isResource: true, apiGroup: '', resource: 'pods', subresource: 'portforward', namespace, name }, name),
+      pod: (namespace, name) => this.o.storage.peek('pods', namespace, name),
+      dialer: () => this.o.dialer(),
+      onRequest: (url) => this.o.onRequest?.({ method: 'GET', path: url.pathname, query: url.searchParams }),
+    });
+  }
+
+  /** WebSocket upgrades (`server.on('upgrade', frontend.upgrade)`): pods/portforward. */
+  readonly upgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => this.portForwarder.upgrade(req, socket, head);
+
+  /** Ends every port-forward stream (stopping the server; upgraded sockets are not the server's any more). */
+  closeUpgraded(): void {
+    this.portForwarder.closeAll();
+  }
 
   readonly handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     this.handle(req, res).catch((err: unknown) => sendStatus(res, err, this.o.log));

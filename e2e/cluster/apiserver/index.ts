@@ -201,6 +201,7 @@ export async function startSimulatedApiServer(options: SimulatedApiServerOptions
   for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) await client.create(nsType, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
 
   const server = https.createServer({ cert: serving.certPem, key: serving.keyPem, minVersion: 'TLSv1.2' }, core.frontend.handler);
+  server.on('upgrade', core.frontend.upgrade);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -303,6 +304,7 @@ export async function startSimulatedApiServer(options: SimulatedApiServerOptions
       unsubscribe();
       for (const c of controllers) c.stop();
       core.frontend.closeAll();
+      core.frontend.closeUpgraded();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (ownDir) fs.rmSync(stateDir, { recursive: true, force: true });

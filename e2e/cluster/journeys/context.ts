@@ -7,7 +7,7 @@ import { type ClusterBackend } from '../backend';
 import { Kube, type Obj } from './kube';
 
 export interface JourneyOptions {
-  /** CNI mode: `installYaml({ cni: { enabled: true } })`, pods injected with skein-validation. */
+  /** CNI mode: `skein install --set cni.enabled=true`, pods injected with skein-validation. */
   cni: boolean;
 }
 

@@ -5,6 +5,7 @@
  * caBundle written by the leader, and `skein-root-cert` published in a meshed namespace.
  */
 import { installYaml } from '../../../manifests/src/install';
+import { resolveValues } from '../../../manifests/src/values';
 import { type Journey, Bounds, Names } from './context';
 import { type Obj, yamlObjects } from './kube';
 import { conditionTrue, describePods, podsOf } from './workloads';
@@ -19,7 +20,7 @@ export interface InstallOutcome {
 
 /** The install manifests for this backend: its Skein image; CNI mode when the journey asks. */
 export function installObjects(journey: Journey): Obj[] {
-  return yamlObjects(installYaml({ image: journey.backend.images.skein, ...(journey.options.cni ? { cni: { enabled: true } } : {}) }));
+  return yamlObjects(installYaml(resolveValues([{ source: 'journey', values: { image: journey.backend.images.skein, ...(journey.options.cni ? { cni: { enabled: true } } : {}) } }])));
 }
 
 export async function install(journey: Journey): Promise<InstallOutcome> {

@@ -29,6 +29,17 @@ describe('MeshIndex', () => {
     ]);
   });
 
+  it("a pod that opted out the Istio way (sidecar.istio.io/inject: \"false\") is not meshed: the webhook did not inject it", () => {
+    const model = indexOf([
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'skein.dev/inject': 'enabled' } } },
+      svc('web', 'shop', '10.96.0.1', [{ name: 'http', port: 80 }]),
+      pod('web-1', 'shop', '10.0.0.1', { app: 'web', 'sidecar.istio.io/inject': 'false' }),
+      pod('web-2', 'shop', '10.0.0.2', { app: 'web', 'sidecar.istio.io/inject': 'false', 'skein.dev/inject': 'true' }),
+      slice('web-x', 'shop', 'web', [{ name: 'http', port: 8080 }], [{ ip: '10.0.0.1', pod: 'web-1' }, { ip: '10.0.0.2', pod: 'web-2' }]),
+    ]).model();
+    expect(model.endpoints.get('shop/web')!.map((e) => [e.address, e.meshed])).toEqual([['10.0.0.1', false], ['10.0.0.2', true]]);
+  });
+
   it('applies idempotently, deletes by key, and rebuilds the model only after a change', () => {
     const index = new MeshIndex();
     const s = svc('web', 'shop', '10.96.0.1', [{ name: 'http', port: 80 }]);

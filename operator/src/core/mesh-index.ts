@@ -4,6 +4,7 @@
  */
 import { HealthCheckAnnotation, parseHealthCheck } from '../../../api/src/crd/health-check';
 import { Annotations, Labels, SystemNamespace } from '../../../api/src/names';
+import { podOptOut } from '../../../api/src/opt-out';
 import {
   type EndpointSliceBody, type KubeObject, type PodBody, type ServiceSpec, namespaceOf, objectKey,
 } from './kube';
@@ -95,7 +96,7 @@ function buildPods(objects: KubeObject[], namespaces: Map<string, Record<string,
     const namespace = namespaceOf(obj);
     const labels = obj.metadata.labels ?? {};
     const annotations = obj.metadata.annotations ?? {};
-    const optedOut = labels[Labels.inject] === 'false' || annotations[Annotations.inject] === 'false';
+    const optedOut = podOptOut(labels, annotations) !== undefined;
     const injectedNamespace = namespaces.get(namespace)?.[Labels.inject] === 'enabled';
     const meshed = !optedOut && (annotations[Annotations.status] !== undefined || injectedNamespace || labels[Labels.inject] === 'true');
     const ips = body.status?.podIPs?.map((p) => p.ip) ?? (body.status?.podIP ? [body.status.podIP] : []);

@@ -107,3 +107,8 @@ export function syncStatus(s: TypeSyncState | undefined): SyncStatus {
   if (s.nack && s.nack.nonce === s.sentNonce) return 'NACKED';
   return s.ackedVersion === s.sentVersion ? 'SYNCED' : 'STALE';
 }
+
+/** A type in this state needs nothing from the proxy or the control plane: SYNCED, or never asked for (NOT SENT). */
+export function settled(status: SyncStatus): boolean {
+  return status === 'SYNCED' || status === 'NOT SENT';
+}

@@ -44,6 +44,10 @@ export interface KubeApi {
   create<T = Record<string, unknown>>(path: string, body: unknown): Promise<T>;
   replace<T = Record<string, unknown>>(path: string, body: unknown): Promise<T>;
   patch<T = Record<string, unknown>>(path: string, patch: unknown, type: PatchType): Promise<T>;
+  /** Server-side apply (`application/apply-patch+yaml`) of a whole object, as `fieldManager`, taking over conflicting fields. */
+  apply<T = Record<string, unknown>>(path: string, object: unknown, fieldManager: string): Promise<T>;
+  /** Deletes the object at `path` (404 is the caller's to judge). */
+  delete(path: string): Promise<void>;
   /** Opens a watch and calls onLine for every newline-delimited JSON event; resolves when the stream ends. */
   watch(path: string, query: RequestOptions['query'], onEvent: (event: unknown) => void, signal: AbortSignal): Promise<void>;
 }

@@ -1,23 +1,33 @@
 /**
  * `skein controlplane kube`: the control plane on Kubernetes (what the install manifests run).
- * The webhook's request handler is passed in by cli/ (operator/ may not import webhook/).
+ * The webhook's request handler is passed in by cli/ (operator/ may not import webhook/). The
+ * Kubernetes client and the control plane load when the command runs, not when `skein help` lists it.
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { type RequestListener } from 'node:http';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
+import type * as Yaml from 'yaml';
 import { type Command, UsageError, usageErrors } from '../../../api/src/command';
-import { ControlPlanePorts, DefaultTrustDomain, SystemNamespace } from '../../../api/src/names';
+import { ControlPlanePorts, DefaultTrustDomain, SystemNamespace, WebhookConfigurationName as DefaultWebhookConfigurationName } from '../../../api/src/names';
 import { formatDuration, parseDuration } from '../../../api/src/duration';
 import { validateTrustDomain } from '../../../api/src/spiffe';
 import { issuanceLimits } from '../../../ca/src/cli';
 import { defaultIssuanceLimits, formatRateLimit } from '../../../ca/src/core/rate-limit';
+import type * as LeaderElection from './leader-election';
 import { type InformerNamespaceLookup } from './namespace-lookup';
-import { KubeRestClient, loadKubeConfig } from './rest';
-import { LeaseDefaults, leaseTimingProblem } from './leader-election';
-import { type RunningKubeControlPlane, startKubeControlPlane } from './start';
-import { DefaultWebhookConfigurationName } from './webhook-ca-bundle';
+import type * as RestModule from './rest';
+import { type RunningKubeControlPlane } from './start';
+import type * as StartModule from './start';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy loading: `skein help` must not load the Kubernetes client */
+const load = {
+  yaml: () => require('yaml') as typeof Yaml,
+  leaderElection: () => require('./leader-election') as typeof LeaderElection,
+  rest: () => require('./rest') as typeof RestModule,
+  start: () => require('./start') as typeof StartModule,
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /**
  * Builds the webhook handler from the namespace lookup and the raw injection config: the file, then
@@ -25,7 +35,9 @@ import { DefaultWebhookConfigurationName } from './webhook-ca-bundle';
  */
 export type WebhookHandlerFactory = (namespaces: InformerNamespaceLookup, injectionConfig: Record<string, unknown>) => RequestListener;
 
-const usage = `Usage: skein controlplane kube [options]
+const usage = (): string => {
+  const { LeaseDefaults } = load.leaderElection();
+  return `Usage: skein controlplane kube [options]
 
 The control plane on Kubernetes: watches Namespaces, Services, EndpointSlices, Pods, ServiceAccounts
 and the Skein CRDs; serves ADS and the CA (TokenReview) on --xds-port, the injection webhook on
@@ -39,6 +51,7 @@ singleton work (CA Secret, skein-root-cert ConfigMaps, webhook caBundle, CRD sta
   --xds-port PORT            (default ${ControlPlanePorts.xds})
   --monitor-host HOST        (default 0.0.0.0: the kubelet probes it)
   --monitor-port PORT        (default ${ControlPlanePorts.monitoring})
+  --webhook-host HOST        (default 0.0.0.0: the API server calls it)
   --webhook-port PORT        (default ${ControlPlanePorts.webhook})
   --webhook-configuration N  MutatingWebhookConfiguration whose caBundle the leader keeps current (default ${DefaultWebhookConfigurationName})
   --no-webhook               do not serve the injection webhook
@@ -56,6 +69,7 @@ singleton work (CA Secret, skein-root-cert ConfigMaps, webhook caBundle, CRD sta
 
 The control plane never exits because the API server is unreachable or a CRD is missing: it retries
 with capped backoff, /healthz stays live and /readyz answers 503 with the reason.`;
+};
 
 function port(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -66,6 +80,7 @@ function port(value: string | undefined, flag: string, fallback: number): number
 
 /** The three Lease flags, each defaulting to client-go's value, checked together as client-go does. */
 function leaseTimings(duration: string | undefined, renewDeadline: string | undefined, retryPeriod: string | undefined) {
+  const { LeaseDefaults, leaseTimingProblem } = load.leaderElection();
   const ms = (value: string | undefined, flag: string, fallback: number) => (value === undefined ? fallback : usageErrors(() => parseDuration(value), flag));
   const timings = {
     leaseDurationMs: ms(duration, '--lease-duration', LeaseDefaults.leaseDurationMs),
@@ -81,7 +96,7 @@ function injectionConfig(file: string | undefined, image: string | undefined, tr
   let raw: unknown = {};
   if (file) {
     try {
-      raw = parseYaml(readFileSync(file, 'utf8')) ?? {};
+      raw = load.yaml().parse(readFileSync(file, 'utf8')) ?? {};
     } catch (err) {
       throw new UsageError(`--injection-config ${file}: ${(err as Error).message}`);
     }
@@ -99,7 +114,9 @@ export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): 
   return {
     path: ['controlplane', 'kube'],
     summary: 'run the control plane on Kubernetes (informers, ADS, CA, webhook, leader election)',
-    usage,
+    get usage() {
+      return usage();
+    },
     async run(args, io) {
       const { values } = usageErrors(() =>
         parseArgs({
@@ -107,7 +124,7 @@ export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): 
           options: {
             kubeconfig: { type: 'string' }, identity: { type: 'string' }, namespace: { type: 'string' },
             'xds-host': { type: 'string' }, 'xds-port': { type: 'string' }, 'monitor-host': { type: 'string' }, 'monitor-port': { type: 'string' },
-            'webhook-port': { type: 'string' }, 'webhook-configuration': { type: 'string' }, 'no-webhook': { type: 'boolean' },
+            'webhook-host': { type: 'string' }, 'webhook-port': { type: 'string' }, 'webhook-configuration': { type: 'string' }, 'no-webhook': { type: 'boolean' },
             'injection-config': { type: 'string' }, 'proxy-image': { type: 'string' }, 'capture-mode': { type: 'string' },
             'trust-domain': { type: 'string' }, 'cluster-domain': { type: 'string' },
             'lease-duration': { type: 'string' }, 'renew-deadline': { type: 'string' }, 'retry-period': { type: 'string' },
@@ -122,6 +139,7 @@ export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): 
       const monitorPort = port(values['monitor-port'], '--monitor-port', ControlPlanePorts.monitoring);
       const webhookPort = port(values['webhook-port'], '--webhook-port', ControlPlanePorts.webhook);
       const lease = leaseTimings(values['lease-duration'], values['renew-deadline'], values['retry-period']);
+      const { KubeRestClient, loadKubeConfig } = load.rest();
       const api = new KubeRestClient(loadKubeConfig({ kubeconfig: values.kubeconfig }));
       const log = (line: string) => io.stderr.write(`${new Date().toISOString()} ${line}\n`);
       // Signals are handled from the first moment: a pod terminated while it still waits for the API
@@ -132,7 +150,7 @@ export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): 
       process.once('SIGTERM', onSignal);
       let running: RunningKubeControlPlane;
       try {
-        running = await startKubeControlPlane({
+        running = await load.start().startKubeControlPlane({
           signal: terminated.signal,
           api, log,
           identity: values.identity ?? process.env.POD_NAME ?? hostname(),
@@ -141,6 +159,7 @@ export function kubeControlPlaneCommand(webhookHandler: WebhookHandlerFactory): 
           xdsHost: values['xds-host'] ?? '0.0.0.0', xdsPort,
           monitorHost: values['monitor-host'] ?? '0.0.0.0', monitorPort,
           webhookPort, webhookConfigurationName: values['webhook-configuration'], lease,
+          ...(values['webhook-host'] ? { webhookHost: values['webhook-host'] } : {}),
           caLimits: issuanceLimits(values['ca-identity-limit'], values['ca-global-limit'], '--ca-'),
           ...(values['no-webhook'] ? {} : {
             webhookHandler: (namespaces: InformerNamespaceLookup, cluster: { version?: string }) =>

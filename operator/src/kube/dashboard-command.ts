@@ -1,8 +1,9 @@
 /**
  * `skein dashboard`: the control plane's web dashboard (dashboard/, served at `/` of its monitoring
  * port). On a cluster it is reached the way Istio's and Linkerd's are: a port-forward from this
- * machine's loopback to a control plane pod (the dashboard answers only the pod's own loopback there).
- * In local mode (`skein controlplane`, `skein demo`) it is already on this machine: the URL is
+ * machine's loopback to a control plane pod (the dashboard answers only the pod's own loopback there),
+ * through the transport every verb uses (./transport.ts), with the kubeconfig found as every verb
+ * finds it (./cluster.ts). In local mode (`skein controlplane`, `skein demo`) it is already on this machine: the URL is
  * checked and printed.
  */
 import { spawn } from 'node:child_process';
@@ -10,9 +11,19 @@ import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { type Command, type CommandIo, UsageError, usageErrors } from '../../../api/src/command';
 import { ControlPlanePorts, SystemNamespace } from '../../../api/src/names';
-import { forwardPodPort, ForwardError, loadKubeconfig, readyControlPlanePod } from './port-forward';
+import type * as ClusterModule from './cluster';
+import type * as ControlPlaneModule from './control-plane';
+import type * as TransportModule from './transport';
 
-const usage = `Usage: skein dashboard [--port N] [--open] [--kubeconfig FILE]
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy loading: listing the commands (`skein help`) must not load client-node */
+const kube = () => ({
+  ...(require('./cluster') as typeof ClusterModule),
+  ...(require('./control-plane') as typeof ControlPlaneModule),
+  ...(require('./transport') as typeof TransportModule),
+});
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+const usage = `Usage: skein dashboard [--port N] [--open] [--kubeconfig FILE] [--context NAME]
        skein dashboard --local [--monitor-host HOST] [--monitor-port N] [--open]
 
 Opens the mesh dashboard: topology with rates, success and latency per call, identities, xDS sync
@@ -22,6 +33,7 @@ On a cluster (default): forwards 127.0.0.1:PORT to a ready control plane pod's m
 (${ControlPlanePorts.monitoring}) through the API server, prints the URL and keeps forwarding until Ctrl-C.
   --port N          local port (default: any free port)
   --kubeconfig FILE (default: $KUBECONFIG, ~/.kube/config, in-cluster)
+  --context NAME    kubeconfig context (default: the current one)
 
 Local mode (skein controlplane, skein demo): checks the control plane answers and prints the URL.
   --local
@@ -75,10 +87,13 @@ export const dashboardCommand: Command = {
   async run(args, io) {
     const { values } = usageErrors(() => parseArgs({
       args, strict: true, allowPositionals: false,
-      options: { local: { type: 'boolean' }, 'monitor-host': { type: 'string' }, 'monitor-port': { type: 'string' }, port: { type: 'string' }, kubeconfig: { type: 'string' }, open: { type: 'boolean' } },
+      options: {
+        local: { type: 'boolean' }, 'monitor-host': { type: 'string' }, 'monitor-port': { type: 'string' }, port: { type: 'string' },
+        kubeconfig: { type: 'string' }, context: { type: 'string' }, open: { type: 'boolean' },
+      },
     }));
     if (!values.local && (values['monitor-host'] !== undefined || values['monitor-port'] !== undefined)) throw new UsageError('--monitor-host and --monitor-port go with --local');
-    if (values.local && (values.port !== undefined || values.kubeconfig !== undefined)) throw new UsageError('--port and --kubeconfig are for a cluster; with --local use --monitor-host and --monitor-port');
+    if (values.local && (values.port !== undefined || values.kubeconfig !== undefined || values.context !== undefined)) throw new UsageError('--port, --kubeconfig and --context are for a cluster; with --local use --monitor-host and --monitor-port');
     if (values.local) {
       const host = values['monitor-host'] ?? '127.0.0.1';
       const port = portFlag(values['monitor-port'], '--monitor-port', ControlPlanePorts.monitoring, 1);
@@ -93,20 +108,22 @@ export const dashboardCommand: Command = {
       return 0;
     }
     const localPort = portFlag(values.port, '--port', 0);
-    try {
-      const config = loadKubeconfig(values.kubeconfig);
-      const pod = await readyControlPlanePod(config);
-      const forward = await forwardPodPort(config, { namespace: SystemNamespace, pod, port: ControlPlanePorts.monitoring }, localPort);
-      io.stdout.write(`forwarding ${forward.url.slice(7, -1)} -> ${SystemNamespace}/${pod}:${ControlPlanePorts.monitoring}\ndashboard: ${forward.url}\nCtrl-C to stop\n`);
-      if (values.open) openBrowser(forward.url, io);
-      await interrupted();
-      await forward.close();
-      return 0;
-    } catch (err) {
-      if (!(err instanceof ForwardError)) throw err;
-      io.stderr.write(`skein dashboard: ${err.message}\n`);
-      return 1;
-    }
+    const { ClusterConfigError, forwardPodPort, readyControlPlanePods, withCluster } = kube();
+    const options = { ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), ...(values.context ? { context: values.context } : {}) };
+    const { pod, forward } = await withCluster(options, async (cluster) => {
+      const name = (await readyControlPlanePods(cluster))[0]!.name;
+      return { pod: name, forward: await forwardPodPort(cluster, { namespace: SystemNamespace, pod: name, port: ControlPlanePorts.monitoring }, localPort) };
+    }).catch((err: unknown) => {
+      // No kubeconfig here may mean a local control plane: say how to reach that one.
+      if (err instanceof ClusterConfigError && !values.kubeconfig) throw new Error(`${err.message} (for a local control plane use --local)`);
+      throw err;
+    });
+    const url = `${forward.url}/`;
+    io.stdout.write(`forwarding 127.0.0.1:${forward.port} -> ${SystemNamespace}/${pod}:${ControlPlanePorts.monitoring}\ndashboard: ${url}\nCtrl-C to stop\n`);
+    if (values.open) openBrowser(url, io);
+    await interrupted();
+    await forward.close();
+    return 0;
   },
 };
 

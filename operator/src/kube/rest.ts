@@ -24,10 +24,16 @@ function queryString(query: RequestOptions['query']): string {
 export class KubeRestClient implements KubeApi {
   private readonly server: URL;
 
-  constructor(private readonly config: k8s.KubeConfig) {
+  /** `requestTimeoutMs`: default per-request timeout of non-streaming calls (30 s; the CLI uses less). */
+  constructor(private readonly config: k8s.KubeConfig, private readonly requestTimeoutMs = 30_000) {
     const cluster = config.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     this.server = new URL(cluster.server);
+  }
+
+  /** The API server's URL. */
+  get serverUrl(): string {
+    return this.server.toString().replace(/\/$/, '');
   }
 
   get<T>(path: string): Promise<T> {
@@ -48,6 +54,15 @@ export class KubeRestClient implements KubeApi {
 
   patch<T>(path: string, patch: unknown, type: PatchType): Promise<T> {
     return this.json<T>('PATCH', path, { body: patch, contentType: patchContentType[type] });
+  }
+
+  apply<T>(path: string, object: unknown, fieldManager: string): Promise<T> {
+    // JSON is YAML: the apply content type takes either.
+    return this.json<T>('PATCH', path, { body: object, contentType: 'application/apply-patch+yaml', query: { fieldManager, force: true } });
+  }
+
+  async delete(path: string): Promise<void> {
+    await this.json('DELETE', path, {});
   }
 
   async watch(path: string, query: RequestOptions['query'], onEvent: (event: unknown) => void, signal: AbortSignal): Promise<void> {
@@ -112,7 +127,8 @@ export class KubeRestClient implements KubeApi {
       const req = (secure ? https : http).request(url, requestOptions, resolve);
       req.on('error', reject);
       if (!options.signal) {
-        req.setTimeout(options.timeoutMs ?? 30_000, () => req.destroy(new Error(`${method} ${path}: timed out`)));
+        const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
+        req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${path}: no answer within ${timeoutMs / 1000} s`)));
       }
       req.end(body);
     });

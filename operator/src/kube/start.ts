@@ -190,7 +190,10 @@ export async function startKubeControlPlane(options: KubeControlPlaneOptions): P
     }, options.resyncMs ?? 60_000);
     caBundleTimer.unref();
     stops.push(async () => clearInterval(caBundleTimer));
-    const xds = await startXdsServer({ ads: controlPlane.ads, ca: live, host: options.xdsHost, port: options.xdsPort, authenticators: [tokenReview], limits: options.caLimits, log });
+    const xds = await startXdsServer({
+      ads: controlPlane.ads, ca: live, host: options.xdsHost, port: options.xdsPort, authenticators: [tokenReview], limits: options.caLimits, log,
+      onCaEvent: controlPlane.recordCaEvent,
+    });
     stops.push(xds.close);
     let webhook: RunningWebhookServer | undefined;
     if (handler) {

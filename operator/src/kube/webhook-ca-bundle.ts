@@ -3,10 +3,11 @@
  * API server trusts the webhook's serving certificate (issued by that CA). Leader only. A JSON patch
  * with a `test` of each webhook's name guards against patching an entry that moved.
  */
+import { WebhookConfigurationName } from '../../../api/src/names';
 import { type KubeApi } from './api';
 import { MutatingWebhookResource, resourcePath } from './resources';
 
-export const DefaultWebhookConfigurationName = 'skein-sidecar-injector';
+export const DefaultWebhookConfigurationName = WebhookConfigurationName;
 
 interface WebhookConfiguration {
   webhooks?: { name: string; clientConfig?: { caBundle?: string } }[];

@@ -28,6 +28,24 @@ describe('monitoring endpoints', () => {
     expect(await (await get('/debug/syncz')).json()).toEqual({});
   });
 
+  it('/version, and /debug/syncz with each type\'s state (NACKED with the reason)', async () => {
+    expect(await (await get('/version')).json()).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    const id = 'sidecar~10.0.0.1~web-1.shop~shop.svc.cluster.local';
+    const stream = `${id}#1`;
+    const cds = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
+    const lds = 'type.googleapis.com/envoy.config.listener.v3.Listener';
+    cp.sync.connect(stream, id, 't0');
+    cp.sync.sent(stream, cds, 'c1', '1', 't1');
+    cp.sync.received(stream, cds, { versionInfo: 'c1', responseNonce: '1' }, 't2');
+    cp.sync.sent(stream, lds, 'l1', '2', 't3');
+    cp.sync.received(stream, lds, { versionInfo: '', responseNonce: '2', errorMessage: 'listen EADDRINUSE' }, 't4');
+    const syncz = await (await get('/debug/syncz')).json() as Record<string, { stream: string; types: Record<string, { state: string; nack?: { message: string } }> }>;
+    expect(syncz[id]!.stream).toBe(stream);
+    expect(syncz[id]!.types[cds]!.state).toBe('SYNCED');
+    expect(syncz[id]!.types[lds]).toMatchObject({ state: 'NACKED', nack: { message: 'listen EADDRINUSE' } });
+    cp.sync.disconnect(stream);
+  });
+
   it('mounts the dashboard at / (the page, and a view of this control plane\'s proxies and policy)', async () => {
     const page = await get('/');
     expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);

@@ -1,12 +1,14 @@
 /**
- * Monitoring (:15014): /metrics, /healthz, /readyz for everyone (probes, Prometheus);
- * /debug/syncz, /debug/configz only as ./debug-access.ts allows (loopback, or a bearer token of the
- * control plane's namespace); the web dashboard at `/` (dashboard/: its own paths, its own access
- * rule). Read-only.
+ * Monitoring (:15014): /metrics, /healthz, /readyz, /version for everyone (probes, Prometheus,
+ * `skein version`); /debug/syncz, /debug/configz only as ./debug-access.ts allows (loopback, or a
+ * bearer token of the control plane's namespace); the web dashboard at `/` (dashboard/: its own
+ * paths, its own access rule). Read-only.
  */
 import http from 'node:http';
+import pkg from '../../../package.json';
 import { Dashboard, type DashboardOptions } from '../../../dashboard/src/server';
 import { formatConfigError } from '../core/config-error';
+import { syncStatus } from '../core/sync-state';
 import { type ControlPlane } from '../controlplane';
 import { type DebugAccess, debugAccess } from './debug-access';
 import { dashboardSource } from './dashboard-source';
@@ -66,13 +68,24 @@ function routes(cp: ControlPlane, readiness: ReadinessCheck): (url: URL, res: ht
       case '/metrics':
         cp.metrics.registry.metrics().then((text) => send(res, 200, text, cp.metrics.registry.contentType), (err: Error) => send(res, 500, `${err.message}\n`));
         return;
+      case '/version':
+        return json(res, { version: pkg.version });
       case '/debug/syncz': {
+        // Per proxy: per type what was sent/ACKed/NACKed and its `state` (SYNCED, NACKED, STALE,
+        // NOT SENT); the model generation of its snapshot; the certificate the CA issued it.
         const view = cp.sync.view();
-        const out = Object.fromEntries(Object.entries(view).map(([id, s]) => [id, {
-          ...s,
-          snapshotErrors: cp.snapshotErrors.get(s.stream) ?? [],
-          translationWarnings: cp.translationWarnings.get(s.stream) ?? [],
-        }]));
+        const out = Object.fromEntries(Object.entries(view).map(([id, s]) => {
+          const certificate = cp.certificateOf(s.stream);
+          const generation = cp.cache.get(s.stream)?.generation;
+          return [id, {
+            ...s,
+            types: Object.fromEntries(Object.entries(s.types).map(([type, t]) => [type, { ...t, state: syncStatus(t) }])),
+            ...(generation !== undefined ? { configGeneration: generation } : {}),
+            ...(certificate ? { certificate } : {}),
+            snapshotErrors: cp.snapshotErrors.get(s.stream) ?? [],
+            translationWarnings: cp.translationWarnings.get(s.stream) ?? [],
+          }];
+        }));
         return json(res, out);
       }
       case '/debug/configz': {
@@ -85,7 +98,7 @@ function routes(cp: ControlPlane, readiness: ReadinessCheck): (url: URL, res: ht
         });
       }
       default:
-        return send(res, 404, 'not found: try / (dashboard) /metrics /healthz /readyz /debug/syncz /debug/configz\n');
+        return send(res, 404, 'not found: try / (dashboard) /metrics /healthz /readyz /version /debug/syncz /debug/configz\n');
     }
   };
 }

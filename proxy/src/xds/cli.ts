@@ -11,7 +11,7 @@ import { UsageError, usageErrors, type Command } from '../../../api/src/command'
 import type * as CheckModule from './check';
 import type * as NodeModule from './core/node';
 
-const usage = `usage: skein proxy xds-check FILE [--outbound-ports SPEC] [--model]
+const usage = `Usage: skein proxy xds-check FILE [--outbound-ports SPEC] [--model]
 
 Checks Envoy xDS resources against the Skein proxy: each resource is translated into the proxy's
 config model (or refused with the NACK reason the proxy would send), then the set is assembled into

@@ -14,6 +14,7 @@ const disabled = { 'skein.dev/inject': 'disabled' };
 const optIn = { 'skein.dev/inject': 'true' };
 const optOut = { 'skein.dev/inject': 'false' };
 const injected = { 'skein.dev/status': '{}' };
+const istioOptOut = { 'sidecar.istio.io/inject': 'false' };
 
 describe('decide', () => {
   it.each<[string, Pod, string, Labels | undefined, boolean, ReasonCode[]]>([
@@ -35,6 +36,12 @@ describe('decide', () => {
     ['kube-public', pod(), 'kube-public', enabled, false, ['SystemNamespace', 'NamespaceEnabled']],
     ['kube-node-lease', pod(), 'kube-node-lease', enabled, false, ['SystemNamespace', 'NamespaceEnabled']],
     ["Skein's own namespace", pod(), 'skein-system', enabled, false, ['SystemNamespace', 'NamespaceEnabled']],
+    // Moving from Istio: its opt-out is honoured (label or annotation) unless Skein's own key is on the pod.
+    ['Istio opt-out label in an enabled namespace', pod({ labels: istioOptOut }), 'shop', enabled, false, ['IstioOptOut', 'NamespaceEnabled']],
+    ['Istio opt-out annotation in an enabled namespace', pod({ annotations: istioOptOut }), 'shop', enabled, false, ['IstioOptOut', 'NamespaceEnabled']],
+    ["Skein's own opt-in beside Istio's opt-out: Skein's key decides", pod({ labels: { ...optIn, ...istioOptOut } }), 'shop', {}, true, ['PodOptIn']],
+    ["Skein's opt-out and Istio's: reported once, as Skein's", pod({ labels: { ...optOut, ...istioOptOut } }), 'shop', enabled, false, ['PodOptOut', 'NamespaceEnabled']],
+    ["Istio's \"true\" is not an opt-in", pod({ labels: { 'sidecar.istio.io/inject': 'true' } }), 'shop', {}, false, ['NotEnabled']],
   ])('%s', (_name, p, ns, labels, inject, codes) => {
     const decision = decide(p, { name: ns, labels }, config);
     expect(decision.inject).toBe(inject);

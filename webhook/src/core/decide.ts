@@ -1,6 +1,7 @@
 /**
  * Whether a pod gets the sidecar. The rules follow Istio's injection policy:
- * - a pod opt-out (`skein.dev/inject: "false"` as label or annotation) always wins;
+ * - a pod opt-out (`skein.dev/inject: "false"` as label or annotation) always wins; so does Istio's
+ *   `sidecar.istio.io/inject: "false"` unless the pod carries Skein's own key (api/src/opt-out.ts);
  * - a namespace labelled `skein.dev/inject=disabled` is never injected, even if the pod opts in
  *   ("if either is disabled, the pod is not injected");
  * - otherwise the namespace label `enabled` or the pod label `skein.dev/inject=true` injects;
@@ -8,12 +9,14 @@
  * Every rule that matched is reported as a reason (log line, metric label, Kubernetes Event).
  */
 import { Annotations, Containers, Labels as LabelNames } from '../../../api/src/names';
+import { podOptOut } from '../../../api/src/opt-out';
 import { type NamespaceInfo, type Pod } from './types';
 
 export type ReasonCode =
   | 'NamespaceEnabled'
   | 'PodOptIn'
   | 'PodOptOut'
+  | 'IstioOptOut'
   | 'NamespaceDisabled'
   | 'HostNetwork'
   | 'AlreadyInjected'
@@ -60,8 +63,11 @@ export function decide(pod: Pod, namespace: NamespaceInfo, config: DecideConfig)
   if (annotations[Annotations.status] !== undefined && hasProxy(pod)) add('AlreadyInjected', `pod already has ${Containers.proxy} and ${Annotations.status}`);
   if (config.excludedNamespaces.includes(namespace.name)) add('SystemNamespace', `namespace ${namespace.name} is never injected`);
   if (pod.spec.hostNetwork === true) add('HostNetwork', 'pod uses hostNetwork: capturing traffic would capture the node');
-  if (labels[LabelNames.inject] === 'false') add('PodOptOut', `pod label ${LabelNames.inject}=false`);
-  else if (annotations[Annotations.inject] === 'false') add('PodOptOut', `pod annotation ${Annotations.inject}: "false"`);
+  const optOut = podOptOut(labels, annotations);
+  if (optOut?.by === 'skein') add('PodOptOut', optOut.where === 'label' ? `pod label ${optOut.key}=false` : `pod annotation ${optOut.key}: "false"`);
+  if (optOut?.by === 'istio') {
+    add('IstioOptOut', `pod ${optOut.where} ${optOut.key}: "false" (Istio's opt-out, honoured; Skein's own ${LabelNames.inject} key would decide instead)`);
+  }
   if (nsValue === 'disabled') add('NamespaceDisabled', `namespace ${namespace.name} has label ${LabelNames.inject}=disabled`);
   if (nsValue === 'enabled') add('NamespaceEnabled', `namespace ${namespace.name} has label ${LabelNames.inject}=enabled`);
   if (labels[LabelNames.inject] === 'true') add('PodOptIn', `pod label ${LabelNames.inject}=true`);

@@ -17,7 +17,11 @@ import { timeoutParam, type Webhook, webhookUrl } from '../core/admission';
 export interface DialTarget {
   host: string;
   port: number;
-  purpose: 'webhook' | 'proxy';
+  /**
+   * `port-forward`: the pod's own loopback is meant (the kubelet dials localhost inside the pod's
+   * network namespace); `host` is the pod IP, for a dialer that can only reach that.
+   */
+  purpose: 'webhook' | 'proxy' | 'port-forward';
   /** The Service or pod the address came from, when known. */
   service?: { namespace: string; name: string };
   pod?: { namespace: string; name: string };

@@ -52,4 +52,17 @@ describe('apply', () => {
     const again = apply({ live: scaled, config: base({ replicas: 1 }), shape: deployShape, id: a, force: false, now, scope });
     expect(again.ok).toBe(false);
   });
+
+  it('an Update inside a keyed list item takes its field, not the item: applying the same configuration again changes nothing', () => {
+    const config = base({ template: { spec: { containers: [{ name: 'app', image: '1' }] } } });
+    const r = apply({ live: undefined, config, shape: deployShape, id: a, force: false, now, scope });
+    if (!r.ok) throw new Error('conflict');
+    const patched = { ...r.object, spec: { template: { spec: { containers: [{ name: 'app', image: '1', args: ['x'] }] } } } };
+    patched.metadata = { ...patched.metadata, managedFields: recordUpdate(r.object, patched, deployShape, { manager: 'cp', operation: 'Update', apiVersion: 'apps/v1' }, now) };
+    const owned = Object.fromEntries(patched.metadata.managedFields!.map((m) => [m.manager, fromFieldsV1(m.fieldsV1).map(pathText)]));
+    expect(owned.cp).toEqual(['.spec.template.spec.containers[name="app"].args']);
+    const again = apply({ live: patched, config, shape: deployShape, id: a, force: false, now: '2026-01-02T00:00:00Z', scope });
+    if (!again.ok) throw new Error('conflict');
+    expect(again.object).toEqual(patched);
+  });
 });

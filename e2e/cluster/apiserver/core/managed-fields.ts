@@ -298,6 +298,8 @@ export function recordUpdate(old: KubeObject | undefined, next: KubeObject, shap
   const newPaths = leafPaths(next, shape);
   const changed = newPaths.filter((p) => {
     const before = old ? lookup(old, p) : { found: false };
+    // A keyed list item (`.`) changes hands only when it is new: a change inside it is its fields' change.
+    if (p.at(-1) === '.') return !before.found;
     return !before.found || !deepEqual(before.value, lookup(next, p).value);
   });
   const newKeys = new Set(newPaths.map(keyOf));
