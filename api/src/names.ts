@@ -128,6 +128,8 @@ export const ProxyEnv = {
   inboundPorts: 'SKEIN_INBOUND_PORTS',
   /** Requested workload certificate lifetime in seconds (default: the CA's). */
   certValiditySeconds: 'SKEIN_CERT_VALIDITY_SECONDS',
+  /** The ADS variant: `delta` (default) or `sotw` (state of the world). */
+  xdsProtocol: 'SKEIN_XDS_PROTOCOL',
 } as const;
 
 /**

@@ -31,6 +31,8 @@ export interface ProxyEnvironment {
   inboundPorts?: string;
   /** Requested certificate lifetime; undefined = the CA's default. */
   certValiditySeconds?: number;
+  /** The ADS variant (SKEIN_XDS_PROTOCOL); undefined = delta, with state of the world as fallback. */
+  xdsProtocol?: 'delta' | 'sotw';
   /** The app's original HTTP probes, answered on the agent port (SKEIN_APP_PROBES). */
   appProbes: Map<string, AppProbe>;
 }
@@ -118,6 +120,8 @@ export function readProxyEnv(env: NodeJS.ProcessEnv = process.env, readFile: (fi
     throw new EnvError(`${ProxyEnv.appProbes}: ${(err as Error).message}`);
   }
   const inboundPorts = get(ProxyEnv.inboundPorts);
+  const xdsProtocol = get(ProxyEnv.xdsProtocol);
+  if (xdsProtocol !== undefined && xdsProtocol !== 'delta' && xdsProtocol !== 'sotw') throw new EnvError(`${ProxyEnv.xdsProtocol}: expected delta or sotw, got "${xdsProtocol}"`);
   return {
     podName: get(ProxyEnv.podName) ?? 'unknown',
     podNamespace: get(ProxyEnv.podNamespace) ?? 'default',
@@ -135,5 +139,6 @@ export function readProxyEnv(env: NodeJS.ProcessEnv = process.env, readFile: (fi
     ...(outboundPorts !== undefined ? { outboundPorts } : {}),
     ...(inboundPorts !== undefined ? { inboundPorts } : {}),
     ...(ttl !== undefined ? { certValiditySeconds: Number(ttl) } : {}),
+    ...(xdsProtocol !== undefined ? { xdsProtocol } : {}),
   };
 }

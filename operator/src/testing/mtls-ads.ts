@@ -50,7 +50,7 @@ export type AdsStreamCall = grpc.ClientDuplexStream<DiscoveryRequest, DiscoveryR
 export type DeltaStreamCall = grpc.ClientDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>;
 
 /** Collects responses; `next()` resolves with the next one or rejects after `timeoutMs`; `ended` with the final status. */
-export function collect<R = DiscoveryResponse>(stream: grpc.ClientDuplexStream<unknown, R>, timeoutMs = 5000) {
+export function collect<R = DiscoveryResponse>(stream: grpc.ClientDuplexStream<never, R>, timeoutMs = 5000) {
   const queue: R[] = [];
   const waiters: ((r: R) => void)[] = [];
   stream.on('data', (r: R) => (waiters.length ? waiters.shift()!(r) : queue.push(r)));

@@ -9,7 +9,7 @@
  * proxy gets. Every replica serves: versions are content hashes, so a proxy that reconnects to
  * another replica with the same configuration is sent the same versions (with delta, nothing).
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { type DeltaDiscoveryRequest, type DeltaDiscoveryResponse, type DiscoveryRequest, type DiscoveryResponse } from '../../../api/gen/envoy/service/discovery/v3/discovery_pb';
 import { adsServiceDefinition } from '../../../api/src/xds';
 import { type Snapshot } from '../core/snapshot';
