@@ -1,9 +1,9 @@
 /** Test helpers of cni/ (not used at run time). */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { PluginType } from './names';
+import { PluginType } from '../names';
 
-export const repoRoot = path.resolve(__dirname, '..', '..');
+export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
 /** Builds the plugin shim if its source changed (scripts/build-cni.js) and returns its path. */
 export function buildPlugin(): string {
