@@ -28,7 +28,8 @@ const NAMESPACES = 10;
 const STREAMS = 100;
 
 
-function mesh(routeTimeout: string): KubeObject[] {
+/** The bench mesh (also bench/xds-scale): SERVICES services, svc0's VirtualService with `routeTimeout`. */
+export function mesh(routeTimeout: string): KubeObject[] {
   const out: KubeObject[] = [];
   for (let n = 0; n < NAMESPACES; n++) out.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `ns${n}`, labels: { 'skein.dev/inject': 'enabled' } } });
   for (let i = 0; i < SERVICES; i++) {
@@ -52,7 +53,8 @@ function mesh(routeTimeout: string): KubeObject[] {
   return out;
 }
 
-function nodeId(p: number): string {
+/** The node id of proxy `p` (the sidecar of pod svc<p>-0). */
+export function nodeId(p: number): string {
   const ns = `ns${p % NAMESPACES}`;
   return `sidecar~10.1.${Math.floor(p / 250)}.${p % 250 + 1}~svc${p}-0.${ns}~${ns}.svc.cluster.local`;
 }

@@ -139,6 +139,8 @@ export const ProxyEnv = {
   certValiditySeconds: 'SKEIN_CERT_VALIDITY_SECONDS',
   /** Envoy stream_idle_timeout, seconds, for connection managers that set none (default 300; 0: none). */
   streamIdleTimeoutSeconds: 'SKEIN_STREAM_IDLE_TIMEOUT_SECONDS',
+  /** The ADS variant: `delta` (default) or `sotw` (state of the world). */
+  xdsProtocol: 'SKEIN_XDS_PROTOCOL',
 } as const;
 
 /**

@@ -20,7 +20,7 @@ import { ControlPlaneUnderAttack, nodeIds, skeinCli } from './xds-world';
 
 jest.setTimeout(60_000);
 
-type Rx = ReturnType<typeof collect>;
+type Rx = ReturnType<typeof collect<DiscoveryResponse>>;
 
 const listenerNames = (r: DiscoveryResponse) => r.resources.map((a) => unpackAnyAs(a, ListenerSchema).name).sort();
 /** The victim's inbound side: its listener config names the inbound cluster of its port 9080. */

@@ -81,12 +81,12 @@ export class ControlPlaneUnderAttack {
     return fs.readFileSync(path.join(this.caDir, 'root-cert.pem'), 'utf8');
   }
 
-  /** `skein ca init`, the config dir, then `skein controlplane` with `extraArgs`; resolves when ready. */
-  async start(extraArgs: string[] = []): Promise<void> {
+  /** `skein ca init`, the config dir (`mesh`), then `skein controlplane` with `extraArgs`; resolves when ready. */
+  async start(extraArgs: string[] = [], mesh = meshYaml): Promise<void> {
     skeinCli('ca', 'init', '--dir', this.caDir);
     this.ca = await loadCaDir(this.caDir);
     fs.mkdirSync(this.configDir);
-    fs.writeFileSync(path.join(this.configDir, 'mesh.yaml'), meshYaml);
+    fs.writeFileSync(path.join(this.configDir, 'mesh.yaml'), mesh);
     const argv = [BuiltCli, 'controlplane', '--config-dir', this.configDir, '--ca-dir', this.caDir, '--xds-host', '127.0.0.1', '--xds-port', '0', '--monitor-port', '0', '--poll-interval', '200', ...extraArgs];
     this.child = spawn(process.execPath, argv, { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     for (const stream of [this.child.stdout!, this.child.stderr!]) stream.on('data', (c: Buffer) => (this.output += c.toString()));

@@ -1,6 +1,7 @@
 /**
  * The control plane's core loop: source events → index → (debounced) translation → consistent
- * snapshots per connected proxy → ADS pushes. Also what the monitoring endpoints read.
+ * snapshots per connected proxy → ADS pushes through a bounded push queue. Also what the
+ * monitoring endpoints read.
  *
  * A connected proxy is an authorized ADS stream: everything here (its metadata, snapshot, errors)
  * is keyed by the stream, so a second stream with the same node id is a separate proxy.
@@ -16,6 +17,7 @@ import { authorizeNode, type NodeRules } from './core/proxy-identity';
 import { type ProxyInfo, Translator } from './core/translate/translate';
 import { type DebounceOptions, Debouncer, defaultDebounce } from './debounce';
 import { ControlPlaneMetrics, shortType } from './monitoring/metrics';
+import { DefaultPushConcurrency, PushQueue } from './push-queue';
 import { type SourceEvent, type SourceListener } from './sources/source';
 import { AdsServer, type ConnectedProxy } from './xds/ads-server';
 
@@ -24,6 +26,8 @@ export interface ControlPlaneOptions {
   /** Which node metadata workload callers may use (default: local mode, explicit ports honoured). */
   nodeRules?: NodeRules;
   debounce?: DebounceOptions;
+  /** Pushes (snapshot build + write) running at once (default 100, Istio's PILOT_PUSH_THROTTLE). */
+  pushConcurrency?: number;
   metrics?: ControlPlaneMetrics;
   log?: (line: string) => void;
 }
@@ -37,6 +41,7 @@ export class ControlPlane implements SourceListener {
   /** Per ADS stream; `identity`: the SPIFFE id of the certificate the stream was authenticated with. */
   private readonly proxies = new Map<string, ProxyInfo & { identity?: string }>();
   private readonly debouncer: Debouncer;
+  readonly pushes: PushQueue;
   private translator: Translator;
   private generation = 0;
   private sourceErrors: ConfigError[] = [];
@@ -55,6 +60,10 @@ export class ControlPlane implements SourceListener {
     this.metrics = options.metrics ?? new ControlPlaneMetrics();
     this.translator = new Translator(this.index.model());
     this.debouncer = new Debouncer(() => this.recompute(), options.debounce ?? defaultDebounce);
+    this.pushes = new PushQueue((stream) => this.push(stream), {
+      maxInFlight: options.pushConcurrency ?? DefaultPushConcurrency,
+      onError: (stream, err) => options.log?.(`push to stream ${stream} failed: ${(err as Error).stack ?? String(err)}`),
+    });
     this.ads = new AdsServer({
       sync: this.sync,
       log: options.log,
@@ -99,7 +108,7 @@ export class ControlPlane implements SourceListener {
     this.metrics.configErrors.set(this.sourceErrors.length + this.modelErrors.length);
   }
 
-  /** Rebuilds every connected proxy's snapshot from the current model. */
+  /** Takes the current model and queues a push to every connected proxy. */
   recompute(): void {
     const end = this.metrics.recomputeSeconds.startTimer();
     this.generation++;
@@ -107,8 +116,17 @@ export class ControlPlane implements SourceListener {
     this.translator = new Translator(model);
     this.modelErrors = analyzeModel(model);
     this.updateErrorGauge();
-    for (const [stream, proxy] of this.proxies) this.build(stream, proxy);
+    for (const stream of this.proxies.keys()) this.pushes.enqueue(stream);
     end();
+  }
+
+  /** One queued push: the proxy's snapshot from the newest model, written to its stream. */
+  private async push(stream: string): Promise<void> {
+    const proxy = this.proxies.get(stream);
+    if (!proxy) return;
+    const before = this.cache.get(stream);
+    const snapshot = this.build(stream, proxy);
+    if (snapshot && snapshot !== before) await this.ads.update(stream, snapshot);
   }
 
   private build(stream: string, proxy: ProxyInfo): Snapshot | undefined {
@@ -127,19 +145,19 @@ export class ControlPlane implements SourceListener {
       this.options.log?.(`snapshot: ${err.message}`);
       return this.cache.get(stream);
     }
-    this.ads.update(stream, snapshot);
     return snapshot;
   }
 
-  private connected(proxy: ConnectedProxy): Snapshot | undefined {
+  private connected(proxy: ConnectedProxy): void {
     const info: ProxyInfo = { node: proxy.node, metadata: proxy.metadata };
     this.proxies.set(proxy.stream, { ...info, ...(proxy.identity ? { identity: proxy.identity } : {}) });
     if (proxy.warnings.length) this.ignoredMetadata.set(proxy.stream, proxy.warnings);
     this.metrics.connectedProxies.set(this.proxies.size);
-    return this.build(proxy.stream, info);
+    this.pushes.enqueue(proxy.stream);
   }
 
   private disconnected(id: string): void {
+    this.pushes.forget(id);
     this.proxies.delete(id);
     this.ignoredMetadata.delete(id);
     this.cache.delete(id);

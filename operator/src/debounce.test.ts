@@ -19,14 +19,14 @@ describe('Debouncer', () => {
     expect(fired).toEqual([3]);
   });
 
-  it('fires at most 1 s after the first change of a steady stream', () => {
+  it('fires at most 10 s after the first change of a steady stream (Istio PILOT_DEBOUNCE_MAX)', () => {
     const fired: number[] = [];
     const d = new Debouncer((n) => fired.push(n));
-    for (let t = 0; t < 1000; t += 50) {
+    for (let t = 0; t < 10_000; t += 50) {
       d.poke();
       jest.advanceTimersByTime(50);
     }
-    expect(fired).toEqual([20]);
+    expect(fired).toEqual([200]);
     d.cancel();
   });
 

@@ -1,13 +1,15 @@
 /**
  * Debounce of source changes before a recompute: fire after `quietMs` without changes, but never
- * later than `maxMs` after the first change of a burst (Istio's PILOT_DEBOUNCE_AFTER / _MAX).
+ * later than `maxMs` after the first change of a burst (Istio's PILOT_DEBOUNCE_AFTER / _MAX,
+ * 100 ms and 10 s: a steady trickle of changes is batched for up to 10 s instead of pushing
+ * thousands of proxies on every one).
  */
 export interface DebounceOptions {
   quietMs: number;
   maxMs: number;
 }
 
-export const defaultDebounce: DebounceOptions = { quietMs: 100, maxMs: 1000 };
+export const defaultDebounce: DebounceOptions = { quietMs: 100, maxMs: 10_000 };
 
 export class Debouncer {
   private quietTimer: NodeJS.Timeout | undefined;

@@ -133,6 +133,7 @@ export class ProxyAgent {
         address: e.xdsAddress!,
         node,
         identity,
+        ...(e.xdsProtocol ? { protocol: e.xdsProtocol } : {}),
         onConfig: (config) => this.apply(config),
         log: this.options.log,
       });

@@ -26,6 +26,12 @@ describe('readProxyEnv', () => {
     expect(() => readProxyEnv({ SKEIN_STREAM_IDLE_TIMEOUT_SECONDS: '5m' })).toThrow(/SKEIN_STREAM_IDLE_TIMEOUT_SECONDS: expected a whole number of seconds/);
   });
 
+  it('reads the xDS protocol: delta unless told state of the world', () => {
+    expect(readProxyEnv({}).xdsProtocol).toBeUndefined();
+    expect(readProxyEnv({ SKEIN_XDS_PROTOCOL: 'sotw' }).xdsProtocol).toBe('sotw');
+    expect(readProxyEnv({ SKEIN_XDS_PROTOCOL: 'delta' }).xdsProtocol).toBe('delta');
+  });
+
   it.each([
     [{ SKEIN_TRUST_DOMAIN: 'Bad Domain' }, /SKEIN_TRUST_DOMAIN: invalid trust domain/],
     [{ SKEIN_XDS_ADDRESS: 'no-port' }, /SKEIN_XDS_ADDRESS: expected host:port/],
@@ -36,6 +42,7 @@ describe('readProxyEnv', () => {
     [{ SKEIN_POD_LABELS_FILE: '/missing' }, /SKEIN_POD_LABELS_FILE: cannot read \/missing/],
     [{ SKEIN_CERT_VALIDITY_SECONDS: '0' }, /SKEIN_CERT_VALIDITY_SECONDS: expected a whole number/],
     [{ SKEIN_CERT_VALIDITY_SECONDS: '1h' }, /SKEIN_CERT_VALIDITY_SECONDS: expected a whole number/],
+    [{ SKEIN_XDS_PROTOCOL: 'incremental' }, /SKEIN_XDS_PROTOCOL: expected delta or sotw, got "incremental"/],
   ])('rejects %j', (env, message) => {
     const read = (): string => {
       throw new Error('ENOENT');

@@ -31,6 +31,8 @@ export interface ProxyEnvironment {
   inboundPorts?: string;
   /** Requested certificate lifetime; undefined = the CA's default. */
   certValiditySeconds?: number;
+  /** The ADS variant (SKEIN_XDS_PROTOCOL); undefined = delta, with state of the world as fallback. */
+  xdsProtocol?: 'delta' | 'sotw';
   /** The app's original HTTP probes, answered on the agent port (SKEIN_APP_PROBES). */
   appProbes: Map<string, AppProbe>;
   /** Default stream idle timeout (SKEIN_STREAM_IDLE_TIMEOUT_SECONDS); undefined = the proxy's (300 s). */
@@ -122,6 +124,8 @@ export function readProxyEnv(env: NodeJS.ProcessEnv = process.env, readFile: (fi
   const inboundPorts = get(ProxyEnv.inboundPorts);
   const streamIdle = get(ProxyEnv.streamIdleTimeoutSeconds);
   if (streamIdle !== undefined && !/^\d{1,7}$/.test(streamIdle)) throw new EnvError(`${ProxyEnv.streamIdleTimeoutSeconds}: expected a whole number of seconds (0: no timeout), got "${streamIdle}"`);
+  const xdsProtocol = get(ProxyEnv.xdsProtocol);
+  if (xdsProtocol !== undefined && xdsProtocol !== 'delta' && xdsProtocol !== 'sotw') throw new EnvError(`${ProxyEnv.xdsProtocol}: expected delta or sotw, got "${xdsProtocol}"`);
   return {
     podName: get(ProxyEnv.podName) ?? 'unknown',
     podNamespace: get(ProxyEnv.podNamespace) ?? 'default',
@@ -140,5 +144,6 @@ export function readProxyEnv(env: NodeJS.ProcessEnv = process.env, readFile: (fi
     ...(inboundPorts !== undefined ? { inboundPorts } : {}),
     ...(ttl !== undefined ? { certValiditySeconds: Number(ttl) } : {}),
     ...(streamIdle !== undefined ? { streamIdleTimeoutSeconds: Number(streamIdle) } : {}),
+    ...(xdsProtocol !== undefined ? { xdsProtocol } : {}),
   };
 }

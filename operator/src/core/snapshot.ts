@@ -14,15 +14,19 @@ export interface VersionedResource {
   resource: Json;
 }
 
-/** One part of a type's resources (shared by a namespace's proxies, or a proxy's own), hashed once. */
-interface Part {
+/**
+ * One part of a type's resources (shared by a namespace's proxies, or a proxy's own), hashed once.
+ * The same resource array always gives the same Part object, so "same Part" means "same content"
+ * (delta xDS skips such parts when it compares what a proxy holds with a new snapshot).
+ */
+export interface Part {
   version: string;
   byName: Map<string, VersionedResource>;
 }
 
 /** Read-only view over a type's parts: the subset of ReadonlyMap the server and checks use. */
 export class TypeResources {
-  constructor(private readonly parts: readonly Part[]) {}
+  constructor(readonly parts: readonly Part[]) {}
 
   get(name: string): VersionedResource | undefined {
     for (const p of this.parts) {

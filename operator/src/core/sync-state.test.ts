@@ -22,16 +22,17 @@ describe('SyncState', () => {
 
   it('keeps each stream apart: a second stream with the same node id has its own entry, the oldest keeps the node id', () => {
     const s = new SyncState();
-    s.connect('1', 'sidecar~victim', 't0', 'spiffe://cluster.local/ns/default/sa/victim');
-    s.connect('2', 'sidecar~victim', 't1', 'spiffe://cluster.local/ns/default/sa/victim');
+    s.connect('1', 'sidecar~victim', 't0', { identity: 'spiffe://cluster.local/ns/default/sa/victim' });
+    s.connect('2', 'sidecar~victim', 't1', { identity: 'spiffe://cluster.local/ns/default/sa/victim', protocol: 'delta' });
     s.sent('1', t, 'v1', '1', 't2');
     s.received('2', t, { versionInfo: '', responseNonce: '' }, 't3');
     s.sent('2', t, 'v9', '1', 't4');
     expect(s.received('2', t, { versionInfo: 'v9', responseNonce: '1', errorMessage: 'nope' }, 't5')).toBe('nack');
     const view = s.view();
     expect(Object.keys(view)).toEqual(['sidecar~victim', 'sidecar~victim (stream 2)']);
-    expect(view['sidecar~victim']).toEqual({ stream: '1', connectedAt: 't0', identity: 'spiffe://cluster.local/ns/default/sa/victim', types: { [t]: { sentVersion: 'v1', sentNonce: '1', sentAt: 't2' } } });
+    expect(view['sidecar~victim']).toEqual({ stream: '1', connectedAt: 't0', identity: 'spiffe://cluster.local/ns/default/sa/victim', protocol: 'sotw', types: { [t]: { sentVersion: 'v1', sentNonce: '1', sentAt: 't2' } } });
     expect(view['sidecar~victim (stream 2)']!.types[t]!.nack?.message).toBe('nope');
+    expect(view['sidecar~victim (stream 2)']!.protocol).toBe('delta');
     s.disconnect('1');
     expect(Object.keys(s.view())).toEqual(['sidecar~victim']);
     expect(s.view()['sidecar~victim']!.stream).toBe('2');

@@ -17,6 +17,16 @@ export interface TypeSyncState {
 
 export type ResponseVerdict = 'ack' | 'nack' | 'stale' | 'initial';
 
+/** Which ADS variant a stream speaks. */
+export type XdsProtocol = 'sotw' | 'delta';
+
+export interface StreamInfo {
+  /** The caller's SPIFFE id (mTLS port); absent on the loopback plaintext port. */
+  identity?: string;
+  /** Default state of the world. */
+  protocol?: XdsProtocol;
+}
+
 /** One stream as /debug/syncz shows it. */
 export interface StreamSyncView {
   /** The stream's key (ads-server.ts: node id and connection number). */
@@ -24,12 +34,14 @@ export interface StreamSyncView {
   connectedAt: string;
   /** The caller's SPIFFE id (mTLS port); absent on the loopback plaintext port. */
   identity?: string;
+  protocol: XdsProtocol;
   types: Record<string, TypeSyncState>;
 }
 
 interface StreamSync {
   nodeId: string;
   identity?: string;
+  protocol: XdsProtocol;
   connectedAt: string;
   types: Map<string, TypeSyncState>;
 }
@@ -37,8 +49,8 @@ interface StreamSync {
 export class SyncState {
   private readonly streams = new Map<string, StreamSync>();
 
-  connect(stream: string, nodeId: string, at: string, identity?: string): void {
-    this.streams.set(stream, { nodeId, connectedAt: at, types: new Map(), ...(identity ? { identity } : {}) });
+  connect(stream: string, nodeId: string, at: string, info: StreamInfo = {}): void {
+    this.streams.set(stream, { nodeId, connectedAt: at, types: new Map(), protocol: info.protocol ?? 'sotw', ...(info.identity ? { identity: info.identity } : {}) });
   }
 
   disconnect(stream: string): void {
@@ -89,7 +101,7 @@ export class SyncState {
     const byNode = [...this.streams].sort(([, a], [, b]) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0));
     for (const [stream, s] of byNode) {
       const key = out[s.nodeId] ? `${s.nodeId} (stream ${stream})` : s.nodeId;
-      out[key] = { stream, connectedAt: s.connectedAt, ...(s.identity ? { identity: s.identity } : {}), types: Object.fromEntries([...s.types].map(([t, ts]) => [t, { ...ts }])) };
+      out[key] = { stream, connectedAt: s.connectedAt, ...(s.identity ? { identity: s.identity } : {}), protocol: s.protocol, types: Object.fromEntries([...s.types].map(([t, ts]) => [t, { ...ts }])) };
     }
     return out;
   }

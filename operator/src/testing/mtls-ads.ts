@@ -5,7 +5,9 @@
  */
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
-import { DiscoveryRequestSchema, type DiscoveryRequest, type DiscoveryResponse } from '../../../api/gen/envoy/service/discovery/v3/discovery_pb';
+import {
+  DeltaDiscoveryRequestSchema, DiscoveryRequestSchema, type DeltaDiscoveryRequest, type DeltaDiscoveryResponse, type DiscoveryRequest, type DiscoveryResponse,
+} from '../../../api/gen/envoy/service/discovery/v3/discovery_pb';
 import { type WorkloadCertificate } from '../../../api/src/identity';
 import { formatSpiffeId } from '../../../api/src/spiffe';
 import { AdsClient } from '../../../api/src/xds';
@@ -45,18 +47,19 @@ export function adsClient(address: string, trustBundlePem: string, cert?: Pick<W
 }
 
 export type AdsStreamCall = grpc.ClientDuplexStream<DiscoveryRequest, DiscoveryResponse>;
+export type DeltaStreamCall = grpc.ClientDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>;
 
 /** Collects responses; `next()` resolves with the next one or rejects after `timeoutMs`; `ended` with the final status. */
-export function collect(stream: AdsStreamCall, timeoutMs = 5000) {
-  const queue: DiscoveryResponse[] = [];
-  const waiters: ((r: DiscoveryResponse) => void)[] = [];
-  stream.on('data', (r: DiscoveryResponse) => (waiters.length ? waiters.shift()!(r) : queue.push(r)));
+export function collect<R = DiscoveryResponse>(stream: grpc.ClientDuplexStream<never, R>, timeoutMs = 5000) {
+  const queue: R[] = [];
+  const waiters: ((r: R) => void)[] = [];
+  stream.on('data', (r: R) => (waiters.length ? waiters.shift()!(r) : queue.push(r)));
   const ended = new Promise<{ code: grpc.status; details: string }>((resolve) => {
     stream.on('error', (e: grpc.ServiceError) => resolve({ code: e.code, details: e.details }));
     stream.on('end', () => resolve({ code: grpc.status.OK, details: '' }));
   });
   return {
-    next(step: string): Promise<DiscoveryResponse> {
+    next(step: string): Promise<R> {
       if (queue.length) return Promise.resolve(queue.shift()!);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`${step}: no response within ${timeoutMs} ms`)), timeoutMs);
@@ -77,6 +80,28 @@ export function discoveryRequest(nodeId: string, typeUrl: string, fields: { name
     typeUrl,
     resourceNames: fields.names ?? [],
     versionInfo: fields.version ?? '',
+    responseNonce: fields.nonce ?? '',
+    ...(fields.error ? { errorDetail: { code: 3, message: fields.error } } : {}),
+  });
+}
+
+export interface DeltaFields {
+  subscribe?: string[];
+  unsubscribe?: string[];
+  initialVersions?: Record<string, string>;
+  nonce?: string;
+  error?: string;
+  metadata?: Record<string, unknown>;
+}
+
+/** A DeltaDiscoveryRequest; pass `nodeId` on a stream's first request. */
+export function deltaRequest(nodeId: string | undefined, typeUrl: string, fields: DeltaFields = {}): DeltaDiscoveryRequest {
+  return create(DeltaDiscoveryRequestSchema, {
+    ...(nodeId ? { node: { id: nodeId, metadata: (fields.metadata ?? {}) as never } } : {}),
+    typeUrl,
+    resourceNamesSubscribe: fields.subscribe ?? [],
+    resourceNamesUnsubscribe: fields.unsubscribe ?? [],
+    initialResourceVersions: fields.initialVersions ?? {},
     responseNonce: fields.nonce ?? '',
     ...(fields.error ? { errorDetail: { code: 3, message: fields.error } } : {}),
   });

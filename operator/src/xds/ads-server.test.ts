@@ -21,7 +21,16 @@ function parts(tag: string) {
 }
 
 function fakeCall() {
-  const call = Object.assign(new EventEmitter(), { written: [] as DiscoveryResponse[], write(r: DiscoveryResponse) { call.written.push(r); return true; }, end() {} });
+  const call = Object.assign(new EventEmitter(), {
+    written: [] as DiscoveryResponse[],
+    write(r: DiscoveryResponse, done: () => void) {
+      call.written.push(r);
+      setImmediate(done);
+      return true;
+    },
+    end() {},
+    getAuthContext: () => ({}),
+  });
   return call;
 }
 
@@ -29,8 +38,13 @@ describe('AdsStream', () => {
   it('pushes changed types in ADS order CDS → EDS → LDS → RDS, and nothing when nothing changed', async () => {
     const call = fakeCall();
     let snapshot = makeSnapshot(1, parts('a'));
-    const deps = { sync: new SyncState(), events: { connected: () => snapshot, disconnected: () => undefined }, authorizeNode: (_n: unknown, metadata: Record<string, unknown>) => ({ metadata, warnings: [] }) };
-    const stream = new AdsStream(call as never, deps, new Set(), localCallers);
+    const deps = {
+      sync: new SyncState(),
+      // The control plane answers a new stream with its snapshot (through the push queue).
+      events: { connected: () => void stream.update(snapshot), disconnected: () => undefined },
+      authorizeNode: (_n: unknown, metadata: Record<string, unknown>) => ({ metadata, warnings: [] }),
+    };
+    const stream: AdsStream = new AdsStream(call as never, deps, () => undefined, localCallers);
     // Subscribe in the "wrong" order; ACK each response.
     for (const type of [TypeUrls.route, TypeUrls.listener, TypeUrls.endpoint, TypeUrls.cluster]) {
       const names = type === TypeUrls.route ? ['r'] : type === TypeUrls.endpoint ? ['c'] : [];
@@ -42,11 +56,11 @@ describe('AdsStream', () => {
     expect(call.written.map((r) => r.typeUrl)).toEqual([TypeUrls.route, TypeUrls.listener, TypeUrls.endpoint, TypeUrls.cluster]);
 
     call.written.length = 0;
-    stream.update(makeSnapshot(2, parts('a')));
+    await stream.update(makeSnapshot(2, parts('a')));
     expect(call.written).toEqual([]);
 
     snapshot = makeSnapshot(3, parts('b'));
-    stream.update(snapshot);
+    await stream.update(snapshot); // resolves once every response was taken by gRPC
     expect(call.written.map((r) => r.typeUrl)).toEqual([...XdsTypeOrder]);
     expect(new Set(call.written.map((r) => r.nonce)).size).toBe(4);
   });

@@ -1,7 +1,9 @@
 /**
- * XdsClient against a scripted ADS server on loopback, over mTLS with test certificates:
- * subscriptions and ordering, ACKs, a NACK that keeps the last good config, reconnect with
- * resubscription at the accepted versions, and a refused server identity.
+ * XdsClient against a scripted state-of-the-world ADS server on loopback, over mTLS with test
+ * certificates: the fallback from delta (the server answers UNIMPLEMENTED), subscriptions and
+ * ordering, ACKs, a NACK that keeps the last good config, reconnect with resubscription at the
+ * accepted versions, and a refused server identity. Delta against the real control plane:
+ * e2e/xds/delta-proxy.int.test.ts.
  */
 import * as grpc from '@grpc/grpc-js';
 import { create, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
@@ -32,6 +34,7 @@ class ScriptedAds {
   readonly peerCerts: boolean[] = [];
   private waiters: Array<() => void> = [];
   private nonce = 0;
+  deltaAttempts = 0;
   port = 0;
 
   constructor(private readonly ca: TestCa, private readonly serverCert: WorkloadCertificate) {
@@ -48,7 +51,11 @@ class ScriptedAds {
         call.on('end', () => call.end());
         this.wake();
       },
-      deltaAggregatedResources: (call: grpc.ServerDuplexStream<unknown, unknown>) => call.end(),
+      // A control plane that serves state of the world only (as Skein's did before delta).
+      deltaAggregatedResources: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+        this.deltaAttempts += 1;
+        call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'delta xDS is not implemented' });
+      },
     });
   }
 
@@ -119,7 +126,7 @@ describe('XdsClient over ADS (loopback, mTLS)', () => {
     ca?.dispose();
   });
 
-  it('subscribes CDS+LDS, follows with EDS/RDS, ACKs each version, applies one complete snapshot; NACKs a bad listener keeping the last good config; resubscribes after a reconnect', async () => {
+  it('falls back to state of the world when delta is UNIMPLEMENTED; subscribes CDS+LDS, follows with EDS/RDS, ACKs each version, applies one complete snapshot; NACKs a bad listener keeping the last good config; resubscribes after a reconnect', async () => {
     const nacks: string[] = [];
     client = new XdsClient({
       address: `127.0.0.1:${ads.port}`,
@@ -135,8 +142,10 @@ describe('XdsClient over ADS (loopback, mTLS)', () => {
     client.on('nack', (_t, m) => nacks.push(m));
     client.start();
 
-    // Stream 0 opens with CDS then LDS, wildcard, node on the first request only.
+    // Stream 0 (after delta was refused) opens with CDS then LDS, wildcard, node on the first request only.
     const cds0 = await ads.request(0, TypeUrls.cluster);
+    expect(ads.deltaAttempts).toBe(1);
+    expect(client.status().protocol).toBe('sotw');
     const lds0 = await ads.request(0, TypeUrls.listener);
     expect(ads.peerCerts[0]).toBe(true);
     expect(cds0.node?.id).toBe('sidecar~10.0.0.7~productpage-1.default~default.svc.cluster.local');
@@ -197,7 +206,8 @@ describe('XdsClient over ADS (loopback, mTLS)', () => {
       [TypeUrls.listener, 'l1', [], ''],
       [TypeUrls.routeConfiguration, 'r1', [ROUTE_9080], ''],
     ]);
-    expect(client.status().streams).toBe(2);
+    expect(client.status().streams).toBe(3); // the refused delta stream, then two state-of-the-world ones
+    expect(ads.deltaAttempts).toBe(1); // the fallback lasts: the reconnect does not try delta again
 
     // New endpoints on the new stream reach the proxy.
     ads.push(1, TypeUrls.clusterLoadAssignment, 'e2', ClusterLoadAssignmentSchema, [loadAssignment(REVIEWS, ['10.0.0.5', '10.0.0.6'])]);

@@ -1,27 +1,37 @@
 /**
- * The proxy's xDS client: one ADS stream (state of the world) over gRPC with TLS to the control
- * plane, feeding validated `ProxyConfig` snapshots to the data plane.
+ * The proxy's xDS client: one ADS stream over gRPC with mTLS to the control plane, feeding
+ * validated `ProxyConfig` snapshots to the data plane. Delta xDS (DeltaAggregatedResources) by
+ * default; state of the world when asked (`protocol: 'sotw'`, SKEIN_XDS_PROTOCOL=sotw) or when the
+ * control plane answers delta with UNIMPLEMENTED (an older control plane): the client then falls
+ * back to state of the world for the rest of its life.
  *
  *   const xds = new XdsClient({ address: 'skein-controlplane.skein-system.svc:15012', node, identity, onConfig: (c) => proxy.applyConfig(c) });
  *   xds.start();
  *   xds.status();   // lastAccepted per type, lastNack, appliedVersion, waitingFor — for /config_dump
  *   await xds.close();
  *
- * The protocol itself (subscriptions, ACK/NACK, warming) is the pure `AdsState`; this file adds the
- * stream, the credentials, reconnects with exponential backoff and jitter, and the initial fetch timer.
+ * The protocol itself (subscriptions, ACK/NACK, warming) is pure: `DeltaAdsState` or `AdsState`;
+ * this file adds the stream, the credentials, reconnects with exponential backoff and jitter, and
+ * the initial fetch timer.
  */
 import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
-import type { DiscoveryRequest, DiscoveryResponse } from '../../../api/gen/envoy/service/discovery/v3/discovery_pb';
+import type { DeltaDiscoveryRequest, DiscoveryRequest } from '../../../api/gen/envoy/service/discovery/v3/discovery_pb';
 import { ControlPlaneHost } from '../../../api/src/names';
 import { controlPlaneTlsName } from '../../../api/src/net';
 import type { IdentityProvider } from '../../../api/src/identity';
 import { AdsClient } from '../../../api/src/xds/ads-service';
 import type { ProxyConfig } from '../config/model';
-import { AdsState, type AdsStatus, type Step } from './core/ads-state';
+import { AdsState } from './core/ads-state';
 import { DefaultBackoff, backoffDelayMs, type BackoffPolicy } from './core/backoff';
+import { DeltaAdsState } from './core/delta-state';
 import { buildNode, explicitOutboundPorts, nodeInfo, type NodeSettings } from './core/node';
+import { type AdsStateOptions, type AdsStatus, type Step, type XdsProtocolState } from './core/xds-state';
 import { controlPlaneCredentials } from './credentials';
+
+/** Which ADS variant the client speaks. */
+export type XdsProtocol = 'delta' | 'sotw';
+export const XdsProtocols: readonly XdsProtocol[] = ['delta', 'sotw'];
 
 /** Envoy's default initial_fetch_timeout. */
 export const DefaultInitialFetchTimeoutMs = 15_000;
@@ -58,6 +68,8 @@ export interface XdsClientOptions {
   serverName?: string;
   /** Also require one of these SPIFFE ids in the control plane's certificate. */
   serverSpiffeIds?: string[];
+  /** Default delta; falls back to state of the world when the control plane does not serve delta. */
+  protocol?: XdsProtocol;
   backoff?: BackoffPolicy;
   initialFetchTimeoutMs?: number;
   random?: () => number;
@@ -66,6 +78,7 @@ export interface XdsClientOptions {
 }
 
 export interface XdsClientStatus extends AdsStatus {
+  protocol: XdsProtocol;
   connected: boolean;
   /** Streams opened so far (1 + reconnects). */
   streams: number;
@@ -80,10 +93,13 @@ export interface XdsClientEvents {
   disconnected: [reason: string];
 }
 
-type AdsCall = grpc.ClientDuplexStream<DiscoveryRequest, DiscoveryResponse>;
+type XdsRequest = DiscoveryRequest | DeltaDiscoveryRequest;
+type AdsCall = grpc.ClientDuplexStream<XdsRequest, unknown>;
 
 export class XdsClient extends EventEmitter<XdsClientEvents> {
-  private readonly state: AdsState;
+  private state: XdsProtocolState<XdsRequest, unknown>;
+  private protocol: XdsProtocol;
+  private readonly stateOptions: AdsStateOptions;
   private readonly now: () => number;
   private client: InstanceType<typeof AdsClient> | undefined;
   private call: AdsCall | undefined;
@@ -104,13 +120,20 @@ export class XdsClient extends EventEmitter<XdsClientEvents> {
     if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new XdsClientConfigError(`control plane address "${options.address}" must be host:port (e.g. skein-controlplane.skein-system.svc:15012)`);
     if (options.trustBundlePem !== undefined && !options.trustBundlePem.includes('-----BEGIN CERTIFICATE-----')) throw new XdsClientConfigError('trustBundlePem holds no PEM certificate');
     if (options.initialFetchTimeoutMs !== undefined && !(options.initialFetchTimeoutMs > 0)) throw new XdsClientConfigError('initialFetchTimeoutMs must be greater than 0');
+    if (options.protocol !== undefined && !XdsProtocols.includes(options.protocol)) throw new XdsClientConfigError(`protocol must be ${XdsProtocols.join(' or ')}, got "${String(options.protocol)}"`);
     this.now = options.now ?? Date.now;
-    this.state = new AdsState({
+    this.stateOptions = {
       node: buildNode(options.node),
       nodeInfo: nodeInfo(options.node),
       listenerContext: { explicitOutboundPorts: explicitOutboundPorts(options.node.outboundPorts) },
       now: this.now,
-    });
+    };
+    this.protocol = options.protocol ?? 'delta';
+    this.state = this.newState();
+  }
+
+  private newState(): XdsProtocolState<XdsRequest, unknown> {
+    return (this.protocol === 'delta' ? new DeltaAdsState(this.stateOptions) : new AdsState(this.stateOptions)) as XdsProtocolState<XdsRequest, unknown>;
   }
 
   /** Opens the stream (as soon as a trust bundle is known) and keeps it open until close(). */
@@ -130,7 +153,7 @@ export class XdsClient extends EventEmitter<XdsClientEvents> {
   }
 
   status(): XdsClientStatus {
-    return { ...this.state.snapshotStatus(), connected: this.connected, streams: this.streams, ...(this.lastError ? { lastError: this.lastError } : {}) };
+    return { ...this.state.snapshotStatus(), protocol: this.protocol, connected: this.connected, streams: this.streams, ...(this.lastError ? { lastError: this.lastError } : {}) };
   }
 
   async close(): Promise<void> {
@@ -167,12 +190,12 @@ export class XdsClient extends EventEmitter<XdsClientEvents> {
     }
     const host = this.options.serverName ?? controlPlaneTlsName(this.options.address, ControlPlaneHost);
     const client = new AdsClient(this.options.address, creds, { ...ChannelOptions, 'grpc.ssl_target_name_override': host, 'grpc.default_authority': host });
-    const call = client.streamAggregatedResources();
+    const call = (this.protocol === 'delta' ? client.deltaAggregatedResources() : client.streamAggregatedResources()) as unknown as AdsCall;
     this.client = client;
     this.call = call;
     this.streams += 1;
     let gotResponse = false;
-    call.on('data', (response: DiscoveryResponse) => {
+    call.on('data', (response: unknown) => {
       if (!gotResponse) {
         gotResponse = true;
         this.attempt = 0;
@@ -182,10 +205,30 @@ export class XdsClient extends EventEmitter<XdsClientEvents> {
       }
       this.enqueue(call, () => this.state.onResponse(response), true);
     });
-    call.on('error', (err: grpc.ServiceError) => this.streamEnded(call, `${grpc.status[err.code] ?? err.code}: ${err.details || err.message}`));
+    call.on('error', (err: grpc.ServiceError) => {
+      if (err.code === grpc.status.UNIMPLEMENTED && this.protocol === 'delta' && !gotResponse) return this.fallBack(call, err.details || err.message);
+      this.streamEnded(call, `${grpc.status[err.code] ?? err.code}: ${err.details || err.message}`);
+    });
     call.on('end', () => this.streamEnded(call, 'stream closed by the control plane'));
     for (const request of this.state.streamStart()) call.write(request);
-    this.log(`stream ${this.streams} opened to ${this.options.address}`);
+    this.log(`stream ${this.streams} (${this.protocol === 'delta' ? 'delta' : 'state of the world'}) opened to ${this.options.address}`);
+  }
+
+  /**
+   * The control plane does not serve delta: state of the world from now on. What is applied keeps
+   * serving; the new protocol's first complete snapshot replaces it.
+   */
+  private fallBack(call: AdsCall, details: string): void {
+    if (call !== this.call) return;
+    this.teardown();
+    this.log(`the control plane does not serve delta xDS (${details}); falling back to state of the world`);
+    this.protocol = 'sotw';
+    const previous = this.state;
+    this.state = this.newState();
+    // Chain after what is being handled on the old state, then connect at once (not a failure).
+    this.queue = this.queue.then(() => {
+      if (!this.closed && this.state !== previous) this.connect();
+    });
   }
 
   private teardown(): void {
@@ -218,14 +261,14 @@ export class XdsClient extends EventEmitter<XdsClientEvents> {
   }
 
   /** Responses are handled one at a time, in order (applying a snapshot may be asynchronous). */
-  private enqueue(call: AdsCall | undefined, next: () => Step, fromResponse: boolean): void {
+  private enqueue(call: AdsCall | undefined, next: () => Step<XdsRequest>, fromResponse: boolean): void {
     this.queue = this.queue.then(() => this.handle(call, next(), fromResponse)).catch((err: unknown) => {
       this.log(`internal error handling a response: ${(err as Error).stack ?? String(err)}`);
     });
   }
 
-  private async handle(call: AdsCall | undefined, step: Step, fromResponse: boolean): Promise<void> {
-    let requests: DiscoveryRequest[];
+  private async handle(call: AdsCall | undefined, step: Step<XdsRequest>, fromResponse: boolean): Promise<void> {
+    let requests: XdsRequest[];
     if (step.kind === 'nack') {
       this.log(`NACK: ${step.message}`);
       this.emit('nack', step.requests[0]?.typeUrl ?? '', step.message);
@@ -246,7 +289,7 @@ export class XdsClient extends EventEmitter<XdsClientEvents> {
     }
     // The first request of an accepted response is its ACK; the rest are subscription changes.
     const ack = requests[0];
-    if (fromResponse && step.kind === 'accept' && ack && !ack.errorDetail) this.emit('ack', ack.typeUrl, ack.versionInfo);
+    if (fromResponse && step.kind === 'accept' && ack && !ack.errorDetail) this.emit('ack', ack.typeUrl, this.state.acceptedVersion(ack.typeUrl));
     const current = this.call;
     if (current && call === current) for (const r of requests) current.write(r);
     else if (current && call) {

@@ -1,126 +1,29 @@
 /**
- * The state-of-the-world ADS protocol of one proxy, without sockets or clocks (pure).
+ * The state-of-the-world ADS protocol of one proxy, without sockets or clocks (pure): what
+ * StreamAggregatedResources asks and answers. The Skein proxy speaks delta (./delta-state.ts) by
+ * default; this is its fallback for control planes that answer delta with UNIMPLEMENTED.
  *
- * - Subscriptions: CDS and LDS wildcard; EDS for the EDS clusters' service names; RDS for the route
- *   names the listeners reference. They change as accepted CDS/LDS change, and are re-sent with the
- *   accepted versions when a stream starts (reconnect).
- * - Each response is translated and checked; a resource the proxy cannot honour NACKs the whole
- *   response (previous version, the response's nonce, error_detail naming resource and field) and
- *   nothing changes. Otherwise it is accepted and ACKed with its version.
- * - Ordering and warming as Envoy: a snapshot is applied only when it is complete, i.e. every EDS
- *   cluster has its ClusterLoadAssignment and every RDS name its RouteConfiguration (or their
- *   initial fetch timed out: no endpoints / no routes, as Envoy), so listeners never go live before
- *   the clusters and routes they use. Until then the last applied snapshot keeps serving.
- * - A snapshot whose references do not resolve yet (a route naming a cluster CDS has not sent) is
- *   not applied either; it waits for the update that completes it.
+ * Every response carries all resources of its type (CDS/LDS replace what was held; EDS/RDS merge
+ * by name), is ACKed with its version_info and nonce or NACKed with the previous version; a stream
+ * opens with the versions already accepted and no nonce. What the protocols share — subscriptions
+ * following accepted clusters and listeners, warming, the applied snapshot — is ./xds-state.ts.
  */
 import { create } from '@bufbuild/protobuf';
-import type { Node } from '../../../../api/gen/envoy/config/core/v3/base_pb';
 import { DiscoveryRequestSchema, type DiscoveryRequest, type DiscoveryResponse } from '../../../../api/gen/envoy/service/discovery/v3/discovery_pb';
 import { TypeUrls } from '../../../../api/src/xds/type-urls';
 import type * as M from '../../config/model';
-import { ConfigError, validateConfig } from '../../config/validate';
-import type { ListenerContext } from './listener';
 import {
-  ResourceError, ResourceLabels, SubscribedTypes, isSubscribedType, translateResources,
+  ResourceError, SubscribedTypes, isSubscribedType, translateResources,
   type SubscribedType, type Translated, type TranslatedCluster, type TranslatedListener,
 } from './resources';
+import { type Accepted, type Incoming, InvalidArgument, type Step as GenericStep, XdsState } from './xds-state';
 
-/** google.rpc.Code INVALID_ARGUMENT, the code Envoy puts in a NACK's error_detail. */
-export const InvalidArgument = 3;
+export { type AcceptedVersion, type AdsStateOptions, type AdsStatus, InvalidArgument, type NackRecord } from './xds-state';
 
-export interface AcceptedVersion {
-  version: string;
-  nonce: string;
-  /** Clock value (ms) when it was accepted. */
-  at: number;
-}
+/** Result of handling a state-of-the-world response. */
+export type Step = GenericStep<DiscoveryRequest>;
 
-export interface NackRecord {
-  typeUrl: string;
-  /** Version the server sent and the proxy refused. */
-  rejectedVersion: string;
-  nonce: string;
-  message: string;
-  at: number;
-}
-
-export interface AdsStatus {
-  /** Last accepted version per type URL. */
-  lastAccepted: Partial<Record<SubscribedType, AcceptedVersion>>;
-  lastNack?: NackRecord;
-  /** Version label of the snapshot last handed to the proxy. */
-  appliedVersion?: string;
-  /** Why the newest accepted resources are not applied yet (warming, unresolved references). */
-  waitingFor?: string;
-  /** Current subscriptions (undefined = wildcard). */
-  subscriptions: Partial<Record<SubscribedType, string[] | undefined>>;
-}
-
-/** Result of handling a response. */
-export type Step =
-  | { kind: 'nack'; requests: DiscoveryRequest[]; message: string }
-  | {
-      kind: 'accept';
-      /** A new snapshot to apply before committing, if the applied config changes. */
-      config?: M.ProxyConfig;
-      /** The snapshot applied (or there was none): ACK, plus subscription changes. */
-      commit(): DiscoveryRequest[];
-      /** Applying the snapshot failed: NACK with this reason; the state is as before the response. */
-      abort(reason: string): DiscoveryRequest[];
-    };
-
-interface TypeState {
-  /** undefined = wildcard. */
-  names: string[] | undefined;
-  version: string;
-  nonce: string;
-  received: boolean;
-  /** Initial fetch timed out: missing resources of this type count as empty. */
-  expired: boolean;
-}
-
-interface Accepted {
-  clusters: Map<string, TranslatedCluster>;
-  endpoints: Map<string, M.LbEndpoint[]>;
-  listeners: Map<string, TranslatedListener>;
-  routes: Map<string, M.RouteConfiguration>;
-}
-
-export interface AdsStateOptions {
-  node: Node;
-  nodeInfo: M.NodeInfo;
-  listenerContext: ListenerContext;
-  now: () => number;
-}
-
-const sortedUnique = (names: Iterable<string>): string[] => [...new Set(names)].sort();
-const sameNames = (a: string[] | undefined, b: string[] | undefined): boolean => JSON.stringify(a) === JSON.stringify(b);
-
-export class AdsState {
-  private readonly types = new Map<SubscribedType, TypeState>();
-  private accepted: Accepted = { clusters: new Map(), endpoints: new Map(), listeners: new Map(), routes: new Map() };
-  private applied: M.ProxyConfig | undefined;
-  private appliedJson = '';
-  private readonly status: AdsStatus = { lastAccepted: {}, subscriptions: {} };
-
-  constructor(private readonly options: AdsStateOptions) {
-    for (const t of SubscribedTypes) {
-      const wildcard = t === TypeUrls.cluster || t === TypeUrls.listener;
-      this.types.set(t, { names: wildcard ? undefined : [], version: '', nonce: '', received: false, expired: false });
-    }
-    this.refreshStatus();
-  }
-
-  /** The snapshot last handed out (what the proxy runs), if any. */
-  get config(): M.ProxyConfig | undefined {
-    return this.applied;
-  }
-
-  snapshotStatus(): AdsStatus {
-    return structuredClone(this.status);
-  }
-
+export class AdsState extends XdsState<DiscoveryRequest, DiscoveryResponse> {
   /**
    * Requests that open a stream: CDS, EDS, LDS, RDS (each only when subscribed), with the versions
    * already accepted and no nonce; the first carries the node.
@@ -137,55 +40,36 @@ export class AdsState {
     return out;
   }
 
-  /** Whether some subscribed resource has not arrived yet (the shell arms the initial fetch timer). */
-  missing(): string[] {
-    const out: string[] = [];
-    const need = (t: SubscribedType, names: string[], have: Map<string, unknown>) => {
-      if (this.type(t).expired) return;
-      for (const n of names) if (!have.has(n)) out.push(`${ResourceLabels[t]} ${n}`);
-    };
-    for (const t of [TypeUrls.cluster, TypeUrls.listener] as const) if (!this.type(t).received && !this.type(t).expired) out.push(`${ResourceLabels[t]} (initial response)`);
-    need(TypeUrls.clusterLoadAssignment, this.type(TypeUrls.clusterLoadAssignment).names ?? [], this.accepted.endpoints);
-    need(TypeUrls.routeConfiguration, this.type(TypeUrls.routeConfiguration).names ?? [], this.accepted.routes);
-    return out;
-  }
-
-  /**
-   * The initial fetch timed out: what is still missing counts as empty from now on (EDS clusters
-   * without endpoints, listeners whose routes answer 404), as Envoy's initial_fetch_timeout.
-   */
-  expireMissing(): Step {
-    for (const s of this.types.values()) s.expired = true;
-    return this.acceptStep(undefined, this.accepted, () => []);
-  }
-
   onResponse(response: DiscoveryResponse): Step {
     const typeUrl = response.typeUrl;
+    const incoming: Incoming = { typeUrl: typeUrl as SubscribedType, version: response.versionInfo, nonce: response.nonce };
     if (!isSubscribedType(typeUrl)) {
-      return this.nack(typeUrl, response, `unsupported resource type ${typeUrl} (the proxy subscribes to ${SubscribedTypes.join(', ')})`);
+      return this.nackStep(incoming, `unsupported resource type ${typeUrl} (the proxy subscribes to ${SubscribedTypes.join(', ')})`);
     }
-    const s = this.type(typeUrl);
     let translated: Translated[];
     try {
       translated = translateResources(typeUrl, response.resources, this.options.listenerContext);
     } catch (err) {
-      if (err instanceof ResourceError) return this.nack(typeUrl, response, err.message);
+      if (err instanceof ResourceError) return this.nackStep(incoming, err.message);
       throw err;
     }
-    const next = this.merge(typeUrl, translated, s.names);
-    return this.acceptStep(typeUrl, next, () => {
-      s.version = response.versionInfo;
-      s.nonce = response.nonce;
-      s.received = true;
-      this.status.lastAccepted[typeUrl] = { version: response.versionInfo, nonce: response.nonce, at: this.options.now() };
+    const next = this.merge(typeUrl, translated, this.type(typeUrl).names);
+    return this.acceptStep(incoming, next, () => {
+      this.recordAccepted(incoming);
       return [this.request(typeUrl, response.versionInfo, response.nonce)];
-    }, response);
+    });
   }
 
-  // ───────────── internals ─────────────
+  protected nackRequests(incoming: Incoming, message: string): DiscoveryRequest[] {
+    const s = isSubscribedType(incoming.typeUrl) ? this.type(incoming.typeUrl) : undefined;
+    if (s) s.nonce = incoming.nonce;
+    this.recordNack(incoming, message);
+    return [this.request(incoming.typeUrl, s?.version ?? '', incoming.nonce, message)];
+  }
 
-  private type(t: SubscribedType): TypeState {
-    return this.types.get(t)!;
+  protected subscriptionChange(t: SubscribedType): DiscoveryRequest[] {
+    const s = this.type(t);
+    return [this.request(t, s.version, s.nonce)];
   }
 
   private request(typeUrl: string, version: string, nonce: string, error?: string): DiscoveryRequest {
@@ -197,13 +81,6 @@ export class AdsState {
       resourceNames: s?.names ?? [],
       ...(error === undefined ? {} : { errorDetail: { code: InvalidArgument, message: error } }),
     });
-  }
-
-  private nack(typeUrl: string, response: DiscoveryResponse, message: string): Step {
-    const s = isSubscribedType(typeUrl) ? this.type(typeUrl) : undefined;
-    if (s) s.nonce = response.nonce;
-    this.status.lastNack = { typeUrl, rejectedVersion: response.versionInfo, nonce: response.nonce, message, at: this.options.now() };
-    return { kind: 'nack', message, requests: [this.request(typeUrl, s?.version ?? '', response.nonce, message)] };
   }
 
   /** The accepted sets with this response in: CDS/LDS replace (state of the world), EDS/RDS merge by name. */
@@ -228,109 +105,4 @@ export class AdsState {
     }
     return next;
   }
-
-  /**
-   * Builds the step for accepted resources: the snapshot to apply (if complete, consistent and
-   * different), and on commit the ACK plus EDS/RDS subscription updates.
-   */
-  private acceptStep(typeUrl: SubscribedType | undefined, next: Accepted, ack: () => DiscoveryRequest[], response?: DiscoveryResponse): Step {
-    const edsNames = sortedUnique([...next.clusters.values()].flatMap((c) => (c.eds === undefined ? [] : [c.eds])));
-    const rdsNames = sortedUnique([...next.listeners.values()].flatMap((l) => l.rds));
-    const built = this.build(next, edsNames, rdsNames, typeUrl && response ? { typeUrl, version: response.versionInfo } : undefined);
-    if (built.error !== undefined && typeUrl !== undefined && response !== undefined) return this.nack(typeUrl, response, built.error);
-    // Only a change of content is applied: a new version label alone is ACKed, not re-applied.
-    const contentJson = built.config === undefined ? '' : JSON.stringify({ ...built.config, version: '' });
-    const changed = built.config !== undefined && contentJson !== this.appliedJson;
-    const commit = (): DiscoveryRequest[] => {
-      this.accepted = { ...next, endpoints: prune(next.endpoints, edsNames), routes: prune(next.routes, rdsNames) };
-      if (changed) {
-        this.applied = built.config;
-        this.appliedJson = contentJson;
-      }
-      this.status.waitingFor = built.waiting;
-      const out = ack();
-      out.push(...this.resubscribe(TypeUrls.clusterLoadAssignment, edsNames), ...this.resubscribe(TypeUrls.routeConfiguration, rdsNames));
-      this.refreshStatus();
-      return out;
-    };
-    const abort = (reason: string): DiscoveryRequest[] => {
-      if (typeUrl === undefined || response === undefined) return [];
-      const step = this.nack(typeUrl, response, reason);
-      return step.kind === 'nack' ? step.requests : [];
-    };
-    return { kind: 'accept', config: changed ? built.config : undefined, commit, abort };
-  }
-
-  private resubscribe(t: SubscribedType, names: string[]): DiscoveryRequest[] {
-    const s = this.type(t);
-    if (sameNames(s.names, names)) return [];
-    s.names = names;
-    // A new name starts a new initial fetch for it.
-    s.expired = false;
-    return [this.request(t, s.version, s.nonce)];
-  }
-
-  private refreshStatus(): void {
-    for (const t of SubscribedTypes) this.status.subscriptions[t] = this.type(t).names === undefined ? undefined : [...this.type(t).names!];
-    this.status.appliedVersion = this.applied?.version;
-  }
-
-  /** The snapshot of `next`, or why there is none yet (`waiting`), or a NACK reason (`error`). */
-  private build(next: Accepted, edsNames: string[], rdsNames: string[], incoming?: { typeUrl: SubscribedType; version: string }): { config?: M.ProxyConfig; waiting?: string; error?: string } {
-    const missing: string[] = [];
-    const cds = this.type(TypeUrls.cluster);
-    const lds = this.type(TypeUrls.listener);
-    const eds = this.type(TypeUrls.clusterLoadAssignment);
-    const rds = this.type(TypeUrls.routeConfiguration);
-    // `received` flips on commit, so the type being accepted now counts through `next`.
-    if (!cds.received && !cds.expired && next.clusters === this.accepted.clusters) missing.push('the first CDS response');
-    if (!lds.received && !lds.expired && next.listeners === this.accepted.listeners) missing.push('the first LDS response');
-    const endpoints: M.ClusterLoadAssignment[] = [];
-    for (const c of next.clusters.values()) {
-      if (c.eds === undefined) continue;
-      const lb = next.endpoints.get(c.eds);
-      if (lb === undefined && !(eds.expired && eds.names?.includes(c.eds))) missing.push(`ClusterLoadAssignment ${c.eds}`);
-      endpoints.push({ clusterName: c.model.name, endpoints: lb ?? [] });
-    }
-    const routeConfigs: M.RouteConfiguration[] = [];
-    for (const name of rdsNames) {
-      const rc = next.routes.get(name);
-      if (rc === undefined && !(rds.expired && rds.names?.includes(name))) missing.push(`RouteConfiguration ${name}`);
-      routeConfigs.push(rc ?? { name, virtualHosts: [] });
-    }
-    if (missing.length) return { waiting: `waiting for ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}` };
-    const versionOf = (t: SubscribedType): string => (incoming?.typeUrl === t ? incoming.version : this.type(t).version);
-    const version = SubscribedTypes.map((t) => `${ResourceLabels[t]}=${versionOf(t) || '-'}`).join(' ');
-    const candidate = {
-      version,
-      node: this.options.nodeInfo,
-      listeners: [...next.listeners.values()].map((l) => l.model),
-      routeConfigs,
-      clusters: [...next.clusters.values()].map((c) => c.model),
-      endpoints,
-    };
-    try {
-      return { config: validateConfig(candidate) };
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      const message = describe(err.message, candidate);
-      // A reference to something another type has not delivered yet: wait for it, as Envoy warms.
-      if (/unknown (cluster|route configuration) "/.test(err.message)) return { waiting: `unresolved reference: ${message}` };
-      return { error: message };
-    }
-  }
-}
-
-function prune<T>(map: Map<string, T>, keep: string[]): Map<string, T> {
-  const wanted = new Set(keep);
-  return new Map([...map].filter(([k]) => wanted.has(k)));
-}
-
-/** `listeners[2].filterChains[0]…: msg` → `Listener virtualInbound: filterChains[0]…: msg (model field)`. */
-function describe(message: string, c: { listeners: M.Listener[]; routeConfigs: M.RouteConfiguration[]; clusters: M.Cluster[]; endpoints: M.ClusterLoadAssignment[] }): string {
-  const m = /^(listeners|routeConfigs|clusters|endpoints)\[(\d+)\]\.?(.*)$/s.exec(message);
-  if (!m) return message;
-  const i = Number(m[2]);
-  const label = { listeners: `Listener ${c.listeners[i]?.name}`, routeConfigs: `RouteConfiguration ${c.routeConfigs[i]?.name}`, clusters: `Cluster ${c.clusters[i]?.name}`, endpoints: `ClusterLoadAssignment ${c.endpoints[i]?.clusterName}` }[m[1] as 'listeners'];
-  return `${label}: ${m[3]} (model field)`;
 }
