@@ -7,7 +7,7 @@
  */
 import { Names, type Journey } from './context';
 import { type ClientReport, EchoPorts, onePod, readyPods, runClient } from './apps';
-import { currentLeader, waitForControlPlane } from './install';
+import { currentLeader, leaderOtherThan, waitForControlPlane } from './install';
 
 /** client-go's defaults as install.yaml leaves them: 15 s lease, 2 s retry (jitter 1.2). */
 export const LeaseBoundMs = 15_000 + 2 * 2_400;
@@ -15,7 +15,7 @@ export const LeaseBoundMs = 15_000 + 2 * 2_400;
 export interface FailoverOutcome {
   leader: string;
   successor: string;
-  /** From the DELETE to the successor in the Lease (measured, not asserted). */
+  /** From the DELETE to the successor (the replica left or the replacement pod) in the Lease (measured, not asserted). */
   takeoverMs: number;
   replicasAfter: string[];
   steady: ClientReport;
@@ -26,7 +26,6 @@ export async function leaderFailover(journey: Journey): Promise<FailoverOutcome>
   const { kube } = journey;
   const replicas = await waitForControlPlane(journey, 2);
   const leader = await currentLeader(journey, replicas.map((r) => r.name));
-  const successor = replicas.find((r) => r.name !== leader)!.name;
   const client = await onePod(journey, Names.meshed, Names.client);
 
   // 10 requests a second for 30 s, through the deletion, the takeover and the replacement.
@@ -35,7 +34,7 @@ export async function leaderFailover(journey: Journey): Promise<FailoverOutcome>
   });
   const deletedAt = Date.now();
   await kube.delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name: leader, namespace: Names.system } });
-  await currentLeader(journey, [successor], LeaseBoundMs);
+  const successor = await leaderOtherThan(journey, leader, LeaseBoundMs);
   const takeoverMs = Date.now() - deletedAt;
   const after = await waitForControlPlane(journey, 2);
   const report = await steady;
