@@ -70,25 +70,25 @@ export async function waitForControlPlane(journey: Journey, count: number): Prom
   }, Bounds.install, 1000);
 }
 
-/** The Lease holder, once it is one of `candidates`. */
+/** The control plane's Lease holder, once `accept` takes it. */
+function waitForLeaseHolder(journey: Journey, what: string, accept: (holder: string) => boolean, timeoutMs: number): Promise<string> {
+  return journey.kube.waitFor(what, async (note) => {
+    const lease = await journey.kube.get('coordination.k8s.io/v1', 'Lease', Names.system, Names.controlPlane);
+    const holder = lease?.spec?.holderIdentity as string | undefined;
+    note(`holder ${holder || '(none)'}`);
+    return holder && accept(holder) ? holder : undefined;
+  }, timeoutMs, 200);
+}
+
 /**
  * The Lease's holder once it is someone other than `previous`: the replica left, or the replacement
  * pod (it tries at once on start while the others wait their retry period; either is a takeover).
  */
-export async function leaderOtherThan(journey: Journey, previous: string, timeoutMs: number): Promise<string> {
-  return journey.kube.waitFor(`a leader other than ${previous}`, async (note) => {
-    const lease = await journey.kube.get('coordination.k8s.io/v1', 'Lease', Names.system, Names.controlPlane);
-    const holder = lease?.spec?.holderIdentity as string | undefined;
-    note(`holder ${holder || '(none)'}`);
-    return holder && holder !== previous ? holder : undefined;
-  }, timeoutMs, 200);
+export function leaderOtherThan(journey: Journey, previous: string, timeoutMs: number): Promise<string> {
+  return waitForLeaseHolder(journey, `a leader other than ${previous}`, (holder) => holder !== previous, timeoutMs);
 }
 
-export async function currentLeader(journey: Journey, candidates: readonly string[], timeoutMs: number = Bounds.install): Promise<string> {
-  return journey.kube.waitFor(`a leader among ${candidates.join(', ')}`, async (note) => {
-    const lease = await journey.kube.get('coordination.k8s.io/v1', 'Lease', Names.system, Names.controlPlane);
-    const holder = lease?.spec?.holderIdentity as string | undefined;
-    note(`holder ${holder ?? '(none)'}`);
-    return holder && candidates.includes(holder) ? holder : undefined;
-  }, timeoutMs, 200);
+/** The Lease holder, once it is one of `candidates`. */
+export function currentLeader(journey: Journey, candidates: readonly string[], timeoutMs: number = Bounds.install): Promise<string> {
+  return waitForLeaseHolder(journey, `a leader among ${candidates.join(', ')}`, (holder) => candidates.includes(holder), timeoutMs);
 }
